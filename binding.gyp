@@ -1,0 +1,26 @@
+{
+  "targets": [
+    {
+      "target_name": "airy",
+      "sources": [
+        "native/addon.cc",
+        "native/blas.cc",
+        "native/cpu.cc",
+        "native/fft.cc",
+        "native/mft.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter", "<!@(node scripts/probe.js cflags)"],
+      "libraries": ["<!@(node scripts/probe.js libs)"],
+      "xcode_settings": {
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "MACOSX_DEPLOYMENT_TARGET": "11.0",
+        "OTHER_CPLUSPLUSFLAGS": ["-O3", "<!@(node scripts/probe.js cflags)"]
+      }
+    }
+  ]
+}

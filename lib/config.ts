@@ -1,0 +1,147 @@
+/**
+ * Configuration. A value resolves, first match wins, from:
+ *   1. the per-call option (e.g. `fft2(a, { threads: 2 })`),
+ *   2. `config.set({...})` in this process,
+ *   3. the `AIRY_*` environment variable,
+ *   4. the built-in default.
+ * `config.explain()` reports each value with the place it came from.
+ */
+import { bool, integer, oneOf, show } from './validate';
+
+/** FFTW planner effort: how long FFTW may spend choosing an algorithm. */
+export type FftwPlanner = 'estimate' | 'measure' | 'patient';
+/** Floating-point precision of the computation. */
+export type Precision = 'double' | 'single';
+
+/** Every configurable value. */
+export interface ConfigValues {
+  /** Use FFTW for FFT steps (the only FFT engine airy ships; kept for POPPY parity). */
+  useFftw: boolean;
+  /** Threads per FFTW transform (1 = serial). */
+  fftThreads: number;
+  /** BLAS threads; 0 leaves the BLAS library's own setting alone. */
+  blasThreads: number;
+  /** FFTW planner effort. */
+  fftwPlanner: FftwPlanner;
+  /** File that FFTW wisdom is loaded from and saved to; '' for none. */
+  fftwWisdomFile: string;
+  /** Load the wisdom file on first use and save it after new plans. */
+  autosaveWisdom: boolean;
+  /** Working precision for optical propagation. */
+  precision: Precision;
+}
+
+export type ConfigKey = keyof ConfigValues;
+/** Where a value came from. */
+export type ConfigSource = 'call' | 'set' | 'env' | 'default';
+
+interface Spec<T> {
+  env: string;
+  def: T;
+  parse: (name: string, v: unknown) => T;
+  fromEnv: (s: string) => unknown;
+}
+
+const asInt = (s: string): unknown => (/^\s*-?\d+\s*$/.test(s) ? Number(s) : s);
+const asBool = (s: string): unknown => {
+  const l = s.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(l)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(l)) return false;
+  return s;
+};
+const asStr = (s: string): unknown => s;
+
+const SPECS: { [K in ConfigKey]: Spec<ConfigValues[K]> } = {
+  useFftw: { env: 'AIRY_USE_FFTW', def: true, parse: bool, fromEnv: asBool },
+  fftThreads: { env: 'AIRY_FFT_THREADS', def: 1, parse: (n, v) => integer(n, v, 1, 1024), fromEnv: asInt },
+  blasThreads: { env: 'AIRY_BLAS_THREADS', def: 0, parse: (n, v) => integer(n, v, 0, 1024), fromEnv: asInt },
+  fftwPlanner: {
+    env: 'AIRY_FFTW_PLANNER', def: 'estimate',
+    parse: (n, v) => oneOf(n, v, ['estimate', 'measure', 'patient'] as const), fromEnv: asStr,
+  },
+  fftwWisdomFile: {
+    env: 'AIRY_FFTW_WISDOM_FILE', def: '',
+    parse: (n, v) => {
+      if (typeof v !== 'string') throw new TypeError(`${n} must be a file path string, got ${show(v)}`);
+      return v;
+    },
+    fromEnv: asStr,
+  },
+  autosaveWisdom: { env: 'AIRY_AUTOSAVE_WISDOM', def: true, parse: bool, fromEnv: asBool },
+  precision: { env: 'AIRY_PRECISION', def: 'double', parse: (n, v) => oneOf(n, v, ['double', 'single'] as const), fromEnv: asStr },
+};
+
+/** Names of all configuration keys. */
+export const CONFIG_KEYS = Object.keys(SPECS) as ConfigKey[];
+
+const overrides: Partial<ConfigValues> = {};
+const listeners: Array<(changed: Partial<ConfigValues>) => void> = [];
+
+function fromEnv<K extends ConfigKey>(key: K): ConfigValues[K] | undefined {
+  const spec = SPECS[key];
+  const raw = process.env[spec.env];
+  if (raw === undefined || raw === '') return undefined;
+  return spec.parse(`environment variable ${spec.env}`, spec.fromEnv(raw));
+}
+
+/** The process-wide configuration. */
+export const config = {
+  /** The value in force for `key` (per-call overrides are applied by callers via {@link resolve}). */
+  get<K extends ConfigKey>(key: K): ConfigValues[K] {
+    return resolve(key, undefined);
+  },
+
+  /** Sets values for this process; each is validated. Unknown keys throw. */
+  set(values: Partial<ConfigValues>): void {
+    if (typeof values !== 'object' || values === null) throw new TypeError(`config.set() takes an object, got ${show(values)}`);
+    const parsed: Partial<ConfigValues> = {};
+    for (const [k, v] of Object.entries(values)) {
+      if (!(k in SPECS)) throw new RangeError(`unknown config key ${show(k)}; valid keys: ${CONFIG_KEYS.join(', ')}`);
+      const key = k as ConfigKey;
+      (parsed as Record<string, unknown>)[key] = SPECS[key].parse(`config.${key}`, v);
+    }
+    Object.assign(overrides, parsed);
+    for (const l of listeners) l(parsed);
+  },
+
+  /** Forgets values given to `set` (environment and defaults apply again). */
+  reset(...keys: ConfigKey[]): void {
+    const which = keys.length ? keys : CONFIG_KEYS;
+    for (const k of which) delete overrides[k];
+  },
+
+  /** Every value in force with the place it came from. */
+  explain(): { [K in ConfigKey]: { value: ConfigValues[K]; source: ConfigSource; env: string } } {
+    const out = {} as Record<ConfigKey, { value: unknown; source: ConfigSource; env: string }>;
+    for (const k of CONFIG_KEYS) {
+      const env = SPECS[k].env;
+      if (overrides[k] !== undefined) out[k] = { value: overrides[k], source: 'set', env };
+      else {
+        const e = fromEnv(k);
+        out[k] = e !== undefined ? { value: e, source: 'env', env } : { value: SPECS[k].def, source: 'default', env };
+      }
+    }
+    return out as ReturnType<typeof config.explain>;
+  },
+
+  /** Current values as a plain object. */
+  all(): ConfigValues {
+    const out = {} as Record<string, unknown>;
+    for (const k of CONFIG_KEYS) out[k] = config.get(k);
+    return out as unknown as ConfigValues;
+  },
+};
+
+/** Resolves `key` with an optional per-call value taking precedence. */
+export function resolve<K extends ConfigKey>(key: K, callValue: unknown, argName?: string): ConfigValues[K] {
+  if (callValue !== undefined) return SPECS[key].parse(argName ?? key, callValue);
+  const o = overrides[key];
+  if (o !== undefined) return o as ConfigValues[K];
+  const e = fromEnv(key);
+  return e !== undefined ? e : SPECS[key].def;
+}
+
+/** Internal: be told when `config.set` changes values. */
+export function onConfigChange(fn: (changed: Partial<ConfigValues>) => void): void {
+  listeners.push(fn);
+}

@@ -1,0 +1,112 @@
+/**
+ * FFTW state: version and plans, and wisdom (FFTW's saved planning results)
+ * loaded from and saved to `config.fftwWisdomFile`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { native } from './binding';
+import { config, onConfigChange, type FftwPlanner } from './config';
+import { AiryError } from './errors';
+
+/** FFTW as used by this process. */
+export interface FftwInfo {
+  /** FFTW's version string, e.g. `fftw-3.3.10-sse2-avx`. */
+  version: string;
+  /** Threads per transform in force (`config.fftThreads`). */
+  threads: number;
+  /** Whether the FFTW threads library initialised. */
+  threadsAvailable: boolean;
+  /** Whether a multi-threaded FFTW plan has run in this process. */
+  threadsStarted: boolean;
+  /** Wisdom file in force ('' for none). */
+  wisdomFile: string;
+  /** Planner effort in force. */
+  planner: FftwPlanner;
+  /** Plans currently cached. */
+  cachedPlans: number;
+}
+
+/** Describes FFTW in this process. */
+export function fftwInfo(): FftwInfo {
+  const f = native().fftwInfo();
+  return {
+    version: f.version,
+    threads: config.get('fftThreads'),
+    threadsAvailable: f.threadsAvailable,
+    threadsStarted: f.threadsStarted,
+    wisdomFile: config.get('fftwWisdomFile'),
+    planner: config.get('fftwPlanner'),
+    cachedPlans: f.cachedPlans,
+  };
+}
+
+/** Planner effort as the native layer numbers it. */
+export function effortCode(p: FftwPlanner): number {
+  return p === 'estimate' ? 0 : p === 'measure' ? 1 : 2;
+}
+
+/**
+ * Loads wisdom from `file` (default `config.fftwWisdomFile`). Returns false if
+ * the file does not exist; throws if it exists but is not airy wisdom.
+ */
+export function loadWisdom(file: string = config.get('fftwWisdomFile')): boolean {
+  if (!file) throw new RangeError('file: no wisdom file given and config.fftwWisdomFile is empty');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new AiryError(`cannot read FFTW wisdom file ${file}: ${(e as Error).message}`, 'ERR_AIRY_WISDOM_READ');
+  }
+  if (!native().fftwImportWisdom(text)) {
+    throw new AiryError(`${file} is not an airy FFTW wisdom file (or it is corrupt)`, 'ERR_AIRY_WISDOM_INVALID');
+  }
+  wisdomLoadedFrom = file;
+  return true;
+}
+
+/**
+ * Saves all accumulated wisdom to `file` (default `config.fftwWisdomFile`)
+ * atomically: written to a temporary file in the same directory, then renamed,
+ * so a concurrent reader never sees half a file.
+ */
+export function saveWisdom(file: string = config.get('fftwWisdomFile')): void {
+  if (!file) throw new RangeError('file: no wisdom file given and config.fftwWisdomFile is empty');
+  const text = native().fftwExportWisdom();
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    try { fs.unlinkSync(tmp); } catch { /* already gone */ }
+    throw new AiryError(`cannot write FFTW wisdom file ${file}: ${(e as Error).message}`, 'ERR_AIRY_WISDOM_WRITE');
+  }
+  native().fftwMarkWisdomSaved();
+}
+
+/** Drops all cached plans and all wisdom in this process (the file is untouched). */
+export function forgetWisdom(): void {
+  native().fftwForget();
+  wisdomLoadedFrom = '';
+}
+
+let wisdomLoadedFrom = '';
+onConfigChange((c) => {
+  if (c.fftwWisdomFile !== undefined) wisdomLoadedFrom = '';
+});
+
+/** Internal: with autosave on, load the wisdom file once before planning. */
+export function beforeTransform(): void {
+  const file = config.get('fftwWisdomFile');
+  if (!file || !config.get('autosaveWisdom') || wisdomLoadedFrom === file) return;
+  loadWisdom(file);
+  wisdomLoadedFrom = file;
+}
+
+/** Internal: with autosave on, save wisdom when new plans were made. */
+export function afterTransform(): void {
+  const file = config.get('fftwWisdomFile');
+  if (!file || !config.get('autosaveWisdom')) return;
+  if (native().fftwInfo().plansSinceWisdomSave > 0) saveWisdom(file);
+}

@@ -1,0 +1,15 @@
+/**
+ * airy: physical-optics PSF engine for Node.js.
+ * @packageDocumentation
+ */
+export { AiryError, UnsafeParallelismError } from './errors';
+export { config, CONFIG_KEYS } from './config';
+export type { ConfigValues, ConfigKey, ConfigSource, FftwPlanner, Precision } from './config';
+export { blasInfo, cpuInfo, setBlasThreads, getBlasThreads, blasWarnings, suggestedCoretype, cpuLevel } from './blas';
+export type { BlasInfo, BlasVendor, CpuInfo } from './blas';
+export { fftwInfo, loadWisdom, saveWisdom, forgetWisdom } from './fftw';
+export type { FftwInfo } from './fftw';
+export { fft2, fft2Sync, mft, mftSync, mftCacheStats } from './kernels';
+export type { Complex2D, Plane, Fft2Options, MftOptions, Centering } from './kernels';
+export type { FloatArray } from './binding';
+export { version } from './version';

@@ -1,0 +1,411 @@
+// N-API surface of the airy engine. Arguments arrive already validated by
+// lib/ (TypeScript); the checks here are assertions that keep a bad call from
+// crashing the process. Long work runs in AsyncWorkers that never touch N-API
+// inside Execute; errors travel back as data (code + message).
+
+#include <napi.h>
+
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "blas.h"
+#include "common.h"
+#include "cpu.h"
+#include "fft.h"
+#include "mft.h"
+
+namespace airy {
+namespace {
+
+// ---- argument helpers ------------------------------------------------------
+
+[[noreturn]] void throwType(Napi::Env env, const std::string& msg) {
+  throw Napi::TypeError::New(env, msg);
+}
+[[noreturn]] void throwRange(Napi::Env env, const std::string& msg) {
+  throw Napi::RangeError::New(env, msg);
+}
+
+int intArg(const Napi::CallbackInfo& info, size_t i, const char* name, int min = 1) {
+  if (!info[i].IsNumber()) throwType(info.Env(), std::string("`") + name + "` must be a number");
+  double v = info[i].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(v) || v != std::floor(v) || v < min || v > 1 << 30)
+    throwRange(info.Env(), std::string("`") + name + "` must be an integer >= " +
+                               std::to_string(min) + ", got " + std::to_string(v));
+  return static_cast<int>(v);
+}
+
+double numArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (!info[i].IsNumber()) throwType(info.Env(), std::string("`") + name + "` must be a number");
+  double v = info[i].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(v)) throwRange(info.Env(), std::string("`") + name + "` must be finite");
+  return v;
+}
+
+bool boolArg(const Napi::CallbackInfo& info, size_t i) {
+  return info[i].IsBoolean() && info[i].As<Napi::Boolean>().Value();
+}
+
+struct ArrayArg {
+  Napi::TypedArray array;
+  void* data = nullptr;
+  size_t length = 0;
+  bool single = false;
+};
+
+ArrayArg arrayArg(const Napi::CallbackInfo& info, size_t i, const char* name, size_t expected) {
+  if (!info[i].IsTypedArray()) throwType(info.Env(), std::string("`") + name + "` must be a Float64Array or Float32Array");
+  auto ta = info[i].As<Napi::TypedArray>();
+  ArrayArg a;
+  a.array = ta;
+  if (ta.TypedArrayType() == napi_float64_array) {
+    a.data = ta.As<Napi::Float64Array>().Data();
+  } else if (ta.TypedArrayType() == napi_float32_array) {
+    a.data = ta.As<Napi::Float32Array>().Data();
+    a.single = true;
+  } else {
+    throwType(info.Env(), std::string("`") + name + "` must be a Float64Array or Float32Array");
+  }
+  a.length = ta.ElementLength();
+  if (a.length != expected)
+    throwRange(info.Env(), std::string("`") + name + "` has " + std::to_string(a.length) +
+                               " elements, expected " + std::to_string(expected));
+  return a;
+}
+
+Napi::TypedArray newArray(Napi::Env env, bool single, size_t n, void** data) {
+  if (single) {
+    auto a = Napi::Float32Array::New(env, n);
+    *data = a.Data();
+    return a;
+  }
+  auto a = Napi::Float64Array::New(env, n);
+  *data = a.Data();
+  return a;
+}
+
+Napi::Error toJsError(Napi::Env env, const std::string& code, const std::string& message) {
+  auto e = Napi::Error::New(env, message);
+  e.Set("code", Napi::String::New(env, code));
+  return e;
+}
+
+// Runs `fn` now (sync) and converts native errors into JS errors with a code.
+template <typename F>
+void runSync(Napi::Env env, F&& fn) {
+  try {
+    fn();
+  } catch (const airy::Error& e) {
+    throw toJsError(env, e.code(), e.what());
+  } catch (const std::bad_alloc&) {
+    throw toJsError(env, "ERR_AIRY_NO_MEMORY", "out of memory");
+  } catch (const std::exception& e) {
+    throw toJsError(env, "ERR_AIRY_NATIVE", e.what());
+  }
+}
+
+// ---- async worker ----------------------------------------------------------
+
+// Runs a closure on the libuv pool and settles a Promise with `result`.
+// Inputs and the preallocated result are held by persistent references so the
+// GC cannot free them while Execute reads and writes their memory.
+class Worker : public Napi::AsyncWorker {
+ public:
+  Worker(Napi::Env env, std::function<void()> work, std::vector<Napi::Value> keep,
+         Napi::Value result)
+      : Napi::AsyncWorker(env, "airy.native"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        work_(std::move(work)) {
+    for (auto& v : keep) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+    result_ = Napi::Persistent(result.As<Napi::Object>());
+  }
+
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      work_();
+    } catch (const airy::Error& e) {
+      code_ = e.code();
+      message_ = e.what();
+    } catch (const std::bad_alloc&) {
+      code_ = "ERR_AIRY_NO_MEMORY";
+      message_ = "out of memory";
+    } catch (const std::exception& e) {
+      code_ = "ERR_AIRY_NATIVE";
+      message_ = e.what();
+    }
+  }
+  void OnOK() override {
+    if (!code_.empty())
+      deferred_.Reject(toJsError(Env(), code_, message_).Value());
+    else
+      deferred_.Resolve(result_.Value());
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::function<void()> work_;
+  std::vector<Napi::ObjectReference> refs_;
+  Napi::ObjectReference result_;
+  std::string code_, message_;
+};
+
+Napi::Value dispatch(const Napi::CallbackInfo& info, bool async, std::function<void()> work,
+                     std::vector<Napi::Value> keep, Napi::Value result) {
+  if (!async) {
+    runSync(info.Env(), work);
+    return result;
+  }
+  auto* w = new Worker(info.Env(), std::move(work), std::move(keep), result);
+  auto p = w->promise();
+  w->Queue();
+  return p;
+}
+
+// ---- fft -------------------------------------------------------------------
+
+// fft2(data, ny, nx, inverse, threads, effort)
+Napi::Value Fft2(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  int ny = intArg(info, 1, "ny"), nx = intArg(info, 2, "nx");
+  auto in = arrayArg(info, 0, "data", 2 * static_cast<size_t>(ny) * nx);
+  bool inverse = boolArg(info, 3);
+  int threads = intArg(info, 4, "threads");
+  int effort = intArg(info, 5, "effort", 0);
+  if (effort > 2) throwRange(env, "`effort` must be 0, 1 or 2");
+  void* outData = nullptr;
+  auto out = newArray(env, in.single, in.length, &outData);
+  void* inData = in.data;
+  bool single = in.single;
+  auto work = [=] {
+    if (single)
+      fft::transform<float>(static_cast<const std::complex<float>*>(inData),
+                            static_cast<std::complex<float>*>(outData), ny, nx, inverse,
+                            threads, static_cast<fft::Effort>(effort));
+    else
+      fft::transform<double>(static_cast<const std::complex<double>*>(inData),
+                             static_cast<std::complex<double>*>(outData), ny, nx, inverse,
+                             threads, static_cast<fft::Effort>(effort));
+  };
+  return dispatch(info, async, work, {in.array}, out);
+}
+
+// ---- mft -------------------------------------------------------------------
+
+// mft(data, ny, nx, real, npixY, npixX, nlamDY, nlamDX, centering, offY, offX, inverse)
+Napi::Value Mft(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  mft::Params p;
+  p.npupY = intArg(info, 1, "ny");
+  p.npupX = intArg(info, 2, "nx");
+  bool real = boolArg(info, 3);
+  p.npixY = intArg(info, 4, "npixY");
+  p.npixX = intArg(info, 5, "npixX");
+  p.nlamDY = numArg(info, 6, "nlamDY");
+  p.nlamDX = numArg(info, 7, "nlamDX");
+  if (p.nlamDY <= 0 || p.nlamDX <= 0) throwRange(env, "`nlamD` must be positive");
+  int c = intArg(info, 8, "centering", 0);
+  if (c > 2) throwRange(env, "`centering` must be 0, 1 or 2");
+  p.centering = static_cast<mft::Centering>(c);
+  p.offsetY = numArg(info, 9, "offsetY");
+  p.offsetX = numArg(info, 10, "offsetX");
+  p.inverse = boolArg(info, 11);
+  size_t nin = static_cast<size_t>(p.npupY) * p.npupX * (real ? 1 : 2);
+  auto in = arrayArg(info, 0, "data", nin);
+  void* outData = nullptr;
+  auto out = newArray(env, in.single, 2 * static_cast<size_t>(p.npixY) * p.npixX, &outData);
+  void* inData = in.data;
+  bool single = in.single;
+  auto work = [=] {
+    if (single) {
+      auto* o = static_cast<std::complex<float>*>(outData);
+      if (real) mft::transformReal<float>(p, static_cast<const float*>(inData), o);
+      else mft::transform<float>(p, static_cast<const std::complex<float>*>(inData), o);
+    } else {
+      auto* o = static_cast<std::complex<double>*>(outData);
+      if (real) mft::transformReal<double>(p, static_cast<const double*>(inData), o);
+      else mft::transform<double>(p, static_cast<const std::complex<double>*>(inData), o);
+    }
+  };
+  return dispatch(info, async, work, {in.array}, out);
+}
+
+// ---- info and control ------------------------------------------------------
+
+Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const blas::Info& b = blas::info();
+  auto o = Napi::Object::New(env);
+  o.Set("vendor", b.vendor);
+  o.Set("version", b.version);
+  o.Set("library", b.library);
+  o.Set("threading", b.threading);
+  o.Set("threads", b.threads);
+  o.Set("threadsSettable", b.threadsSettable);
+  o.Set("kernel", b.kernel);
+  o.Set("config", b.config);
+  o.Set("threadsStarted", blas::threadsStarted());
+  return o;
+}
+
+Napi::Value BlasSetThreads(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), blas::setThreads(intArg(info, 0, "threads")));
+}
+
+Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const cpu::Info& c = cpu::info();
+  auto o = Napi::Object::New(env);
+  o.Set("vendor", c.vendor);
+  o.Set("model", c.model);
+  auto f = Napi::Array::New(env, c.features.size());
+  for (size_t i = 0; i < c.features.size(); ++i) f.Set(i, c.features[i]);
+  o.Set("features", f);
+  return o;
+}
+
+Napi::Value FftwInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto s = fft::stats();
+  auto o = Napi::Object::New(env);
+  o.Set("version", fft::version());
+  o.Set("threadsAvailable", fft::threadsAvailable());
+  o.Set("cachedPlans", static_cast<double>(s.cachedPlans));
+  o.Set("plansCreated", static_cast<double>(s.plansCreated));
+  o.Set("plansSinceWisdomSave", static_cast<double>(s.plansSinceWisdomSave));
+  o.Set("threadsStarted", s.threadsStarted);
+  return o;
+}
+
+Napi::Value FftwExportWisdom(const Napi::CallbackInfo& info) {
+  std::string s;
+  runSync(info.Env(), [&] { s = fft::exportWisdom(); });
+  return Napi::String::New(info.Env(), s);
+}
+
+Napi::Value FftwImportWisdom(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) throwType(info.Env(), "`wisdom` must be a string");
+  return Napi::Boolean::New(info.Env(), fft::importWisdom(info[0].As<Napi::String>().Utf8Value()));
+}
+
+Napi::Value FftwMarkWisdomSaved(const Napi::CallbackInfo& info) {
+  fft::markWisdomSaved();
+  return info.Env().Undefined();
+}
+
+Napi::Value FftwForget(const Napi::CallbackInfo& info) {
+  fft::forget();
+  return info.Env().Undefined();
+}
+
+// fftwPlan(ny, nx, inverse, threads, effort, single) -> seconds spent planning
+Napi::Value FftwPlan(const Napi::CallbackInfo& info) {
+  int ny = intArg(info, 0, "ny"), nx = intArg(info, 1, "nx");
+  bool inverse = boolArg(info, 2);
+  int threads = intArg(info, 3, "threads");
+  int effort = intArg(info, 4, "effort", 0);
+  bool single = boolArg(info, 5);
+  double s = 0;
+  runSync(info.Env(), [&] { s = fft::plan(ny, nx, inverse, threads, static_cast<fft::Effort>(effort), single); });
+  return Napi::Number::New(info.Env(), s);
+}
+
+// fftwRawExecute(ny, nx, inverse, threads, effort, single, iterations) -> median s
+Napi::Value FftwRawExecute(const Napi::CallbackInfo& info) {
+  int ny = intArg(info, 0, "ny"), nx = intArg(info, 1, "nx");
+  bool inverse = boolArg(info, 2);
+  int threads = intArg(info, 3, "threads");
+  int effort = intArg(info, 4, "effort", 0);
+  bool single = boolArg(info, 5);
+  int iters = intArg(info, 6, "iterations");
+  double s = 0;
+  runSync(info.Env(), [&] {
+    s = fft::rawExecute(ny, nx, inverse, threads, static_cast<fft::Effort>(effort), single, iters);
+  });
+  return Napi::Number::New(info.Env(), s);
+}
+
+// gemmBench(m, n, k, single, iterations) -> median seconds of one complex GEMM
+Napi::Value GemmBench(const Napi::CallbackInfo& info) {
+  int m = intArg(info, 0, "m"), n = intArg(info, 1, "n"), k = intArg(info, 2, "k");
+  bool single = boolArg(info, 3);
+  int iters = intArg(info, 4, "iterations");
+  std::vector<double> times;
+  runSync(info.Env(), [&] {
+    auto run = [&](auto zero) {
+      using R = decltype(zero);
+      AlignedBuffer<std::complex<R>> a(size_t(m) * k), b(size_t(k) * n), c(size_t(m) * n);
+      for (size_t i = 0; i < a.size(); ++i) a.data()[i] = {R(i % 5) * R(0.1), R(i % 3)};
+      for (size_t i = 0; i < b.size(); ++i) b.data()[i] = {R(i % 7), R(i % 2) * R(0.5)};
+      for (int i = 0; i < iters; ++i) {
+        auto t0 = std::chrono::steady_clock::now();
+        blas::gemm<R>(m, n, k, a.data(), b.data(), c.data());
+        auto t1 = std::chrono::steady_clock::now();
+        times.push_back(std::chrono::duration<double>(t1 - t0).count());
+      }
+    };
+    if (single) run(0.0f); else run(0.0);
+  });
+  std::sort(times.begin(), times.end());
+  return Napi::Number::New(info.Env(), times[times.size() / 2]);
+}
+
+Napi::Value MftCacheStats(const Napi::CallbackInfo& info) {
+  auto s = mft::cacheStats();
+  auto o = Napi::Object::New(info.Env());
+  o.Set("entries", static_cast<double>(s.entries));
+  o.Set("bytes", static_cast<double>(s.bytes));
+  o.Set("hits", static_cast<double>(s.hits));
+  o.Set("misses", static_cast<double>(s.misses));
+  return o;
+}
+
+Napi::Value MftClearCache(const Napi::CallbackInfo& info) {
+  mft::clearCache();
+  return info.Env().Undefined();
+}
+
+Napi::Value MftSetCacheLimit(const Napi::CallbackInfo& info) {
+  mft::setCacheLimit(static_cast<size_t>(numArg(info, 0, "bytes")));
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto fn = [&](const char* name, Napi::Function::Callback cb) {
+    exports.Set(name, Napi::Function::New(env, cb, name));
+  };
+  fn("fft2", [](const Napi::CallbackInfo& i) { return Fft2(i, true); });
+  fn("fft2Sync", [](const Napi::CallbackInfo& i) { return Fft2(i, false); });
+  fn("mft", [](const Napi::CallbackInfo& i) { return Mft(i, true); });
+  fn("mftSync", [](const Napi::CallbackInfo& i) { return Mft(i, false); });
+  fn("blasInfo", BlasInfo);
+  fn("blasSetThreads", BlasSetThreads);
+  fn("cpuInfo", CpuInfo);
+  fn("fftwInfo", FftwInfo);
+  fn("fftwExportWisdom", FftwExportWisdom);
+  fn("fftwImportWisdom", FftwImportWisdom);
+  fn("fftwMarkWisdomSaved", FftwMarkWisdomSaved);
+  fn("fftwForget", FftwForget);
+  fn("fftwPlan", FftwPlan);
+  fn("fftwRawExecute", FftwRawExecute);
+  fn("gemmBench", GemmBench);
+  fn("mftCacheStats", MftCacheStats);
+  fn("mftClearCache", MftClearCache);
+  fn("mftSetCacheLimit", MftSetCacheLimit);
+  return exports;
+}
+
+}  // namespace
+}  // namespace airy
+
+static Napi::Object InitAiry(Napi::Env env, Napi::Object exports) {
+  return airy::Init(env, exports);
+}
+
+NODE_API_MODULE(airy_native, InitAiry)

@@ -1,0 +1,64 @@
+// Shared types for the airy native engine: errors that cross the N-API
+// boundary as data, and aligned RAII buffers for FFTW/BLAS work arrays.
+#pragma once
+
+#include <complex>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+namespace airy {
+
+// An error raised by native code. `code` is a stable machine-readable string
+// (e.g. "ERR_AIRY_FFTW_PLAN"); TS rethrows it as an AiryError with a JS stack.
+class Error : public std::runtime_error {
+ public:
+  Error(std::string code, const std::string& message)
+      : std::runtime_error(message), code_(std::move(code)) {}
+  const std::string& code() const { return code_; }
+
+ private:
+  std::string code_;
+};
+
+#define AIRY_ASSERT(cond, msg)                                                 \
+  do {                                                                         \
+    if (!(cond))                                                               \
+      throw ::airy::Error("ERR_AIRY_INTERNAL", std::string(msg) + " (" +       \
+                                                   __FILE__ + ":" +            \
+                                                   std::to_string(__LINE__) + ")"); \
+  } while (0)
+
+// 64-byte aligned, uninitialised heap buffer of T (cache-line and AVX-512
+// friendly; FFTW only needs 16 but BLAS packing benefits from more).
+template <typename T>
+class AlignedBuffer {
+ public:
+  AlignedBuffer() = default;
+  explicit AlignedBuffer(size_t n) : n_(n) {
+    if (n == 0) return;
+    void* p = nullptr;
+    size_t bytes = ((n * sizeof(T) + 63) / 64) * 64;
+    if (posix_memalign(&p, 64, bytes) != 0) {
+      throw Error("ERR_AIRY_NO_MEMORY",
+                  "could not allocate " + std::to_string(bytes) + " bytes");
+    }
+    p_.reset(static_cast<T*>(p));
+  }
+  T* data() { return p_.get(); }
+  const T* data() const { return p_.get(); }
+  size_t size() const { return n_; }
+
+ private:
+  struct Free {
+    void operator()(T* p) const { std::free(p); }
+  };
+  std::unique_ptr<T, Free> p_;
+  size_t n_ = 0;
+};
+
+}  // namespace airy

@@ -1,0 +1,211 @@
+#include "mft.h"
+
+#include <cmath>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <tuple>
+
+#include "blas.h"
+#include "common.h"
+
+namespace airy {
+namespace mft {
+namespace {
+
+// Both kernels for one transform. X: npupX x npixX. Y: npixY x npupY, with the
+// normalisation folded in so the GEMMs produce the final scale directly.
+template <typename R>
+struct Kernels {
+  AlignedBuffer<std::complex<R>> x, y;
+};
+
+// Pixel coordinate of sample i in a plane of n samples, in units of the step,
+// for each centring convention (POPPY's matrixDFT).
+double coord(int i, int n, Centering c, double offset) {
+  switch (c) {
+    case Centering::FftStyle: return i - n / 2.0;
+    case Centering::Symmetric: return i - n / 2.0 + 0.5;
+    default: return i - n / 2.0 + 0.5 - offset;
+  }
+}
+
+// exp(sign * 2*pi*i * a * b) computed with argument reduction so that large
+// products stay accurate to double precision before any narrowing.
+std::complex<double> cis(double sign, double ab) {
+  double frac = ab - std::round(ab);
+  double ang = sign * 2.0 * M_PI * frac;
+  return {std::cos(ang), std::sin(ang)};
+}
+
+template <typename R>
+std::shared_ptr<Kernels<R>> build(const Params& p) {
+  // Input step (dX) and output step (dU) in cycles: the forward transform
+  // samples the output in lambda/D, the inverse samples the input.
+  const double dX = p.inverse ? p.nlamDX / p.npupX : 1.0 / p.npupX;
+  const double dY = p.inverse ? p.nlamDY / p.npupY : 1.0 / p.npupY;
+  const double dU = p.inverse ? 1.0 / p.npixX : p.nlamDX / p.npixX;
+  const double dV = p.inverse ? 1.0 / p.npixY : p.nlamDY / p.npixY;
+  // Forward: exp(+2*pi*i*x*u) (POPPY >= 1.0); inverse: exp(-2*pi*i*x*u).
+  const double sign = p.inverse ? -1.0 : 1.0;
+  const double norm = std::sqrt((p.nlamDY * p.nlamDX) /
+                                (static_cast<double>(p.npupY) * p.npupX * p.npixY * p.npixX));
+  // The offset moves the output grid; the input grid is never shifted.
+  auto k = std::make_shared<Kernels<R>>();
+  k->x = AlignedBuffer<std::complex<R>>(static_cast<size_t>(p.npupX) * p.npixX);
+  k->y = AlignedBuffer<std::complex<R>>(static_cast<size_t>(p.npixY) * p.npupY);
+  for (int i = 0; i < p.npupX; ++i) {
+    const double xi = coord(i, p.npupX, p.centering, 0.0) * dX;
+    for (int j = 0; j < p.npixX; ++j) {
+      const double uj = coord(j, p.npixX, p.centering, p.offsetX) * dU;
+      auto c = cis(sign, xi * uj);
+      k->x.data()[static_cast<size_t>(i) * p.npixX + j] = {static_cast<R>(c.real()),
+                                                           static_cast<R>(c.imag())};
+    }
+  }
+  for (int r = 0; r < p.npixY; ++r) {
+    const double vr = coord(r, p.npixY, p.centering, p.offsetY) * dV;
+    for (int i = 0; i < p.npupY; ++i) {
+      const double yi = coord(i, p.npupY, p.centering, 0.0) * dY;
+      auto c = cis(sign, yi * vr) * norm;
+      k->y.data()[static_cast<size_t>(r) * p.npupY + i] = {static_cast<R>(c.real()),
+                                                           static_cast<R>(c.imag())};
+    }
+  }
+  return k;
+}
+
+using Key = std::tuple<int, int, int, int, double, double, int, double, double, bool, bool>;
+
+Key keyOf(const Params& p, bool single) {
+  return Key{p.npupY, p.npupX, p.npixY,  p.npixX,   p.nlamDY, p.nlamDX,
+             static_cast<int>(p.centering), p.offsetY, p.offsetX, p.inverse, single};
+}
+
+struct Entry {
+  Key key;
+  std::shared_ptr<void> kernels;
+  size_t bytes;
+};
+
+struct Cache {
+  std::mutex mutex;
+  std::list<Entry> lru;  // front = most recently used
+  size_t bytes = 0;
+  size_t limit = size_t(512) << 20;
+  size_t hits = 0, misses = 0;
+
+  void trim() {
+    while (bytes > limit && lru.size() > 1) {
+      bytes -= lru.back().bytes;
+      lru.pop_back();
+    }
+  }
+};
+
+Cache& cache() {
+  static Cache c;
+  return c;
+}
+
+template <typename R>
+std::shared_ptr<Kernels<R>> kernels(const Params& p) {
+  const Key key = keyOf(p, std::is_same<R, float>::value);
+  Cache& c = cache();
+  {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    for (auto it = c.lru.begin(); it != c.lru.end(); ++it) {
+      if (it->key == key) {
+        c.lru.splice(c.lru.begin(), c.lru, it);
+        c.hits++;
+        return std::static_pointer_cast<Kernels<R>>(c.lru.front().kernels);
+      }
+    }
+    c.misses++;
+  }
+  // Built outside the lock; a concurrent builder of the same key wastes work
+  // but stays correct, and the re-check below keeps one copy.
+  auto k = build<R>(p);
+  const size_t bytes = (k->x.size() + k->y.size()) * sizeof(std::complex<R>);
+  std::lock_guard<std::mutex> lock(c.mutex);
+  for (auto& e : c.lru)
+    if (e.key == key) return std::static_pointer_cast<Kernels<R>>(e.kernels);
+  c.lru.push_front(Entry{key, k, bytes});
+  c.bytes += bytes;
+  c.trim();
+  return k;
+}
+
+void check(const Params& p) {
+  AIRY_ASSERT(p.npupY > 0 && p.npupX > 0 && p.npixY > 0 && p.npixX > 0,
+              "mft: sizes must be positive");
+  AIRY_ASSERT(std::isfinite(p.nlamDY) && std::isfinite(p.nlamDX) && p.nlamDY > 0 &&
+                  p.nlamDX > 0,
+              "mft: nlamD must be positive and finite");
+}
+
+// NaN or Inf in the input reaches the output through the GEMMs; checking the
+// (small) output catches it without a pass over the (large) input.
+template <typename R>
+void checkFinite(const std::complex<R>* out, size_t n) {
+  const R* o = reinterpret_cast<const R*>(out);
+  R acc = 0;
+  for (size_t i = 0; i < 2 * n; ++i) acc += o[i] * R(0);
+  if (acc != R(0)) throw Error("ERR_AIRY_NONFINITE", "mft: input contains NaN or Infinity");
+}
+
+}  // namespace
+
+template <typename R>
+void transform(const Params& p, const std::complex<R>* in, std::complex<R>* out) {
+  check(p);
+  auto k = kernels<R>(p);
+  // t = in (npupY x npupX) * X (npupX x npixX); out = Y (npixY x npupY) * t.
+  AlignedBuffer<std::complex<R>> t(static_cast<size_t>(p.npupY) * p.npixX);
+  blas::gemm<R>(p.npupY, p.npixX, p.npupX, in, k->x.data(), t.data());
+  blas::gemm<R>(p.npixY, p.npixX, p.npupY, k->y.data(), t.data(), out);
+  checkFinite(out, static_cast<size_t>(p.npixY) * p.npixX);
+}
+
+template <typename R>
+void transformReal(const Params& p, const R* in, std::complex<R>* out) {
+  check(p);
+  auto k = kernels<R>(p);
+  // Viewing the interleaved complex X as a real npupX x (2*npixX) matrix, the
+  // real product in * X is exactly the interleaved complex t.
+  AlignedBuffer<std::complex<R>> t(static_cast<size_t>(p.npupY) * p.npixX);
+  blas::rgemm(p.npupY, 2 * p.npixX, p.npupX, in, reinterpret_cast<const R*>(k->x.data()),
+              reinterpret_cast<R*>(t.data()));
+  blas::gemm<R>(p.npixY, p.npixX, p.npupY, k->y.data(), t.data(), out);
+  checkFinite(out, static_cast<size_t>(p.npixY) * p.npixX);
+}
+
+template void transform<double>(const Params&, const std::complex<double>*,
+                                std::complex<double>*);
+template void transform<float>(const Params&, const std::complex<float>*,
+                               std::complex<float>*);
+template void transformReal<double>(const Params&, const double*, std::complex<double>*);
+template void transformReal<float>(const Params&, const float*, std::complex<float>*);
+
+CacheStats cacheStats() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  return CacheStats{c.lru.size(), c.bytes, c.hits, c.misses};
+}
+
+void clearCache() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.lru.clear();
+  c.bytes = 0;
+}
+
+void setCacheLimit(size_t bytes) {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.limit = bytes;
+  c.trim();
+}
+
+}  // namespace mft
+}  // namespace airy

@@ -1,0 +1,44 @@
+// Matrix Fourier transform (Soummer et al. 2007) on GEMM, with POPPY's
+// centring conventions and a cache of exponential kernels.
+#pragma once
+
+#include <complex>
+#include <cstddef>
+
+namespace airy {
+namespace mft {
+
+enum class Centering { Adjustable = 0, Symmetric = 1, FftStyle = 2 };
+
+struct Params {
+  int npupY = 0, npupX = 0;  // input shape
+  int npixY = 0, npixX = 0;  // output shape
+  double nlamDY = 0, nlamDX = 0;
+  Centering centering = Centering::Adjustable;
+  double offsetY = 0, offsetX = 0;  // output-pixel offset (ADJUSTABLE only)
+  bool inverse = false;
+};
+
+// out (npixY x npixX complex) = MFT of a complex input (npupY x npupX).
+template <typename R>
+void transform(const Params& p, const std::complex<R>* in, std::complex<R>* out);
+
+// Same for a real-valued input plane: the first product is one real GEMM
+// (half the arithmetic of the complex path).
+template <typename R>
+void transformReal(const Params& p, const R* in, std::complex<R>* out);
+
+// Kernel cache statistics, and a way to empty it.
+struct CacheStats {
+  size_t entries = 0;
+  size_t bytes = 0;
+  size_t hits = 0;
+  size_t misses = 0;
+};
+CacheStats cacheStats();
+void clearCache();
+// Upper bound on cached kernel memory (bytes); least recently used go first.
+void setCacheLimit(size_t bytes);
+
+}  // namespace mft
+}  // namespace airy
