@@ -7,6 +7,7 @@
         "native/blas.cc",
         "native/cpu.cc",
         "native/fft.cc",
+        "native/fits.cc",
         "native/mft.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -35,12 +35,12 @@ export interface NativeFftwInfo {
 }
 
 export interface Binding {
-  fft2(data: FloatArray, ny: number, nx: number, inverse: boolean, threads: number, effort: number): Promise<FloatArray>;
-  fft2Sync(data: FloatArray, ny: number, nx: number, inverse: boolean, threads: number, effort: number): FloatArray;
+  fft2(data: FloatArray, ny: number, nx: number, inverse: boolean, threads: number, effort: number, out?: FloatArray): Promise<FloatArray>;
+  fft2Sync(data: FloatArray, ny: number, nx: number, inverse: boolean, threads: number, effort: number, out?: FloatArray): FloatArray;
   mft(data: FloatArray, ny: number, nx: number, real: boolean, npixY: number, npixX: number, nlamDY: number, nlamDX: number,
-    centering: number, offsetY: number, offsetX: number, inverse: boolean): Promise<FloatArray>;
+    centering: number, offsetY: number, offsetX: number, inverse: boolean, out?: FloatArray): Promise<FloatArray>;
   mftSync(data: FloatArray, ny: number, nx: number, real: boolean, npixY: number, npixX: number, nlamDY: number, nlamDX: number,
-    centering: number, offsetY: number, offsetX: number, inverse: boolean): FloatArray;
+    centering: number, offsetY: number, offsetX: number, inverse: boolean, out?: FloatArray): FloatArray;
   blasInfo(): NativeBlasInfo;
   blasSetThreads(n: number): boolean;
   cpuInfo(): NativeCpuInfo;
@@ -50,11 +50,13 @@ export interface Binding {
   fftwMarkWisdomSaved(): void;
   fftwForget(): void;
   fftwPlan(ny: number, nx: number, inverse: boolean, threads: number, effort: number, single: boolean): number;
+  fftwHasWisdom(ny: number, nx: number, inverse: boolean, threads: number, effort: number, single: boolean): boolean;
   fftwRawExecute(ny: number, nx: number, inverse: boolean, threads: number, effort: number, single: boolean, iterations: number): number;
   gemmBench(m: number, n: number, k: number, single: boolean, iterations: number): number;
   mftCacheStats(): { entries: number; bytes: number; hits: number; misses: number };
   mftClearCache(): void;
   mftSetCacheLimit(bytes: number): void;
+  cfitsioVersion(): string;
 }
 
 let cached: Binding | undefined;

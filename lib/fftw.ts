@@ -85,6 +85,15 @@ export function saveWisdom(file: string = config.get('fftwWisdomFile')): void {
   native().fftwMarkWisdomSaved();
 }
 
+/**
+ * Whether FFTW holds wisdom for an `[ny, nx]` transform at this planner effort,
+ * i.e. whether planning it now needs no measuring.
+ */
+export function hasWisdom(shape: [number, number], opts: { inverse?: boolean; threads?: number; planner?: FftwPlanner; precision?: 'double' | 'single' } = {}): boolean {
+  return native().fftwHasWisdom(shape[0], shape[1], opts.inverse ?? false, opts.threads ?? config.get('fftThreads'),
+    effortCode(opts.planner ?? config.get('fftwPlanner')), opts.precision === 'single');
+}
+
 /** Drops all cached plans and all wisdom in this process (the file is untouched). */
 export function forgetWisdom(): void {
   native().fftwForget();

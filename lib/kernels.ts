@@ -34,6 +34,11 @@ export interface Fft2Options {
   threads?: number;
   /** Planner effort; default `config.fftwPlanner`. */
   planner?: FftwPlanner;
+  /**
+   * Array to write the result into (same type and length as the input, not
+   * overlapping it); saves allocating a new one for repeated transforms.
+   */
+  out?: FloatArray;
 }
 
 /** MFT centring conventions (POPPY's). */
@@ -60,6 +65,8 @@ export interface MftOptions {
   offset?: [number, number];
   /** Inverse transform (exp(−2πi·x·u)); forward uses exp(+2πi·x·u). */
   inverse?: boolean;
+  /** Array to write the result into: same type as the input, 2·npixY·npixX long. */
+  out?: FloatArray;
 }
 
 interface CheckedPlane {
@@ -84,6 +91,19 @@ function checkPlane(name: string, p: unknown, allowReal: boolean): CheckedPlane 
       `needs ${expected} (${isReal ? 'one real value' : 'interleaved re, im'} per pixel)`);
   }
   return { data, ny, nx, real: isReal };
+}
+
+function checkOut(out: unknown, input: FloatArray, length: number): FloatArray | undefined {
+  if (out === undefined) return undefined;
+  if (!(out instanceof input.constructor)) {
+    throw new TypeError(`options.out must be a ${input.constructor.name} like the input, got ${show(out)}`);
+  }
+  const o = out as FloatArray;
+  if (o.length !== length) throw new RangeError(`options.out has ${o.length} elements, expected ${length}`);
+  if (o.buffer === input.buffer && o.byteOffset < input.byteOffset + input.byteLength && input.byteOffset < o.byteOffset + o.byteLength) {
+    throw new RangeError('options.out must not overlap the input (transforms are out of place)');
+  }
+  return o;
 }
 
 function nonFinite(name: string, err: unknown): never {
@@ -111,7 +131,8 @@ function fftArgs(a: unknown, opts: Fft2Options) {
   const inverse = opts.inverse === undefined ? false : bool('options.inverse', opts.inverse);
   const threads = resolve('fftThreads', opts.threads, 'options.threads');
   const planner = resolve('fftwPlanner', opts.planner, 'options.planner');
-  return [p.data, p.ny, p.nx, inverse, threads, effortCode(planner)] as const;
+  const out = checkOut(opts.out, p.data, 2 * p.ny * p.nx);
+  return [p.data, p.ny, p.nx, inverse, threads, effortCode(planner), out] as const;
 }
 
 /**
@@ -162,7 +183,8 @@ function mftArgs(plane: unknown, opts: MftOptions) {
     if (!Array.isArray(opts.offset)) throw new TypeError(`options.offset must be [dy, dx], got ${show(opts.offset)}`);
   }
   const inverse = opts.inverse === undefined ? false : bool('options.inverse', opts.inverse);
-  return [p.data, p.ny, p.nx, p.real, npixY, npixX, nlamDY, nlamDX, CENTERINGS.indexOf(centering), offY, offX, inverse] as const;
+  const out = checkOut(opts.out, p.data, 2 * npixY * npixX);
+  return [p.data, p.ny, p.nx, p.real, npixY, npixX, nlamDY, nlamDX, CENTERINGS.indexOf(centering), offY, offX, inverse, out] as const;
 }
 
 /**

@@ -15,6 +15,7 @@
 #include "common.h"
 #include "cpu.h"
 #include "fft.h"
+#include "fits.h"
 #include "mft.h"
 
 namespace airy {
@@ -85,6 +86,24 @@ Napi::TypedArray newArray(Napi::Env env, bool single, size_t n, void** data) {
   auto a = Napi::Float64Array::New(env, n);
   *data = a.Data();
   return a;
+}
+
+// The caller's output array (argument i) if given, else a new one. A given
+// array must match the input's precision and the output length, and must not
+// share memory with the input (transforms are out of place).
+Napi::TypedArray outArray(const Napi::CallbackInfo& info, size_t i, const ArrayArg& in, size_t n,
+                          void** data) {
+  if (info.Length() <= i || info[i].IsUndefined() || info[i].IsNull())
+    return newArray(info.Env(), in.single, n, data);
+  ArrayArg out = arrayArg(info, i, "out", n);
+  if (out.single != in.single) throwType(info.Env(), "`out` must have the same precision as the input");
+  auto* ib = static_cast<char*>(in.data);
+  auto* ob = static_cast<char*>(out.data);
+  size_t esz = in.single ? sizeof(float) : sizeof(double);
+  if (ob < ib + in.length * esz && ib < ob + n * esz)
+    throwRange(info.Env(), "`out` must not overlap the input");
+  *data = out.data;
+  return out.array;
 }
 
 Napi::Error toJsError(Napi::Env env, const std::string& code, const std::string& message) {
@@ -180,7 +199,7 @@ Napi::Value Fft2(const Napi::CallbackInfo& info, bool async) {
   int effort = intArg(info, 5, "effort", 0);
   if (effort > 2) throwRange(env, "`effort` must be 0, 1 or 2");
   void* outData = nullptr;
-  auto out = newArray(env, in.single, in.length, &outData);
+  auto out = outArray(info, 6, in, in.length, &outData);
   void* inData = in.data;
   bool single = in.single;
   auto work = [=] {
@@ -219,7 +238,7 @@ Napi::Value Mft(const Napi::CallbackInfo& info, bool async) {
   size_t nin = static_cast<size_t>(p.npupY) * p.npupX * (real ? 1 : 2);
   auto in = arrayArg(info, 0, "data", nin);
   void* outData = nullptr;
-  auto out = newArray(env, in.single, 2 * static_cast<size_t>(p.npixY) * p.npixX, &outData);
+  auto out = outArray(info, 12, in, 2 * static_cast<size_t>(p.npixY) * p.npixX, &outData);
   void* inData = in.data;
   bool single = in.single;
   auto work = [=] {
@@ -316,6 +335,20 @@ Napi::Value FftwPlan(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), s);
 }
 
+// fftwHasWisdom(ny, nx, inverse, threads, effort, single) -> bool
+Napi::Value FftwHasWisdom(const Napi::CallbackInfo& info) {
+  int ny = intArg(info, 0, "ny"), nx = intArg(info, 1, "nx");
+  bool inverse = boolArg(info, 2);
+  int threads = intArg(info, 3, "threads");
+  int effort = intArg(info, 4, "effort", 0);
+  bool single = boolArg(info, 5);
+  bool r = false;
+  runSync(info.Env(), [&] {
+    r = fft::hasWisdom(ny, nx, inverse, threads, static_cast<fft::Effort>(effort), single);
+  });
+  return Napi::Boolean::New(info.Env(), r);
+}
+
 // fftwRawExecute(ny, nx, inverse, threads, effort, single, iterations) -> median s
 Napi::Value FftwRawExecute(const Napi::CallbackInfo& info) {
   int ny = intArg(info, 0, "ny"), nx = intArg(info, 1, "nx");
@@ -376,6 +409,10 @@ Napi::Value MftSetCacheLimit(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value CfitsioVersion(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), fits::version());
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto fn = [&](const char* name, Napi::Function::Callback cb) {
     exports.Set(name, Napi::Function::New(env, cb, name));
@@ -394,10 +431,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("fftwForget", FftwForget);
   fn("fftwPlan", FftwPlan);
   fn("fftwRawExecute", FftwRawExecute);
+  fn("fftwHasWisdom", FftwHasWisdom);
   fn("gemmBench", GemmBench);
   fn("mftCacheStats", MftCacheStats);
   fn("mftClearCache", MftClearCache);
   fn("mftSetCacheLimit", MftSetCacheLimit);
+  fn("cfitsioVersion", CfitsioVersion);
   return exports;
 }
 

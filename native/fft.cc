@@ -25,6 +25,8 @@ std::recursive_mutex& plannerMutex() {
   return m;
 }
 
+// FFTW requires fftw_init_threads before any other FFTW call (wisdom import
+// included), so every entry point below goes through plannerLock().
 bool initThreads() {
   static const bool ok = [] {
     int a = fftw_init_threads();
@@ -32,6 +34,11 @@ bool initThreads() {
     return a != 0 && b != 0;
   }();
   return ok;
+}
+
+std::unique_lock<std::recursive_mutex> plannerLock() {
+  initThreads();
+  return std::unique_lock<std::recursive_mutex>(plannerMutex());
 }
 
 template <typename R>
@@ -100,7 +107,7 @@ std::shared_ptr<PlanHandle> getPlan(int ny, int nx, bool inverse, int threads,
   if (planSeconds) *planSeconds = 0;
   const bool single = std::is_same<R, float>::value;
   Key key{ny, nx, inverse, threads, static_cast<int>(effort), single, aligned};
-  std::lock_guard<std::recursive_mutex> lock(plannerMutex());
+  auto lock = plannerLock();
   auto it = cache().find(key);
   if (it != cache().end()) return it->second;
 
@@ -181,6 +188,28 @@ double plan(int ny, int nx, bool inverse, int threads, Effort effort, bool singl
 
 namespace {
 template <typename R>
+bool hasWisdomT(int ny, int nx, bool inverse, int threads, Effort effort) {
+  auto lock = plannerLock();
+  const size_t n = static_cast<size_t>(ny) * nx;
+  AlignedBuffer<std::complex<R>> a(n), b(n);
+  if (initThreads()) Api<R>::threads(std::max(1, threads));
+  auto p = Api<R>::plan2d(ny, nx, reinterpret_cast<typename Api<R>::cpx*>(a.data()),
+                          reinterpret_cast<typename Api<R>::cpx*>(b.data()),
+                          inverse ? FFTW_BACKWARD : FFTW_FORWARD,
+                          effortFlag(effort) | FFTW_WISDOM_ONLY);
+  if (!p) return false;
+  Api<R>::destroy(p);
+  return true;
+}
+}  // namespace
+
+bool hasWisdom(int ny, int nx, bool inverse, int threads, Effort effort, bool single) {
+  return single ? hasWisdomT<float>(ny, nx, inverse, threads, effort)
+                : hasWisdomT<double>(ny, nx, inverse, threads, effort);
+}
+
+namespace {
+template <typename R>
 double rawExecuteT(int ny, int nx, bool inverse, int threads, Effort effort, int iterations) {
   auto h = getPlan<R>(ny, nx, inverse, std::max(1, threads), effort, true, nullptr);
   if (h->threads > 1) g_threads_started.store(true, std::memory_order_relaxed);
@@ -208,7 +237,7 @@ double rawExecute(int ny, int nx, bool inverse, int threads, Effort effort, bool
 }
 
 Stats stats() {
-  std::lock_guard<std::recursive_mutex> lock(plannerMutex());
+  auto lock = plannerLock();
   Stats s;
   s.cachedPlans = cache().size();
   s.plansCreated = g_created.load();
@@ -218,7 +247,7 @@ Stats stats() {
 }
 
 void forget() {
-  std::lock_guard<std::recursive_mutex> lock(plannerMutex());
+  auto lock = plannerLock();
   cache().clear();
   fftw_forget_wisdom();
   fftwf_forget_wisdom();
@@ -235,7 +264,7 @@ std::string section(const char* name, char* text) {
 }  // namespace
 
 std::string exportWisdom() {
-  std::lock_guard<std::recursive_mutex> lock(plannerMutex());
+  auto lock = plannerLock();
   std::string out = kMagic;
   out += section("double", fftw_export_wisdom_to_string());
   out += section("single", fftwf_export_wisdom_to_string());
@@ -263,7 +292,7 @@ bool importWisdom(const std::string& text) {
     parts[i] = text.substr(pos, len);
     pos += len + 1;
   }
-  std::lock_guard<std::recursive_mutex> lock(plannerMutex());
+  auto lock = plannerLock();
   bool ok = true;
   if (!parts[0].empty()) ok = fftw_import_wisdom_from_string(parts[0].c_str()) != 0 && ok;
   if (!parts[1].empty()) ok = fftwf_import_wisdom_from_string(parts[1].c_str()) != 0 && ok;

@@ -23,6 +23,10 @@ void transform(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
 // returns the seconds spent planning (0 when it came from the cache).
 double plan(int ny, int nx, bool inverse, int threads, Effort effort, bool single);
 
+// True if FFTW already has wisdom for this transform (aligned arrays), i.e. it
+// could plan it at this effort without measuring anything.
+bool hasWisdom(int ny, int nx, bool inverse, int threads, Effort effort, bool single);
+
 // Executes the cached plan `iterations` times on its own aligned buffers with
 // no copying or scaling, and returns the median seconds per execution: the raw
 // FFTW figure that benchmarks compare `transform` against.

@@ -1,0 +1,178 @@
+import t from 'tap';
+import { fft2, fft2Sync, mft, mftSync, mftCacheStats } from '../lib/index';
+import { centroid, circularPupil, energy, fftshift, intensity, randomComplex, relErr, toComplex } from './helpers/arrays';
+
+t.test('fft2: forward then inverse restores the input; Parseval holds', async (t) => {
+  for (const [ny, nx] of [[64, 64], [48, 30], [7, 13]] as const) {
+    const a = randomComplex(ny, nx, ny * 31 + nx);
+    const f = await fft2({ data: a, shape: [ny, nx] });
+    const b = await fft2(f, { inverse: true });
+    // Round trip of a unitary transform in double precision: a few ulps per
+    // butterfly stage; 1e-13 relative is far above that and far below any bug.
+    t.ok(relErr(b.data, a) < 1e-13, `round trip ${ny}x${nx}: ${relErr(b.data, a)}`);
+    // Unitary scaling conserves energy exactly up to rounding.
+    const ratio = energy(f.data) / energy(a);
+    t.ok(Math.abs(ratio - 1) < 1e-12, `Parseval ${ny}x${nx}: ratio ${ratio}`);
+  }
+});
+
+t.test('fft2: forward uses exp(-2πi k n / N) (FFTW/numpy sign)', async (t) => {
+  // A single tone exp(+2πi·3x/N) lands in bin +3 under a negative-exponent DFT.
+  const n = 16;
+  const a = new Float64Array(2 * n * n);
+  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
+    const ph = (2 * Math.PI * 3 * x) / n;
+    a[2 * (y * n + x)] = Math.cos(ph);
+    a[2 * (y * n + x) + 1] = Math.sin(ph);
+  }
+  const f = fft2Sync({ data: a, shape: [n, n] });
+  const I = intensity(f.data);
+  t.ok(Math.abs(I[3]! - n * n) < 1e-9, 'all energy in bin [0, 3]');
+});
+
+t.test('mft FFTSTYLE with nlamD = npix = n equals the shifted FFT', async (t) => {
+  for (const n of [16, 32]) {
+    const a = randomComplex(n, n, n);
+    const m = await mft({ data: a, shape: [n, n] }, { nlamD: n, npix: n, centering: 'FFTSTYLE' });
+    // Forward MFT has exp(+2πi), i.e. the inverse DFT direction.
+    const f = fft2Sync({ data: fftshift(a, n, n, true), shape: [n, n] }, { inverse: true });
+    const ref = fftshift(f.data, n, n);
+    // Both are exact transforms in double precision; kernels are computed with
+    // argument reduction, so agreement is at rounding level. Contract: 1e-10.
+    t.ok(relErr(m.data, ref) < 1e-10, `n=${n}: ${relErr(m.data, ref)}`);
+  }
+});
+
+t.test('mft forward then inverse restores the input', async (t) => {
+  const n = 32;
+  const a = randomComplex(n, n, 5);
+  // nlamD = n samples the full band; any npix >= n then makes the pair exact.
+  const f = await mft({ data: a, shape: [n, n] }, { nlamD: n, npix: 48 });
+  const b = await mft(f, { nlamD: n, npix: n, inverse: true });
+  t.ok(relErr(b.data, a) < 1e-10, `relative error ${relErr(b.data, a)}`);
+  // Rectangular arrays and per-axis nlamD.
+  const r = randomComplex(24, 40, 9);
+  const fr = mftSync({ data: r, shape: [24, 40] }, { nlamD: [24, 40], npix: [30, 44] });
+  t.same(fr.shape, [30, 44]);
+  const br = mftSync(fr, { nlamD: [24, 40], npix: [24, 40], inverse: true });
+  t.ok(relErr(br.data, r) < 1e-10, `rectangular relative error ${relErr(br.data, r)}`);
+});
+
+t.test('ADJUSTABLE centring puts an on-axis PSF centroid at the array centre', async (t) => {
+  const pupil = circularPupil(64);
+  for (const npix of [64, 65, 100, 101]) {
+    const f = await mft({ data: pupil, shape: [64, 64], real: true }, { nlamD: 16, npix });
+    const [cy, cx] = centroid(intensity(f.data), npix, npix);
+    // A symmetric pupil gives an exactly symmetric PSF about (npix-1)/2; 1e-9
+    // pixels allows only rounding.
+    t.ok(Math.abs(cy - (npix - 1) / 2) < 1e-9 && Math.abs(cx - (npix - 1) / 2) < 1e-9,
+      `npix=${npix}: centroid (${cy}, ${cx}), expected ${(npix - 1) / 2}`);
+  }
+});
+
+t.test('forward MFT sign: a pupil phase exp(-2πi·x·u0) puts the PSF at +u0 λ/D', async (t) => {
+  const n = 32;
+  const u0 = 3; // λ/D along x
+  const c = (n - 1) / 2;
+  const a = new Float64Array(2 * n * n);
+  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
+    const xd = (x - c) / n; // pupil coordinate in units of the diameter
+    const ph = -2 * Math.PI * xd * u0;
+    a[2 * (y * n + x)] = Math.cos(ph);
+    a[2 * (y * n + x) + 1] = Math.sin(ph);
+  }
+  const npix = 64; // 4 pixels per λ/D over 16 λ/D
+  const f = mftSync({ data: a, shape: [n, n] }, { nlamD: 16, npix });
+  const I = intensity(f.data);
+  let best = 0;
+  for (let i = 1; i < I.length; i++) if (I[i]! > I[best]!) best = i;
+  const px = best % npix;
+  const py = Math.floor(best / npix);
+  // Peak within half a pixel of (npix-1)/2 + u0·(npix/nlamD) = 31.5 + 12.
+  t.ok(Math.abs(px - 43.5) <= 0.5, `peak x ${px}`);
+  t.ok(Math.abs(py - 31.5) <= 0.5, `peak y ${py}`);
+});
+
+t.test('ADJUSTABLE offset moves the PSF by that many output pixels', async (t) => {
+  const pupil = circularPupil(32);
+  const npix = 80;
+  const f = await mft({ data: pupil, shape: [32, 32], real: true }, { nlamD: 20, npix, offset: [-3, 5] });
+  const I = intensity(f.data);
+  // Centroid in a 21x21 window centred on the expected position: if the PSF
+  // moved by exactly (-3, +5) pixels it is symmetric in that window, so only
+  // rounding separates the centroid from the target.
+  const ey = (npix - 1) / 2 - 3;
+  const ex = (npix - 1) / 2 + 5;
+  let s = 0;
+  let sy = 0;
+  let sx = 0;
+  for (let y = Math.ceil(ey - 10); y <= ey + 10; y++) {
+    for (let x = Math.ceil(ex - 10); x <= ex + 10; x++) {
+      const v = I[y * npix + x]!;
+      s += v;
+      sy += v * y;
+      sx += v * x;
+    }
+  }
+  t.ok(Math.abs(sx / s - ex) < 1e-9, `cx ${sx / s}, expected ${ex}`);
+  t.ok(Math.abs(sy / s - ey) < 1e-9, `cy ${sy / s}, expected ${ey}`);
+});
+
+t.test('SYMMETRIC centring: even and odd outputs are centred on (n-1)/2', async (t) => {
+  const pupil = circularPupil(32);
+  for (const npix of [40, 41]) {
+    const f = mftSync({ data: pupil, shape: [32, 32], real: true }, { nlamD: 10, npix, centering: 'SYMMETRIC' });
+    const [cy, cx] = centroid(intensity(f.data), npix, npix);
+    t.ok(Math.abs(cy - (npix - 1) / 2) < 1e-9 && Math.abs(cx - (npix - 1) / 2) < 1e-9, `npix=${npix}: (${cy}, ${cx})`);
+  }
+});
+
+t.test('the real-input path equals the complex path', async (t) => {
+  const pupil = circularPupil(48);
+  for (let i = 0; i < pupil.length; i++) pupil[i]! *= 0.5 + 0.5 * Math.cos(i * 0.01);
+  const opts = { nlamD: [12, 14] as [number, number], npix: [50, 61] as [number, number] };
+  const real = await mft({ data: pupil, shape: [48, 48], real: true }, opts);
+  const cplx = await mft({ data: toComplex(pupil), shape: [48, 48] }, opts);
+  // Same arithmetic but in a different order (dgemm vs zgemm): rounding only.
+  t.ok(relErr(real.data, cplx.data) < 1e-12, `relative difference ${relErr(real.data, cplx.data)}`);
+});
+
+t.test('float32 agrees with float64 to float32 precision', async (t) => {
+  const n = 64;
+  const a = randomComplex(n, n, 3);
+  const a32 = Float32Array.from(a);
+  const m64 = await mft({ data: a, shape: [n, n] }, { nlamD: 20, npix: 50 });
+  const m32 = await mft({ data: a32, shape: [n, n] }, { nlamD: 20, npix: 50 });
+  t.ok(m32.data instanceof Float32Array, 'single in, single out');
+  // Sums of 4096 terms in single precision: ~sqrt(4096)·6e-8 ≈ 4e-6 relative
+  // to the peak; 1e-4 bounds it with margin and still fails on a real bug.
+  t.ok(relErr(m32.data, m64.data) < 1e-4, `mft: ${relErr(m32.data, m64.data)}`);
+  const f64 = await fft2({ data: a, shape: [n, n] });
+  const f32 = await fft2({ data: a32, shape: [n, n] });
+  t.ok(relErr(f32.data, f64.data) < 1e-5, `fft2: ${relErr(f32.data, f64.data)}`);
+  const real32 = await mft({ data: Float32Array.from(circularPupil(n)), shape: [n, n], real: true }, { nlamD: 8, npix: 33 });
+  const real64 = await mft({ data: circularPupil(n), shape: [n, n], real: true }, { nlamD: 8, npix: 33 });
+  t.ok(relErr(real32.data, real64.data) < 1e-5, `real float32 path: ${relErr(real32.data, real64.data)}`);
+});
+
+t.test('sync and async variants give identical results; async does not block', async (t) => {
+  const a = randomComplex(128, 128, 8);
+  const s = mftSync({ data: a, shape: [128, 128] }, { nlamD: 30, npix: 90 });
+  let ticked = false;
+  setImmediate(() => { ticked = true; });
+  const p = mft({ data: a, shape: [128, 128] }, { nlamD: 30, npix: 90 });
+  t.ok(p instanceof Promise, 'mft returns a Promise');
+  const r = await p;
+  t.same(Array.from(r.data), Array.from(s.data), 'bitwise identical');
+  t.ok(ticked, 'the event loop ran while the transform was pending');
+});
+
+t.test('MFT kernels are cached across calls', async (t) => {
+  const a = randomComplex(20, 20, 2);
+  const before = mftCacheStats();
+  mftSync({ data: a, shape: [20, 20] }, { nlamD: 7.25, npix: 21 });
+  mftSync({ data: a, shape: [20, 20] }, { nlamD: 7.25, npix: 21 });
+  const after = mftCacheStats();
+  t.equal(after.misses - before.misses, 1, 'one miss');
+  t.equal(after.hits - before.hits, 1, 'then one hit');
+});
