@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -161,15 +162,31 @@ void transform(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
                   reinterpret_cast<cpx*>(out));
   // Unitary scaling, fused with the finiteness check: NaN or Inf anywhere in
   // the input reaches the output, so this one pass catches bad input too.
+  // With several FFT threads the pass is split the same way, or it would
+  // cost as much as a third of a threaded transform.
   const R scale = static_cast<R>(1.0 / std::sqrt(static_cast<double>(ny) * nx));
   R* o = reinterpret_cast<R*>(out);
   const size_t n2 = 2 * static_cast<size_t>(ny) * nx;
-  R acc = 0;
-  for (size_t i = 0; i < n2; ++i) {
-    o[i] *= scale;
-    acc += o[i] * R(0);
+  auto pass = [o, scale](size_t begin, size_t end) {
+    return scaleAndCheck(o + begin, end - begin, scale);
+  };
+  const int parts = (threads > 1 && n2 >= (size_t(1) << 18)) ? std::min(threads, 16) : 1;
+  bool finite = true;
+  if (parts == 1) {
+    finite = pass(0, n2);
+  } else {
+    std::vector<std::thread> pool;
+    std::vector<char> ok(parts, 1);
+    const size_t chunk = (n2 / parts + 7) & ~size_t(7);
+    for (int t = 1; t < parts; ++t) {
+      size_t b = std::min(n2, chunk * t), e = std::min(n2, chunk * (t + 1));
+      pool.emplace_back([&, t, b, e] { ok[t] = pass(b, e); });
+    }
+    ok[0] = pass(0, std::min(n2, chunk));
+    for (auto& th : pool) th.join();
+    for (char c : ok) finite = finite && c;
   }
-  if (acc != R(0)) throw Error("ERR_AIRY_NONFINITE", "fft2: input contains NaN or Infinity");
+  if (!finite) throw Error("ERR_AIRY_NONFINITE", "fft2: input contains NaN or Infinity");
 }
 
 template void transform<double>(const std::complex<double>*, std::complex<double>*, int,
@@ -218,6 +235,9 @@ double rawExecuteT(int ny, int nx, bool inverse, int threads, Effort effort, int
   for (size_t i = 0; i < n; ++i) a.data()[i] = std::complex<R>(R(i % 7), R(i % 3));
   using cpx = typename Api<R>::cpx;
   auto p = static_cast<typename Api<R>::plan_t>(h->plan);
+  // One untimed run first: it faults in the output pages, as the caller's
+  // arrays in a steady state already are.
+  Api<R>::execute(p, reinterpret_cast<cpx*>(a.data()), reinterpret_cast<cpx*>(b.data()));
   std::vector<double> times;
   for (int i = 0; i < std::max(1, iterations); ++i) {
     auto t0 = std::chrono::steady_clock::now();
