@@ -19,7 +19,7 @@ function arg(name: string, def: string): string {
 const SIZES = arg('sizes', '512,1024,2048,4096').split(',').map(Number);
 const THREADS = arg('threads', '1,2').split(',').map(Number);
 const JSON_OUT = arg('json', '');
-const reps = (n: number) => (n <= 1024 ? 5 : n <= 2048 ? 3 : 1);
+const reps = (n: number) => (n <= 1024 ? 5 : n <= 2048 ? 3 : 2);
 
 const n = native();
 const results: Record<string, unknown>[] = [];
@@ -68,12 +68,16 @@ for (const th of THREADS) {
     const planS = n.fftwPlan(size, size, false, th, 1, false);
     const data = new Float64Array(2 * size * size).map((_, i) => Math.cos(i * 0.1));
     const out = new Float64Array(data.length);
-    // Alternate raw and airy rounds so drift on a noisy machine hits both alike.
+    // Alternate one raw and one airy execution per round on the same arrays
+    // and plan, so drift on a noisy machine hits both alike; medians.
     const rawT: number[] = [];
     const airyT: number[] = [];
-    for (let round = 0; round < r; round++) {
-      rawT.push(n.fftwRawExecute(size, size, false, th, 1, false, 3));
-      airyT.push(timeIt(() => fft2Sync({ data, shape: [size, size] }, { threads: th, planner: 'measure', out }), 3));
+    fft2Sync({ data, shape: [size, size] }, { threads: th, planner: 'measure', out });
+    for (let round = 0; round < 3 * r; round++) {
+      rawT.push(n.fftwRawExecute(data, size, size, false, th, 1, out, 1));
+      const t0 = performance.now();
+      fft2Sync({ data, shape: [size, size] }, { threads: th, planner: 'measure', out });
+      airyT.push((performance.now() - t0) / 1e3);
     }
     const rawS = median(rawT);
     const airyS = median(airyT);

@@ -51,7 +51,7 @@ export interface Binding {
   fftwForget(): void;
   fftwPlan(ny: number, nx: number, inverse: boolean, threads: number, effort: number, single: boolean): number;
   fftwHasWisdom(ny: number, nx: number, inverse: boolean, threads: number, effort: number, single: boolean): boolean;
-  fftwRawExecute(ny: number, nx: number, inverse: boolean, threads: number, effort: number, single: boolean, iterations: number): number;
+  fftwRawExecute(data: FloatArray, ny: number, nx: number, inverse: boolean, threads: number, effort: number, out: FloatArray, iterations: number): number;
   gemmBench(m: number, n: number, k: number, single: boolean, iterations: number): number;
   mftCacheStats(): { entries: number; bytes: number; hits: number; misses: number };
   mftClearCache(): void;

@@ -349,17 +349,28 @@ Napi::Value FftwHasWisdom(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), r);
 }
 
-// fftwRawExecute(ny, nx, inverse, threads, effort, single, iterations) -> median s
+// fftwRawExecute(data, ny, nx, inverse, threads, effort, out, iterations) -> median s
 Napi::Value FftwRawExecute(const Napi::CallbackInfo& info) {
-  int ny = intArg(info, 0, "ny"), nx = intArg(info, 1, "nx");
-  bool inverse = boolArg(info, 2);
-  int threads = intArg(info, 3, "threads");
-  int effort = intArg(info, 4, "effort", 0);
-  bool single = boolArg(info, 5);
-  int iters = intArg(info, 6, "iterations");
+  int ny = intArg(info, 1, "ny"), nx = intArg(info, 2, "nx");
+  auto in = arrayArg(info, 0, "data", 2 * static_cast<size_t>(ny) * nx);
+  bool inverse = boolArg(info, 3);
+  int threads = intArg(info, 4, "threads");
+  int effort = intArg(info, 5, "effort", 0);
+  if (effort > 2) throwRange(info.Env(), "`effort` must be 0, 1 or 2");
+  if (!info[6].IsTypedArray()) throwType(info.Env(), "`out` is required");
+  void* outData = nullptr;
+  outArray(info, 6, in, in.length, &outData);
+  int iters = intArg(info, 7, "iterations");
   double s = 0;
   runSync(info.Env(), [&] {
-    s = fft::rawExecute(ny, nx, inverse, threads, static_cast<fft::Effort>(effort), single, iters);
+    if (in.single)
+      s = fft::rawExecute<float>(static_cast<const std::complex<float>*>(in.data),
+                                 static_cast<std::complex<float>*>(outData), ny, nx, inverse,
+                                 threads, static_cast<fft::Effort>(effort), iters);
+    else
+      s = fft::rawExecute<double>(static_cast<const std::complex<double>*>(in.data),
+                                  static_cast<std::complex<double>*>(outData), ny, nx, inverse,
+                                  threads, static_cast<fft::Effort>(effort), iters);
   });
   return Napi::Number::New(info.Env(), s);
 }

@@ -27,11 +27,13 @@ double plan(int ny, int nx, bool inverse, int threads, Effort effort, bool singl
 // could plan it at this effort without measuring anything.
 bool hasWisdom(int ny, int nx, bool inverse, int threads, Effort effort, bool single);
 
-// Executes the cached plan `iterations` times on its own aligned buffers with
-// no copying or scaling, and returns the median seconds per execution: the raw
-// FFTW figure that benchmarks compare `transform` against.
-double rawExecute(int ny, int nx, bool inverse, int threads, Effort effort,
-                  bool single, int iterations);
+// Executes the cached plan for these parameters `iterations` times on the
+// caller's arrays, with no copying, scaling or checking, and returns the
+// median seconds per execution: the raw FFTW figure benchmarks compare
+// `transform` against on the very same memory.
+template <typename R>
+double rawExecute(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
+                  bool inverse, int threads, Effort effort, int iterations);
 
 struct Stats {
   size_t cachedPlans = 0;
