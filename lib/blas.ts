@@ -83,16 +83,16 @@ export function blasWarnings(facts: {
   vendor: string;
   kernel: string;
   cpu: Pick<CpuInfo, 'vendor' | 'features'>;
-  env?: Record<string, string | undefined>;
+  /** Core type the user forced through the environment, if any. */
+  forcedCoretype?: string;
 }): string[] {
   const warnings: string[] = [];
-  const env = facts.env ?? {};
   if (facts.vendor === 'openblas' && facts.kernel) {
     const kernelLevel = KERNEL_LEVEL[facts.kernel.toLowerCase()];
     const have = cpuLevel(facts.cpu.features);
     if (kernelLevel !== undefined && kernelLevel < have) {
       const suggestion = suggestedCoretype(facts.cpu);
-      const forced = env.OPENBLAS_CORETYPE;
+      const forced = facts.forcedCoretype;
       const impact = have - kernelLevel >= 2 ? 'complex GEMM can run several times (up to ~5x) slower' : 'GEMM may run slower';
       warnings.push(
         `OpenBLAS is using its '${facts.kernel}' kernel (${LEVEL_NAME[kernelLevel]}) on a CPU with ${LEVEL_NAME[have]}: ` +
@@ -130,7 +130,7 @@ export function blasInfo(): BlasInfo {
     threadsSettable: b.threadsSettable,
     kernel: b.kernel,
     threadsStarted: b.threadsStarted,
-    warnings: blasWarnings({ vendor: b.vendor, kernel: b.kernel, cpu, env: process.env }),
+    warnings: blasWarnings({ vendor: b.vendor, kernel: b.kernel, cpu, forcedCoretype: process.env.OPENBLAS_CORETYPE || undefined }),
   };
 }
 

@@ -179,8 +179,8 @@ function mftArgs(plane: unknown, opts: MftOptions) {
   let offX = 0;
   if (opts.offset !== undefined) {
     if (centering !== 'ADJUSTABLE') throw new RangeError(`options.offset is only supported with ADJUSTABLE centering, got centering ${show(centering)}`);
-    [offY, offX] = pair('options.offset', opts.offset, (n, v) => finiteNumber(n, v));
     if (!Array.isArray(opts.offset)) throw new TypeError(`options.offset must be [dy, dx], got ${show(opts.offset)}`);
+    [offY, offX] = pair('options.offset', opts.offset, (n, v) => finiteNumber(n, v));
   }
   const inverse = opts.inverse === undefined ? false : bool('options.inverse', opts.inverse);
   const out = checkOut(opts.out, p.data, 2 * npixY * npixX);

@@ -71,11 +71,3 @@ export function pair(name: string, v: unknown, check: (n: string, x: unknown) =>
   const x = check(name, v);
   return [x, x];
 }
-
-/** Throws if any element of a float array is NaN or infinite. */
-export function allFinite(name: string, data: Float64Array | Float32Array): void {
-  for (let i = 0; i < data.length; i++) {
-    const x = data[i]!;
-    if (x - x !== 0) throw new RangeError(`${name} must contain only finite numbers; element ${i} is ${x}`);
-  }
-}

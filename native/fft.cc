@@ -141,7 +141,6 @@ std::shared_ptr<PlanHandle> getPlan(int ny, int nx, bool inverse, int threads,
   return h;
 }
 
-template <typename R>
 bool isAligned(const void* p) {
   return (reinterpret_cast<uintptr_t>(p) % 16) == 0;
 }
@@ -153,7 +152,7 @@ void transform(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
                bool inverse, int threads, Effort effort) {
   AIRY_ASSERT(ny > 0 && nx > 0, "fft: shape must be positive");
   AIRY_ASSERT(in != out, "fft: transform is out-of-place");
-  const bool aligned = isAligned<R>(in) && isAligned<R>(out);
+  const bool aligned = isAligned(in) && isAligned(out);
   auto h = getPlan<R>(ny, nx, inverse, std::max(1, threads), effort, aligned, nullptr);
   if (h->threads > 1) g_threads_started.store(true, std::memory_order_relaxed);
   using cpx = typename Api<R>::cpx;
@@ -228,7 +227,7 @@ bool hasWisdom(int ny, int nx, bool inverse, int threads, Effort effort, bool si
 template <typename R>
 double rawExecute(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
                   bool inverse, int threads, Effort effort, int iterations) {
-  const bool aligned = isAligned<R>(in) && isAligned<R>(out);
+  const bool aligned = isAligned(in) && isAligned(out);
   auto h = getPlan<R>(ny, nx, inverse, std::max(1, threads), effort, aligned, nullptr);
   if (h->threads > 1) g_threads_started.store(true, std::memory_order_relaxed);
   using cpx = typename Api<R>::cpx;

@@ -84,25 +84,25 @@ const OLD_CPU = { vendor: 'GenuineIntel', features: ['sse2', 'sse4_2'] };
 
 t.test('kernel check: a generic OpenBLAS kernel on a better CPU warns with the remedy', async (t) => {
   // The case seen on an AVX-512 Xeon: Debian's OpenBLAS 0.3.21 chose Prescott.
-  const w = blasWarnings({ vendor: 'openblas', kernel: 'Prescott', cpu: INTEL_AVX512, env: {} });
+  const w = blasWarnings({ vendor: 'openblas', kernel: 'Prescott', cpu: INTEL_AVX512 });
   t.equal(w.length, 1);
   t.match(w[0], /'Prescott' kernel \(SSE\) on a CPU with AVX-512/);
   t.match(w[0], /OPENBLAS_CORETYPE=SkylakeX/);
   t.match(w[0], /up to ~5x/);
-  t.match(blasWarnings({ vendor: 'openblas', kernel: 'Sandybridge', cpu: AMD_AVX2, env: {} })[0], /OPENBLAS_CORETYPE=Zen/);
-  t.match(blasWarnings({ vendor: 'openblas', kernel: 'Haswell', cpu: { ...INTEL_AVX512, features: [...INTEL_AVX512.features, 'avx512_bf16'] }, env: {} })[0], /Cooperlake/);
+  t.match(blasWarnings({ vendor: 'openblas', kernel: 'Sandybridge', cpu: AMD_AVX2 })[0], /OPENBLAS_CORETYPE=Zen/);
+  t.match(blasWarnings({ vendor: 'openblas', kernel: 'Haswell', cpu: { ...INTEL_AVX512, features: [...INTEL_AVX512.features, 'avx512_bf16'] } })[0], /Cooperlake/);
 });
 
 t.test('kernel check: the right kernel, unknown kernels and older CPUs do not warn', async (t) => {
-  t.same(blasWarnings({ vendor: 'openblas', kernel: 'SkylakeX', cpu: INTEL_AVX512, env: {} }), []);
-  t.same(blasWarnings({ vendor: 'openblas', kernel: 'Haswell', cpu: AMD_AVX2, env: {} }), []);
-  t.same(blasWarnings({ vendor: 'openblas', kernel: 'Prescott', cpu: OLD_CPU, env: {} }), []);
-  t.same(blasWarnings({ vendor: 'openblas', kernel: 'ArmV8', cpu: OLD_CPU, env: {} }), [], 'unknown kernel names are not guessed at');
-  t.same(blasWarnings({ vendor: 'blis', kernel: 'zen3', cpu: INTEL_AVX512, env: {} }), []);
+  t.same(blasWarnings({ vendor: 'openblas', kernel: 'SkylakeX', cpu: INTEL_AVX512 }), []);
+  t.same(blasWarnings({ vendor: 'openblas', kernel: 'Haswell', cpu: AMD_AVX2 }), []);
+  t.same(blasWarnings({ vendor: 'openblas', kernel: 'Prescott', cpu: OLD_CPU }), []);
+  t.same(blasWarnings({ vendor: 'openblas', kernel: 'ArmV8', cpu: OLD_CPU }), [], 'unknown kernel names are not guessed at');
+  t.same(blasWarnings({ vendor: 'blis', kernel: 'zen3', cpu: INTEL_AVX512 }), []);
 });
 
 t.test('kernel check: a core type forced through the environment is named, not overridden', async (t) => {
-  const w = blasWarnings({ vendor: 'openblas', kernel: 'Haswell', cpu: INTEL_AVX512, env: { OPENBLAS_CORETYPE: 'Haswell' } });
+  const w = blasWarnings({ vendor: 'openblas', kernel: 'Haswell', cpu: INTEL_AVX512, forcedCoretype: 'Haswell' });
   t.match(w[0], /OPENBLAS_CORETYPE=Haswell is set in the environment/);
 });
 
