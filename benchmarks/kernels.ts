@@ -2,7 +2,8 @@
 // formula 5·N·log2(N)/µs) with planning and execution timed apart, and FFTW
 // wisdom re-planning, for n = 512, 1024, 2048, 4096 at 1 and 2 threads.
 //
-//   npm run bench:kernels [-- --sizes 512,1024 --threads 1,2 --json out.json]
+//   npm run bench:kernels [-- --sizes 512,1024 --threads 1,2 --only gemm,fft,wisdom
+//                            --json out.json]
 //
 // Ratios are measured in the same run: airy mft vs raw GEMM of the same
 // shapes, airy fft2 vs raw FFTW execution of the same plan.
@@ -19,6 +20,7 @@ function arg(name: string, def: string): string {
 const SIZES = arg('sizes', '512,1024,2048,4096').split(',').map(Number);
 const THREADS = arg('threads', '1,2').split(',').map(Number);
 const JSON_OUT = arg('json', '');
+const ONLY = new Set(arg('only', 'gemm,fft,wisdom').split(','));
 const reps = (n: number) => (n <= 1024 ? 5 : n <= 2048 ? 3 : 2);
 
 const n = native();
@@ -37,9 +39,9 @@ function timeIt(fn: () => void, r: number): number {
   return median(ts);
 }
 
-console.log('\n== complex GEMM and MFT (n² -> (n/2)², nlamD = n/8) ==');
-console.log('threads     n   zgemm n³ GF/s   mft GF/s   raw GEMM same shapes GF/s   mft/raw');
-for (const th of THREADS) {
+if (ONLY.has('gemm')) console.log('\n== complex GEMM and MFT (n² -> (n/2)², nlamD = n/8) ==');
+if (ONLY.has('gemm')) console.log('threads     n   zgemm n³ GF/s   mft GF/s   raw GEMM same shapes GF/s   mft/raw');
+for (const th of ONLY.has('gemm') ? THREADS : []) {
   if (blasInfo().threadsSettable) setBlasThreads(th);
   for (const size of SIZES) {
     const r = reps(size);
@@ -59,25 +61,32 @@ for (const th of THREADS) {
 }
 n.mftClearCache();
 
-console.log('\n== fft2 (FFTW, measure planner) ==');
-console.log('threads     n   plan s    airy ms   raw ms   airy mflops   raw mflops   airy/raw time');
-for (const th of THREADS) {
+if (ONLY.has('fft')) console.log('\n== fft2 (FFTW, measure planner; raw = FFTW\'s own 2D plan) ==');
+if (ONLY.has('fft')) console.log('threads     n   plan s    airy ms   raw ms   airy mflops   raw mflops   airy/raw time');
+for (const th of ONLY.has('fft') ? THREADS : []) {
   for (const size of SIZES) {
     const r = reps(size) * 2;
     forgetWisdom();
     const planS = n.fftwPlan(size, size, false, th, 1, false);
     const data = new Float64Array(2 * size * size).map((_, i) => Math.cos(i * 0.1));
     const out = new Float64Array(data.length);
-    // Alternate one raw and one airy execution per round on the same arrays
-    // and plan, so drift on a noisy machine hits both alike; medians.
+    // Rounds alternate a batch of raw executions with a batch of airy calls on
+    // the same arrays, so drift on a noisy machine hits both alike; each
+    // batch runs back to back (steady state for both plans) and gives its
+    // median; the figure is the median over rounds.
     const rawT: number[] = [];
     const airyT: number[] = [];
+    const batch = Math.max(3, r * 2);
     fft2Sync({ data, shape: [size, size] }, { threads: th, planner: 'measure', out });
-    for (let round = 0; round < 3 * r; round++) {
-      rawT.push(n.fftwRawExecute(data, size, size, false, th, 1, out, 1));
-      const t0 = performance.now();
-      fft2Sync({ data, shape: [size, size] }, { threads: th, planner: 'measure', out });
-      airyT.push((performance.now() - t0) / 1e3);
+    for (let round = 0; round < 9; round++) {
+      rawT.push(n.fftwRawExecute(data, size, size, false, th, 1, out, batch));
+      const ts: number[] = [];
+      for (let i = 0; i < batch; i++) {
+        const t0 = performance.now();
+        fft2Sync({ data, shape: [size, size] }, { threads: th, planner: 'measure', out });
+        ts.push((performance.now() - t0) / 1e3);
+      }
+      airyT.push(median(ts));
     }
     const rawS = median(rawT);
     const airyS = median(airyT);
@@ -88,8 +97,8 @@ for (const th of THREADS) {
   }
 }
 
-console.log('\n== FFTW wisdom: measure-planning cold vs from saved wisdom ==');
-for (const size of SIZES.filter((s) => s <= 2048)) {
+if (ONLY.has('wisdom')) console.log('\n== FFTW wisdom: measure-planning cold vs from saved wisdom ==');
+for (const size of ONLY.has('wisdom') ? SIZES.filter((s) => s <= 2048) : []) {
   forgetWisdom();
   const cold = n.fftwPlan(size, size, false, 1, 1, false);
   const wisdom = n.fftwExportWisdom();

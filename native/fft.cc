@@ -3,6 +3,7 @@
 #include <fftw3.h>
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -52,6 +53,11 @@ struct Api<double> {
   static plan_t plan2d(int ny, int nx, cpx* in, cpx* out, int sign, unsigned flags) {
     return fftw_plan_dft_2d(ny, nx, in, out, sign, flags);
   }
+  static plan_t many(int n, int howmany, cpx* in, int stride, int dist, cpx* out, int sign,
+                     unsigned flags) {
+    return fftw_plan_many_dft(1, &n, howmany, in, nullptr, stride, dist, out, nullptr, stride,
+                              dist, sign, flags);
+  }
   static void threads(int n) { fftw_plan_with_nthreads(n); }
   static void execute(plan_t p, cpx* in, cpx* out) { fftw_execute_dft(p, in, out); }
   static void destroy(plan_t p) { fftw_destroy_plan(p); }
@@ -64,13 +70,25 @@ struct Api<float> {
   static plan_t plan2d(int ny, int nx, cpx* in, cpx* out, int sign, unsigned flags) {
     return fftwf_plan_dft_2d(ny, nx, in, out, sign, flags);
   }
+  static plan_t many(int n, int howmany, cpx* in, int stride, int dist, cpx* out, int sign,
+                     unsigned flags) {
+    return fftwf_plan_many_dft(1, &n, howmany, in, nullptr, stride, dist, out, nullptr, stride,
+                               dist, sign, flags);
+  }
   static void threads(int n) { fftwf_plan_with_nthreads(n); }
   static void execute(plan_t p, cpx* in, cpx* out) { fftwf_execute_dft(p, in, out); }
   static void destroy(plan_t p) { fftwf_destroy_plan(p); }
 };
 
-// (ny, nx, inverse, threads, effort, single, aligned)
-using Key = std::tuple<int, int, bool, int, int, bool, bool>;
+// What a cached plan computes, for an ny x nx row-major array:
+//  Whole:   the 2D transform, out-of-place (FFTW's own 2D plan; the raw
+//           baseline benchmarks compare against).
+//  Rows:    w consecutive rows of length nx, out-of-place.
+//  Columns: all nx columns (length ny, stride nx), in place; w unused.
+enum class Kind { Whole = 0, Rows = 1, Columns = 2 };
+
+// (kind, ny, nx, w, inverse, threads, effort, single, aligned)
+using Key = std::tuple<int, int, int, int, bool, int, int, bool, bool>;
 
 struct PlanHandle {
   void* plan = nullptr;
@@ -102,12 +120,27 @@ unsigned effortFlag(Effort e) {
   }
 }
 
+// Calls the FFTW planner for one kind of plan on the given arrays.
 template <typename R>
-std::shared_ptr<PlanHandle> getPlan(int ny, int nx, bool inverse, int threads,
-                                    Effort effort, bool aligned, double* planSeconds) {
+typename Api<R>::plan_t makePlan(Kind kind, int ny, int nx, int w, bool inverse,
+                                 typename Api<R>::cpx* in, typename Api<R>::cpx* out,
+                                 unsigned flags) {
+  const int sign = inverse ? FFTW_BACKWARD : FFTW_FORWARD;
+  switch (kind) {
+    case Kind::Rows: return Api<R>::many(nx, w, in, 1, nx, out, sign, flags);
+    case Kind::Columns: return Api<R>::many(ny, nx, out, nx, 1, out, sign, flags);
+    default: return Api<R>::plan2d(ny, nx, in, out, sign, flags);
+  }
+}
+
+template <typename R>
+std::shared_ptr<PlanHandle> getPlan(Kind kind, int ny, int nx, int w, bool inverse,
+                                    int threads, Effort effort, bool aligned,
+                                    double* planSeconds) {
   if (planSeconds) *planSeconds = 0;
   const bool single = std::is_same<R, float>::value;
-  Key key{ny, nx, inverse, threads, static_cast<int>(effort), single, aligned};
+  Key key{static_cast<int>(kind), ny, nx, w, inverse, threads, static_cast<int>(effort),
+          single, aligned};
   auto lock = plannerLock();
   auto it = cache().find(key);
   if (it != cache().end()) return it->second;
@@ -124,7 +157,7 @@ std::shared_ptr<PlanHandle> getPlan(int ny, int nx, bool inverse, int threads,
   unsigned flags = effortFlag(effort) | (aligned ? 0u : FFTW_UNALIGNED);
   if (initThreads()) Api<R>::threads(threads);
   auto t0 = std::chrono::steady_clock::now();
-  auto p = Api<R>::plan2d(ny, nx, in, out, inverse ? FFTW_BACKWARD : FFTW_FORWARD, flags);
+  auto p = makePlan<R>(kind, ny, nx, w, inverse, in, out, flags);
   auto t1 = std::chrono::steady_clock::now();
   if (!p) {
     throw Error("ERR_AIRY_FFTW_PLAN", "FFTW could not plan a " + std::to_string(ny) +
@@ -145,47 +178,111 @@ bool isAligned(const void* p) {
   return (reinterpret_cast<uintptr_t>(p) % 16) == 0;
 }
 
+// Rows per row-pass block: the largest divisor of ny whose block stays
+// within about a quarter of a typical 1-2 MB L2 cache, so the scaling pass
+// reads what the row FFT has just written.
+int rowBlock(int ny, int nx, size_t complexBytes) {
+  const size_t budget = 256 * 1024;
+  const int cap = static_cast<int>(std::max<size_t>(1, budget / (complexBytes * nx)));
+  for (int b = std::min(cap, ny); b > 1; --b)
+    if (ny % b == 0) return b;
+  return 1;
+}
+
+// How `transform` runs an ny x nx transform: `parts` threads share the row
+// blocks; the column pass runs on `threads` FFTW threads.
+struct Split {
+  int parts;
+  int threads;
+  int block;  // rows per row block
+  bool aligned;
+};
+
+template <typename R>
+Split splitFor(const void* in, const void* out, int ny, int nx, int threads) {
+  Split s;
+  s.block = rowBlock(ny, nx, sizeof(std::complex<R>));
+  s.threads = std::max(1, threads);
+  const size_t total = static_cast<size_t>(ny) * nx;
+  s.parts = (s.threads > 1 && total >= (size_t(1) << 15)) ? std::min(s.threads, ny / s.block) : 1;
+  // New-array execution needs every block start to keep the alignment the
+  // plan was made for.
+  s.aligned = isAligned(in) && isAligned(out) &&
+              (static_cast<size_t>(s.block) * nx * sizeof(std::complex<R>)) % 16 == 0;
+  return s;
+}
+
+template <typename R>
+struct SplitPlans {
+  std::shared_ptr<PlanHandle> rows, cols;
+};
+
+template <typename R>
+SplitPlans<R> splitPlans(const Split& sp, int ny, int nx, bool inverse, Effort effort,
+                         double* seconds) {
+  SplitPlans<R> p;
+  double a = 0, b = 0;
+  p.rows = getPlan<R>(Kind::Rows, ny, nx, sp.block, inverse, 1, effort, sp.aligned, &a);
+  p.cols = getPlan<R>(Kind::Columns, ny, nx, 0, inverse, sp.threads, effort, sp.aligned, &b);
+  if (seconds) *seconds = a + b;
+  return p;
+}
+
 }  // namespace
 
+// The 2D DFT runs as FFTW row transforms over cache-sized blocks of rows
+// (input to output), each block scaled and checked while it is still in
+// cache, then one in-place FFTW transform of all columns. A separate scaling
+// pass after FFTW's own 2D plan costs a full extra sweep through memory
+// (7-26% measured at 512-4096); fused this way it costs almost nothing. With
+// several threads our threads share the row blocks (each block plan is
+// serial) and the column plan runs on FFTW's threads.
+//
+// The finiteness check sees the row-transformed data: NaN or Inf in the input
+// reaches it, and the column pass cannot overflow a finite, unitary-scaled
+// intermediate unless the input is within a factor sqrt(ny) of DBL_MAX.
 template <typename R>
 void transform(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
                bool inverse, int threads, Effort effort) {
   AIRY_ASSERT(ny > 0 && nx > 0, "fft: shape must be positive");
   AIRY_ASSERT(in != out, "fft: transform is out-of-place");
-  const bool aligned = isAligned(in) && isAligned(out);
-  auto h = getPlan<R>(ny, nx, inverse, std::max(1, threads), effort, aligned, nullptr);
-  if (h->threads > 1) g_threads_started.store(true, std::memory_order_relaxed);
+  const Split sp = splitFor<R>(in, out, ny, nx, threads);
+  const SplitPlans<R> plans = splitPlans<R>(sp, ny, nx, inverse, effort, nullptr);
   using cpx = typename Api<R>::cpx;
-  Api<R>::execute(static_cast<typename Api<R>::plan_t>(h->plan),
-                  reinterpret_cast<cpx*>(const_cast<std::complex<R>*>(in)),
-                  reinterpret_cast<cpx*>(out));
-  // Unitary scaling, fused with the finiteness check: NaN or Inf anywhere in
-  // the input reaches the output, so this one pass catches bad input too.
-  // With several FFT threads the pass is split the same way, or it would
-  // cost as much as a third of a threaded transform.
+  using plan_t = typename Api<R>::plan_t;
   const R scale = static_cast<R>(1.0 / std::sqrt(static_cast<double>(ny) * nx));
-  R* o = reinterpret_cast<R*>(out);
-  const size_t n2 = 2 * static_cast<size_t>(ny) * nx;
-  auto pass = [o, scale](size_t begin, size_t end) {
-    return scaleAndCheck(o + begin, end - begin, scale);
+  const size_t blockElems = static_cast<size_t>(sp.block) * nx;
+  const int nblocks = ny / sp.block;
+
+  auto rowPass = [&](int t) {
+    bool ok = true;
+    const int b0 = static_cast<int>(static_cast<long long>(nblocks) * t / sp.parts);
+    const int b1 = static_cast<int>(static_cast<long long>(nblocks) * (t + 1) / sp.parts);
+    for (int b = b0; b < b1; ++b) {
+      const size_t off = blockElems * b;
+      Api<R>::execute(static_cast<plan_t>(plans.rows->plan),
+                      reinterpret_cast<cpx*>(const_cast<std::complex<R>*>(in + off)),
+                      reinterpret_cast<cpx*>(out + off));
+      ok = scaleAndCheck(reinterpret_cast<R*>(out + off), 2 * blockElems, scale) && ok;
+    }
+    return ok;
   };
-  const int parts = (threads > 1 && n2 >= (size_t(1) << 18)) ? std::min(threads, 16) : 1;
+
   bool finite = true;
-  if (parts == 1) {
-    finite = pass(0, n2);
+  if (sp.parts == 1) {
+    finite = rowPass(0);
   } else {
     std::vector<std::thread> pool;
-    std::vector<char> ok(parts, 1);
-    const size_t chunk = (n2 / parts + 7) & ~size_t(7);
-    for (int t = 1; t < parts; ++t) {
-      size_t b = std::min(n2, chunk * t), e = std::min(n2, chunk * (t + 1));
-      pool.emplace_back([&, t, b, e] { ok[t] = pass(b, e); });
-    }
-    ok[0] = pass(0, std::min(n2, chunk));
+    std::vector<char> ok(sp.parts, 1);
+    for (int t = 1; t < sp.parts; ++t) pool.emplace_back([&, t] { ok[t] = rowPass(t); });
+    ok[0] = rowPass(0);
     for (auto& th : pool) th.join();
     for (char c : ok) finite = finite && c;
   }
   if (!finite) throw Error("ERR_AIRY_NONFINITE", "fft2: input contains NaN or Infinity");
+  if (plans.cols->threads > 1) g_threads_started.store(true, std::memory_order_relaxed);
+  Api<R>::execute(static_cast<plan_t>(plans.cols->plan), reinterpret_cast<cpx*>(out),
+                  reinterpret_cast<cpx*>(out));
 }
 
 template void transform<double>(const std::complex<double>*, std::complex<double>*, int,
@@ -193,31 +290,40 @@ template void transform<double>(const std::complex<double>*, std::complex<double
 template void transform<float>(const std::complex<float>*, std::complex<float>*, int, int,
                                bool, int, Effort);
 
-double plan(int ny, int nx, bool inverse, int threads, Effort effort, bool single) {
-  double s = 0;
-  if (single)
-    getPlan<float>(ny, nx, inverse, std::max(1, threads), effort, true, &s);
-  else
-    getPlan<double>(ny, nx, inverse, std::max(1, threads), effort, true, &s);
-  return s;
+namespace {
+template <typename R>
+double planT(int ny, int nx, bool inverse, int threads, Effort effort) {
+  double seconds = 0;
+  splitPlans<R>(splitFor<R>(nullptr, nullptr, ny, nx, threads), ny, nx, inverse, effort,
+                &seconds);
+  return seconds;
 }
 
-namespace {
 template <typename R>
 bool hasWisdomT(int ny, int nx, bool inverse, int threads, Effort effort) {
   auto lock = plannerLock();
+  const Split sp = splitFor<R>(nullptr, nullptr, ny, nx, std::max(1, threads));
   const size_t n = static_cast<size_t>(ny) * nx;
   AlignedBuffer<std::complex<R>> a(n), b(n);
-  if (initThreads()) Api<R>::threads(std::max(1, threads));
-  auto p = Api<R>::plan2d(ny, nx, reinterpret_cast<typename Api<R>::cpx*>(a.data()),
-                          reinterpret_cast<typename Api<R>::cpx*>(b.data()),
-                          inverse ? FFTW_BACKWARD : FFTW_FORWARD,
-                          effortFlag(effort) | FFTW_WISDOM_ONLY);
-  if (!p) return false;
-  Api<R>::destroy(p);
+  auto* in = reinterpret_cast<typename Api<R>::cpx*>(a.data());
+  auto* out = reinterpret_cast<typename Api<R>::cpx*>(b.data());
+  const unsigned flags = effortFlag(effort) | FFTW_WISDOM_ONLY;
+  const std::pair<Kind, int> parts[2] = {{Kind::Rows, 1}, {Kind::Columns, sp.threads}};
+  for (auto& [kind, t] : parts) {
+    if (initThreads()) Api<R>::threads(t);
+    auto p = makePlan<R>(kind, ny, nx, sp.block, inverse, in, out, flags);
+    if (!p) return false;
+    Api<R>::destroy(p);
+  }
   return true;
 }
 }  // namespace
+
+double plan(int ny, int nx, bool inverse, int threads, Effort effort, bool single) {
+  threads = std::max(1, threads);
+  return single ? planT<float>(ny, nx, inverse, threads, effort)
+                : planT<double>(ny, nx, inverse, threads, effort);
+}
 
 bool hasWisdom(int ny, int nx, bool inverse, int threads, Effort effort, bool single) {
   return single ? hasWisdomT<float>(ny, nx, inverse, threads, effort)
@@ -228,7 +334,8 @@ template <typename R>
 double rawExecute(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
                   bool inverse, int threads, Effort effort, int iterations) {
   const bool aligned = isAligned(in) && isAligned(out);
-  auto h = getPlan<R>(ny, nx, inverse, std::max(1, threads), effort, aligned, nullptr);
+  auto h = getPlan<R>(Kind::Whole, ny, nx, 0, inverse, std::max(1, threads), effort, aligned,
+                      nullptr);
   if (h->threads > 1) g_threads_started.store(true, std::memory_order_relaxed);
   using cpx = typename Api<R>::cpx;
   auto p = static_cast<typename Api<R>::plan_t>(h->plan);
