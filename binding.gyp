@@ -8,7 +8,8 @@
         "native/cpu.cc",
         "native/fft.cc",
         "native/fits.cc",
-        "native/mft.cc"
+        "native/mft.cc",
+        "native/propagate.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

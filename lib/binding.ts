@@ -57,6 +57,68 @@ export interface Binding {
   mftClearCache(): void;
   mftSetCacheLimit(bytes: number): void;
   cfitsioVersion(): string;
+  fitsRead(path: string, hdu: number): NativeFitsImage;
+  fitsWrite(path: string, hdus: NativeFitsImage[]): void;
+  NativeSystem: new (desc: NativeSystemDesc) => NativeSystemHandle;
+}
+
+/** A FITS header card as it crosses the boundary. */
+export interface NativeFitsCard {
+  key: string;
+  value: number | string | boolean;
+  comment?: string;
+}
+
+/** A 2D FITS image HDU as it crosses the boundary. */
+export interface NativeFitsImage {
+  data: Float64Array;
+  ny: number;
+  nx: number;
+  extname?: string;
+  cards: NativeFitsCard[];
+}
+
+/** A window of a plane: values on a rectangle, a constant outside. */
+export interface NativeWindow {
+  y0: number;
+  x0: number;
+  ny: number;
+  nx: number;
+  outsideRe: number;
+  outsideIm: number;
+}
+
+/** One step of a compiled system (kind 0 pupil, 1 image, 2 detector). */
+export interface NativeStep {
+  kind: 0 | 1 | 2;
+  mask?: NativeWindow & { amp?: Float64Array; opd?: Float64Array };
+  npixY?: number;
+  npixX?: number;
+  pixelscale?: number;
+}
+
+/** Description a NativeSystem is built from. */
+export interface NativeSystemDesc {
+  npix: number;
+  padded: number;
+  pupilScale: number;
+  normalize: 0 | 1 | 2 | 3;
+  steps: NativeStep[];
+}
+
+/** Timing of one native propagation. */
+export interface NativeTiming {
+  kernelSeconds: number;
+  totalSeconds: number;
+}
+
+/** A compiled optical system held by the addon. */
+export interface NativeSystemHandle {
+  propagate(wavelength: number, tiltX: number, tiltY: number, imageMasks: (NativeWindow & { data?: Float64Array })[],
+    fftThreads: number, effort: number, out: Float64Array): Promise<NativeTiming>;
+  propagateSync(wavelength: number, tiltX: number, tiltY: number, imageMasks: (NativeWindow & { data?: Float64Array })[],
+    fftThreads: number, effort: number, out: Float64Array): NativeTiming;
+  dropScratch(): void;
 }
 
 let cached: Binding | undefined;

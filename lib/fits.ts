@@ -1,7 +1,78 @@
 /** FITS files through CFITSIO. */
+import * as fs from 'node:fs';
 import { native } from './binding';
+import type { NativeFitsCard } from './binding';
+import { AiryError, rethrowNative } from './errors';
 
-/** The linked CFITSIO library's version, e.g. `4.020`. */
+/** The linked CFITSIO library's version, e.g. `4.2`. */
 export function cfitsioVersion(): string {
   return native().cfitsioVersion();
+}
+
+/** Header keywords of one HDU: value by keyword. */
+export type FitsHeader = Record<string, number | string | boolean>;
+
+/** A 2D image read from a FITS file. */
+export interface FitsImage {
+  /** Row-major pixels, axis 0 = y. */
+  data: Float64Array;
+  /** `[ny, nx]`. */
+  shape: [number, number];
+  /** Keywords other than the structural ones. */
+  header: FitsHeader;
+  /** Comments by keyword. */
+  comments: Record<string, string>;
+  /** EXTNAME, if any. */
+  extname: string;
+}
+
+/**
+ * Reads HDU `hdu` (0 = primary) of a FITS file as a 2D image.
+ * @param argName how the caller names the file in error messages
+ * @throws AiryError `ERR_AIRY_FITS` if the file is missing, unreadable or not a 2D image
+ */
+export function readFitsImage(path: string, argName = 'path', hdu = 0): FitsImage {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`${argName} must be a file path, got ${JSON.stringify(path)}`);
+  if (!fs.existsSync(path)) throw new AiryError(`${argName}: FITS file ${path} does not exist`, 'ERR_AIRY_FITS');
+  let img;
+  try {
+    img = native().fitsRead(path, hdu);
+  } catch (e) {
+    if (e instanceof Error && (e as { code?: string }).code === 'ERR_AIRY_FITS') {
+      throw new AiryError(`${argName}: ${e.message}`, 'ERR_AIRY_FITS', { cause: e });
+    }
+    rethrowNative(e);
+  }
+  const header: FitsHeader = {};
+  const comments: Record<string, string> = {};
+  for (const c of img.cards) {
+    header[c.key] = c.value;
+    if (c.comment) comments[c.key] = c.comment;
+  }
+  return { data: img.data, shape: [img.ny, img.nx], header, comments, extname: img.extname ?? '' };
+}
+
+/** One image HDU to write. */
+export interface FitsHdu {
+  data: Float64Array;
+  shape: [number, number];
+  extname?: string;
+  /** Keywords in order: [key, value, comment?]. Keys of at most 8 characters. */
+  cards: [string, number | string | boolean, string?][];
+}
+
+/** Writes HDUs (primary first) atomically, with checksums. */
+export function writeFitsImages(path: string, hdus: FitsHdu[]): void {
+  const list = hdus.map((h) => ({
+    data: h.data,
+    ny: h.shape[0],
+    nx: h.shape[1],
+    extname: h.extname ?? '',
+    cards: h.cards.map(([key, value, comment]): NativeFitsCard => ({ key, value, comment: comment ?? '' })),
+  }));
+  try {
+    native().fitsWrite(path, list);
+  } catch (e) {
+    rethrowNative(e);
+  }
 }

@@ -14,3 +14,16 @@ export type { Complex2D, Plane, Fft2Options, MftOptions, Centering } from './ker
 export type { FloatArray } from './binding';
 export { version } from './version';
 export { cfitsioVersion } from './fits';
+export { OpticalSystem } from './system';
+export type { OpticalSystemOptions, DetectorOptions, CalcPsfOptions, Source, Progress, Normalize, Plane as SystemPlane } from './system';
+export { Psf, readFits, binImage } from './psf';
+export type { PsfImage, PsfTiming } from './psf';
+export { readFitsImage, writeFitsImages } from './fits';
+export type { FitsHeader, FitsImage, FitsHdu } from './fits';
+export { loadSystem, opticFromJson } from './load';
+export {
+  Optic, CircularAperture, SquareAperture, RectangleAperture, HexagonAperture, NgonAperture, SecondaryObscuration,
+  CompoundOptic, ScalarTransmission, ThinLens, ZernikeWFE, CircularOcculter, AnnularFieldStop, SquareFieldStop,
+  BarOcculter, IdealFQPM, BandLimitedCoronagraph, FitsOptic, ArrayOptic, OPTIC_TYPES, zernike, nollToNM, besselJ0, besselJ1,
+} from './optics';
+export type { Grid, Rect, PlaneKind, OpdUnits } from './optics';

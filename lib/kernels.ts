@@ -114,7 +114,8 @@ function nonFinite(name: string, err: unknown): never {
 }
 
 let blasThreadsApplied = 0;
-function applyBlasThreads(): void {
+/** Internal: applies `config.blasThreads` to the BLAS before native work. */
+export function applyBlasThreads(): void {
   const n = config.get('blasThreads');
   if (n > 0 && n !== blasThreadsApplied) {
     setBlasThreads(n);

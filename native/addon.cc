@@ -17,6 +17,7 @@
 #include "fft.h"
 #include "fits.h"
 #include "mft.h"
+#include "propagate.h"
 
 namespace airy {
 namespace {
@@ -424,6 +425,319 @@ Napi::Value CfitsioVersion(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), fits::version());
 }
 
+
+// ---- compiled optical systems ---------------------------------------------
+
+double objNum(Napi::Object o, const char* key, const std::string& ctx) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), ctx + "." + key + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d)) throw Napi::RangeError::New(o.Env(), ctx + "." + key + " must be finite");
+  return d;
+}
+
+int objInt(Napi::Object o, const char* key, const std::string& ctx, int min) {
+  double d = objNum(o, key, ctx);
+  if (d != std::floor(d) || d < min || d > (1 << 30))
+    throw Napi::RangeError::New(o.Env(), ctx + "." + key + " must be an integer >= " + std::to_string(min));
+  return static_cast<int>(d);
+}
+
+// Float64Array property of `o` with exactly n elements, or nullptr if absent.
+Napi::Float64Array objArray(Napi::Object o, const char* key, const std::string& ctx, size_t n,
+                            bool* present) {
+  Napi::Value v = o.Get(key);
+  *present = false;
+  if (v.IsUndefined() || v.IsNull()) return Napi::Float64Array();
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw Napi::TypeError::New(o.Env(), ctx + "." + key + " must be a Float64Array");
+  auto a = v.As<Napi::Float64Array>();
+  if (a.ElementLength() != n)
+    throw Napi::RangeError::New(o.Env(), ctx + "." + key + " has " + std::to_string(a.ElementLength()) +
+                                             " elements, expected " + std::to_string(n));
+  *present = true;
+  return a;
+}
+
+prop::Window windowOf(Napi::Object o, const std::string& ctx, int gridY, int gridX) {
+  prop::Window w;
+  w.y0 = objInt(o, "y0", ctx, 0);
+  w.x0 = objInt(o, "x0", ctx, 0);
+  w.ny = objInt(o, "ny", ctx, 0);
+  w.nx = objInt(o, "nx", ctx, 0);
+  if (w.y0 + w.ny > gridY || w.x0 + w.nx > gridX)
+    throw Napi::RangeError::New(o.Env(), ctx + ": window exceeds the " + std::to_string(gridY) + "x" +
+                                             std::to_string(gridX) + " grid");
+  w.outside = {objNum(o, "outsideRe", ctx), objNum(o, "outsideIm", ctx)};
+  return w;
+}
+
+class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeSystem",
+                       {InstanceMethod("propagate", &SystemWrap::Propagate),
+                        InstanceMethod("propagateSync", &SystemWrap::PropagateSync),
+                        InstanceMethod("dropScratch", &SystemWrap::DropScratch)});
+  }
+
+  // new NativeSystem({ npix, padded, pupilScale, normalize, steps: [...] })
+  explicit SystemWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SystemWrap>(info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsObject()) throw Napi::TypeError::New(env, "system description must be an object");
+    auto d = info[0].As<Napi::Object>();
+    sys_ = std::make_shared<prop::System>();
+    sys_->npix = objInt(d, "npix", "system", 1);
+    sys_->padded = objInt(d, "padded", "system", 1);
+    sys_->pupilScale = objNum(d, "pupilScale", "system");
+    int norm = objInt(d, "normalize", "system", 0);
+    if (norm > 3) throw Napi::RangeError::New(env, "system.normalize must be 0..3");
+    sys_->normalize = static_cast<prop::Normalize>(norm);
+    if (!d.Get("steps").IsArray()) throw Napi::TypeError::New(env, "system.steps must be an array");
+    auto steps = d.Get("steps").As<Napi::Array>();
+    sys_->steps.resize(steps.Length());
+    for (uint32_t i = 0; i < steps.Length(); ++i) {
+      const std::string ctx = "system.steps[" + std::to_string(i) + "]";
+      if (!steps.Get(i).IsObject()) throw Napi::TypeError::New(env, ctx + " must be an object");
+      auto so = steps.Get(i).As<Napi::Object>();
+      prop::Step& st = sys_->steps[i];
+      int kind = objInt(so, "kind", ctx, 0);
+      if (kind > 2) throw Napi::RangeError::New(env, ctx + ".kind must be 0..2");
+      st.kind = static_cast<prop::StepKind>(kind);
+      if (st.kind == prop::StepKind::Detector) {
+        st.npixY = objInt(so, "npixY", ctx, 1);
+        st.npixX = objInt(so, "npixX", ctx, 1);
+        st.pixelscale = objNum(so, "pixelscale", ctx);
+      } else if (st.kind == prop::StepKind::Pupil && so.Get("mask").IsObject()) {
+        auto mo = so.Get("mask").As<Napi::Object>();
+        const int grid = i == 0 ? sys_->npix : sys_->padded;
+        st.mask = windowOf(mo, ctx + ".mask", grid, grid);
+        const size_t n = static_cast<size_t>(st.mask.ny) * st.mask.nx;
+        bool has = false;
+        auto amp = objArray(mo, "amp", ctx + ".mask", n, &has);
+        if (has) {
+          st.ampStore.assign(amp.Data(), amp.Data() + n);
+          st.mask.amp = st.ampStore.data();
+        }
+        auto opd = objArray(mo, "opd", ctx + ".mask", n, &has);
+        if (has) {
+          st.opdStore.assign(opd.Data(), opd.Data() + n);
+          st.mask.opd = st.opdStore.data();
+        }
+      }
+    }
+    runSync(env, [&] { sys_->validate(); });
+  }
+
+ private:
+  struct Call {
+    prop::Wave wave;
+    double* out = nullptr;
+    std::vector<Napi::Value> keep;
+    Napi::Float64Array outArray;
+  };
+
+  // propagate(wavelength, tiltX, tiltY, imageMasks, fftThreads, effort, out)
+  Call parse(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Call c;
+    c.wave.wavelength = numArg(info, 0, "wavelength");
+    if (!(c.wave.wavelength > 0)) throwRange(env, "`wavelength` must be positive");
+    c.wave.tiltX = numArg(info, 1, "tiltX");
+    c.wave.tiltY = numArg(info, 2, "tiltY");
+    if (!info[3].IsArray()) throwType(env, "`imageMasks` must be an array");
+    auto masks = info[3].As<Napi::Array>();
+    size_t nImage = 0;
+    for (auto& st : sys_->steps) nImage += st.kind == prop::StepKind::Image;
+    if (masks.Length() != nImage)
+      throwRange(env, "`imageMasks` has " + std::to_string(masks.Length()) + " entries, expected " +
+                          std::to_string(nImage));
+    for (uint32_t i = 0; i < masks.Length(); ++i) {
+      const std::string ctx = "imageMasks[" + std::to_string(i) + "]";
+      if (!masks.Get(i).IsObject()) throwType(env, ctx + " must be an object");
+      auto mo = masks.Get(i).As<Napi::Object>();
+      prop::Window w = windowOf(mo, ctx, sys_->padded, sys_->padded);
+      bool has = false;
+      auto data = objArray(mo, "data", ctx, 2 * static_cast<size_t>(w.ny) * w.nx, &has);
+      if (!has) {
+        if (w.ny * w.nx != 0) throwType(env, ctx + ".data is required");
+      } else {
+        w.cpx = data.Data();
+        c.keep.push_back(data);
+      }
+      c.wave.imageMasks.push_back(w);
+    }
+    c.wave.fftThreads = intArg(info, 4, "fftThreads");
+    int effort = intArg(info, 5, "effort", 0);
+    if (effort > 2) throwRange(env, "`effort` must be 0, 1 or 2");
+    c.wave.effort = static_cast<fft::Effort>(effort);
+    const prop::Step& det = sys_->steps.back();
+    auto oa = info[6];
+    if (!oa.IsTypedArray() || oa.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+      throwType(env, "`out` must be a Float64Array");
+    c.outArray = oa.As<Napi::Float64Array>();
+    if (c.outArray.ElementLength() != static_cast<size_t>(det.npixY) * det.npixX)
+      throwRange(env, "`out` must have " + std::to_string(static_cast<size_t>(det.npixY) * det.npixX) + " elements");
+    c.out = c.outArray.Data();
+    c.keep.push_back(c.outArray);
+    return c;
+  }
+
+  static Napi::Object timingObject(Napi::Env env, const prop::Timing& t) {
+    auto o = Napi::Object::New(env);
+    o.Set("kernelSeconds", t.kernelSeconds);
+    o.Set("totalSeconds", t.totalSeconds);
+    return o;
+  }
+
+  Napi::Value PropagateSync(const Napi::CallbackInfo& info) {
+    Call c = parse(info);
+    prop::Timing t;
+    runSync(info.Env(), [&] { t = prop::propagate(*sys_, c.wave, c.out); });
+    return timingObject(info.Env(), t);
+  }
+
+  class PropWorker : public Napi::AsyncWorker {
+   public:
+    PropWorker(Napi::Env env, std::shared_ptr<prop::System> sys, Call c)
+        : Napi::AsyncWorker(env, "airy.propagate"),
+          deferred_(Napi::Promise::Deferred::New(env)),
+          sys_(std::move(sys)),
+          wave_(std::move(c.wave)),
+          out_(c.out) {
+      for (auto& v : c.keep) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+    }
+    Napi::Promise promise() { return deferred_.Promise(); }
+
+   protected:
+    void Execute() override {
+      try {
+        t_ = prop::propagate(*sys_, wave_, out_);
+      } catch (const airy::Error& e) {
+        code_ = e.code();
+        message_ = e.what();
+      } catch (const std::bad_alloc&) {
+        code_ = "ERR_AIRY_NO_MEMORY";
+        message_ = "out of memory";
+      } catch (const std::exception& e) {
+        code_ = "ERR_AIRY_NATIVE";
+        message_ = e.what();
+      }
+    }
+    void OnOK() override {
+      if (!code_.empty())
+        deferred_.Reject(toJsError(Env(), code_, message_).Value());
+      else
+        deferred_.Resolve(timingObject(Env(), t_));
+    }
+    void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+   private:
+    Napi::Promise::Deferred deferred_;
+    std::shared_ptr<prop::System> sys_;
+    prop::Wave wave_;
+    double* out_;
+    std::vector<Napi::ObjectReference> refs_;
+    prop::Timing t_;
+    std::string code_, message_;
+  };
+
+  Napi::Value Propagate(const Napi::CallbackInfo& info) {
+    Call c = parse(info);
+    auto* w = new PropWorker(info.Env(), sys_, std::move(c));
+    auto p = w->promise();
+    w->Queue();
+    return p;
+  }
+
+  Napi::Value DropScratch(const Napi::CallbackInfo& info) {
+    sys_->dropScratch();
+    return info.Env().Undefined();
+  }
+
+  std::shared_ptr<prop::System> sys_;
+};
+
+// ---- FITS -------------------------------------------------------------------
+
+// fitsRead(path, hdu) -> { data, ny, nx, extname, cards: [{ key, value, comment }] }
+Napi::Value FitsRead(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) throwType(env, "`path` must be a string");
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  int hdu = intArg(info, 1, "hdu", 0);
+  fits::Image img;
+  runSync(env, [&] { img = fits::read(path, hdu); });
+  auto o = Napi::Object::New(env);
+  auto data = Napi::Float64Array::New(env, img.data.size());
+  std::copy(img.data.begin(), img.data.end(), data.Data());
+  o.Set("data", data);
+  o.Set("ny", img.ny);
+  o.Set("nx", img.nx);
+  o.Set("extname", img.extname);
+  auto cards = Napi::Array::New(env, img.cards.size());
+  for (size_t i = 0; i < img.cards.size(); ++i) {
+    const auto& c = img.cards[i];
+    auto co = Napi::Object::New(env);
+    co.Set("key", c.key);
+    if (c.kind == fits::Card::Kind::Number) co.Set("value", c.number);
+    else if (c.kind == fits::Card::Kind::String) co.Set("value", c.text);
+    else co.Set("value", c.logical);
+    co.Set("comment", c.comment);
+    cards.Set(static_cast<uint32_t>(i), co);
+  }
+  o.Set("cards", cards);
+  return o;
+}
+
+// fitsWrite(path, [{ data, ny, nx, extname, cards }])
+Napi::Value FitsWrite(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) throwType(env, "`path` must be a string");
+  if (!info[1].IsArray()) throwType(env, "`hdus` must be an array");
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  auto arr = info[1].As<Napi::Array>();
+  std::vector<fits::Image> hdus(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    const std::string ctx = "hdus[" + std::to_string(i) + "]";
+    if (!arr.Get(i).IsObject()) throwType(env, ctx + " must be an object");
+    auto h = arr.Get(i).As<Napi::Object>();
+    fits::Image& img = hdus[i];
+    img.ny = objInt(h, "ny", ctx, 1);
+    img.nx = objInt(h, "nx", ctx, 1);
+    bool has = false;
+    auto data = objArray(h, "data", ctx, static_cast<size_t>(img.ny) * img.nx, &has);
+    if (!has) throwType(env, ctx + ".data is required");
+    img.data.assign(data.Data(), data.Data() + data.ElementLength());
+    if (h.Get("extname").IsString()) img.extname = h.Get("extname").As<Napi::String>().Utf8Value();
+    if (h.Get("cards").IsArray()) {
+      auto cards = h.Get("cards").As<Napi::Array>();
+      for (uint32_t k = 0; k < cards.Length(); ++k) {
+        auto co = cards.Get(k).As<Napi::Object>();
+        fits::Card c;
+        c.key = co.Get("key").As<Napi::String>().Utf8Value();
+        if (c.key.empty() || c.key.size() > 8) throwRange(env, ctx + ": FITS keyword '" + c.key + "' must be 1-8 characters");
+        auto v = co.Get("value");
+        if (v.IsNumber()) {
+          c.kind = fits::Card::Kind::Number;
+          c.number = v.As<Napi::Number>().DoubleValue();
+          if (!std::isfinite(c.number)) throwRange(env, ctx + ": keyword " + c.key + " is not finite");
+        } else if (v.IsBoolean()) {
+          c.kind = fits::Card::Kind::Logical;
+          c.logical = v.As<Napi::Boolean>().Value();
+        } else {
+          c.kind = fits::Card::Kind::String;
+          c.text = v.ToString().Utf8Value();
+        }
+        if (co.Get("comment").IsString()) c.comment = co.Get("comment").As<Napi::String>().Utf8Value();
+        img.cards.push_back(std::move(c));
+      }
+    }
+  }
+  runSync(env, [&] { fits::write(path, hdus); });
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto fn = [&](const char* name, Napi::Function::Callback cb) {
     exports.Set(name, Napi::Function::New(env, cb, name));
@@ -448,6 +762,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("mftClearCache", MftClearCache);
   fn("mftSetCacheLimit", MftSetCacheLimit);
   fn("cfitsioVersion", CfitsioVersion);
+  fn("fitsRead", FitsRead);
+  fn("fitsWrite", FitsWrite);
+  exports.Set("NativeSystem", SystemWrap::Define(env));
   return exports;
 }
 

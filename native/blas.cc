@@ -230,27 +230,27 @@ bool threadsStarted() {
 }
 
 void zgemm(int M, int N, int K, const std::complex<double>* A,
-           const std::complex<double>* B, std::complex<double>* C) {
+           const std::complex<double>* B, std::complex<double>* C, int lda) {
   noteThreadedCall();
   const std::complex<double> one(1.0, 0.0), zero(0.0, 0.0);
-  cblas_zgemm(kRowMajor, kNoTrans, kNoTrans, M, N, K, &one, A, K, B, N, &zero, C, N);
+  cblas_zgemm(kRowMajor, kNoTrans, kNoTrans, M, N, K, &one, A, lda > 0 ? lda : K, B, N, &zero, C, N);
 }
 
 void cgemm(int M, int N, int K, const std::complex<float>* A,
-           const std::complex<float>* B, std::complex<float>* C) {
+           const std::complex<float>* B, std::complex<float>* C, int lda) {
   noteThreadedCall();
   const std::complex<float> one(1.0f, 0.0f), zero(0.0f, 0.0f);
-  cblas_cgemm(kRowMajor, kNoTrans, kNoTrans, M, N, K, &one, A, K, B, N, &zero, C, N);
+  cblas_cgemm(kRowMajor, kNoTrans, kNoTrans, M, N, K, &one, A, lda > 0 ? lda : K, B, N, &zero, C, N);
 }
 
-void dgemm(int M, int N, int K, const double* A, const double* B, double* C) {
+void dgemm(int M, int N, int K, const double* A, const double* B, double* C, int lda) {
   noteThreadedCall();
-  cblas_dgemm(kRowMajor, kNoTrans, kNoTrans, M, N, K, 1.0, A, K, B, N, 0.0, C, N);
+  cblas_dgemm(kRowMajor, kNoTrans, kNoTrans, M, N, K, 1.0, A, lda > 0 ? lda : K, B, N, 0.0, C, N);
 }
 
-void sgemm(int M, int N, int K, const float* A, const float* B, float* C) {
+void sgemm(int M, int N, int K, const float* A, const float* B, float* C, int lda) {
   noteThreadedCall();
-  cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, M, N, K, 1.0f, A, K, B, N, 0.0f, C, N);
+  cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, M, N, K, 1.0f, A, lda > 0 ? lda : K, B, N, 0.0f, C, N);
 }
 
 }  // namespace blas

@@ -2,12 +2,39 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace airy {
 namespace fits {
 
-// CFITSIO's version, e.g. "4.2.0".
+// CFITSIO's version, e.g. "4.2".
 std::string version();
+
+// One header card: a number, a string or a logical.
+struct Card {
+  enum class Kind { Number, String, Logical } kind = Kind::Number;
+  std::string key;
+  double number = 0;
+  std::string text;
+  bool logical = false;
+  std::string comment;
+};
+
+// A 2D image HDU.
+struct Image {
+  int ny = 0, nx = 0;
+  std::vector<double> data;  // row-major, axis 0 = y (FITS NAXIS2)
+  std::vector<Card> cards;   // user keywords (structural ones excluded on read)
+  std::string extname;
+};
+
+// Reads HDU `hdu` (0 = primary) as a 2D image of doubles. Throws airy::Error
+// (ERR_AIRY_FITS) naming the file and CFITSIO's reason.
+Image read(const std::string& path, int hdu);
+
+// Writes the images as primary HDU + image extensions (64-bit floats),
+// replacing `path` atomically (written to a temporary file, then renamed).
+void write(const std::string& path, const std::vector<Image>& hdus);
 
 }  // namespace fits
 }  // namespace airy

@@ -139,6 +139,7 @@ std::shared_ptr<Kernels<R>> kernels(const Params& p) {
 void check(const Params& p) {
   AIRY_ASSERT(p.npupY > 0 && p.npupX > 0 && p.npixY > 0 && p.npixX > 0,
               "mft: sizes must be positive");
+  AIRY_ASSERT(p.inStride == 0 || p.inStride >= p.npupX, "mft: input stride below width");
   AIRY_ASSERT(std::isfinite(p.nlamDY) && std::isfinite(p.nlamDX) && p.nlamDY > 0 &&
                   p.nlamDX > 0,
               "mft: nlamD must be positive and finite");
@@ -160,7 +161,7 @@ void transform(const Params& p, const std::complex<R>* in, std::complex<R>* out)
   auto k = kernels<R>(p);
   // t = in (npupY x npupX) * X (npupX x npixX); out = Y (npixY x npupY) * t.
   AlignedBuffer<std::complex<R>> t(static_cast<size_t>(p.npupY) * p.npixX);
-  blas::gemm<R>(p.npupY, p.npixX, p.npupX, in, k->x.data(), t.data());
+  blas::gemm<R>(p.npupY, p.npixX, p.npupX, in, k->x.data(), t.data(), p.inStride);
   blas::gemm<R>(p.npixY, p.npixX, p.npupY, k->y.data(), t.data(), out);
   checkFinite(out, static_cast<size_t>(p.npixY) * p.npixX);
 }
@@ -173,7 +174,7 @@ void transformReal(const Params& p, const R* in, std::complex<R>* out) {
   // real product in * X is exactly the interleaved complex t.
   AlignedBuffer<std::complex<R>> t(static_cast<size_t>(p.npupY) * p.npixX);
   blas::rgemm(p.npupY, 2 * p.npixX, p.npupX, in, reinterpret_cast<const R*>(k->x.data()),
-              reinterpret_cast<R*>(t.data()));
+              reinterpret_cast<R*>(t.data()), p.inStride);
   blas::gemm<R>(p.npixY, p.npixX, p.npupY, k->y.data(), t.data(), out);
   checkFinite(out, static_cast<size_t>(p.npixY) * p.npixX);
 }

@@ -17,6 +17,7 @@ struct Params {
   Centering centering = Centering::Adjustable;
   double offsetY = 0, offsetX = 0;  // output-pixel offset (ADJUSTABLE only)
   bool inverse = false;
+  int inStride = 0;  // input row stride in elements (0 = npupX): a sub-array
 };
 
 // out (npixY x npixX complex) = MFT of a complex input (npupY x npupX).

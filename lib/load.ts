@@ -1,0 +1,122 @@
+/**
+ * Optical systems from JSON (ARCHITECTURE §6). Every problem is reported with
+ * its JSON path, e.g. `planes[1].optics[0].radius must be greater than 0`.
+ */
+import * as fs from 'node:fs';
+import { AiryError } from './errors';
+import { OPTIC_TYPES, Optic } from './optics';
+import { OpticalSystem, type Normalize, type Source } from './system';
+import { oneOf, show } from './validate';
+
+const TOP_KEYS = ['npix', 'oversample', 'pupilDiameter', 'name', 'planes', 'source', 'normalize'];
+const PLANE_KEYS: Record<string, string[]> = {
+  pupil: ['kind', 'optics', 'name'],
+  image: ['kind', 'optics', 'name'],
+  detector: ['kind', 'pixelscale', 'fovArcsec', 'fovPixels', 'oversample', 'name'],
+};
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function unknownKeys(path: string, o: Record<string, unknown>, keys: string[]): void {
+  for (const k of Object.keys(o)) {
+    if (!keys.includes(k)) throw new RangeError(`${path ? `${path}.` : ''}${k} is not a known key (known: ${keys.join(', ')})`);
+  }
+}
+
+/** Builds one optic from its JSON object. */
+export function opticFromJson(v: unknown, path: string): Optic {
+  if (!isObject(v)) throw new TypeError(`${path} must be an object with a "type", got ${show(v)}`);
+  if (typeof v.type !== 'string') throw new TypeError(`${path}.type must be an optic type name, got ${show(v.type)}`);
+  const Ctor = OPTIC_TYPES[v.type];
+  if (!Ctor) throw new RangeError(`${path}.type: unknown optic type ${show(v.type)} (known: ${Object.keys(OPTIC_TYPES).join(', ')})`);
+  const params: Record<string, unknown> = { ...v };
+  delete params.type;
+  if (v.type === 'CompoundOptic') {
+    if (!Array.isArray(v.optics)) throw new TypeError(`${path}.optics must be an array of optics, got ${show(v.optics)}`);
+    params.optics = v.optics.map((o, i) => opticFromJson(o, `${path}.optics[${i}]`));
+  }
+  return new Ctor(params as never, path);
+}
+
+/**
+ * Builds an {@link OpticalSystem} from a JSON system: a JSON string, an
+ * already-parsed object, or (`{ file }`) a path to a JSON file. The system's
+ * `source` and `normalize` become the defaults of its `calcPsf`.
+ * @throws AiryError `ERR_AIRY_JSON` for malformed JSON; TypeError/RangeError
+ *   naming the JSON path for a bad value, unknown key or unknown optic type;
+ *   AiryError `ERR_AIRY_SYSTEM` for an impossible plane sequence
+ */
+export function loadSystem(json: string | object | { file: string }): OpticalSystem {
+  let v: unknown = json;
+  if (isObject(json) && typeof json.file === 'string' && Object.keys(json).length === 1) {
+    const file = json.file;
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new AiryError(`cannot read system file ${file}: ${(e as Error).message}`, 'ERR_AIRY_JSON', { cause: e });
+    }
+    v = parseJson(text, file);
+  } else if (typeof json === 'string') {
+    v = parseJson(json, 'system');
+  }
+  if (!isObject(v)) throw new TypeError(`the system must be a JSON object, got ${show(v)}`);
+  unknownKeys('', v, TOP_KEYS);
+  const osys = new OpticalSystem(
+    { npix: v.npix as number | undefined, oversample: v.oversample as number | undefined, pupilDiameter: v.pupilDiameter as number | undefined, name: v.name as string | undefined },
+    '',
+  );
+  if (!Array.isArray(v.planes) || v.planes.length === 0) throw new TypeError(`planes must be a non-empty array of planes, got ${show(v.planes)}`);
+  v.planes.forEach((pl, i) => {
+    const path = `planes[${i}]`;
+    if (!isObject(pl)) throw new TypeError(`${path} must be an object with a "kind", got ${show(pl)}`);
+    const kind = oneOf(`${path}.kind`, pl.kind, ['pupil', 'image', 'detector'] as const);
+    unknownKeys(path, pl, PLANE_KEYS[kind]!);
+    if (kind === 'detector') {
+      osys.addDetector(pl as never, path);
+      return;
+    }
+    const optics = pl.optics === undefined ? [] : pl.optics;
+    if (!Array.isArray(optics)) throw new TypeError(`${path}.optics must be an array of optics, got ${show(optics)}`);
+    const list = optics.map((o, k) => opticFromJson(o, `${path}.optics[${k}]`));
+    if (kind === 'pupil') osys.addPupil(list, { name: pl.name as string | undefined });
+    else osys.addImage(list, { name: pl.name as string | undefined });
+  });
+  osys.validate();
+  if (v.source !== undefined) {
+    if (!isObject(v.source)) throw new TypeError(`source must be an object { wavelengths, weights }, got ${show(v.source)}`);
+    osys.defaultSource = v.source as unknown as Source;
+    checkSource(v.source); // reported at load time, with its path
+  }
+  if (v.normalize !== undefined) osys.defaultNormalize = oneOf('normalize', v.normalize, ['first', 'last', 'exit_pupil', 'none'] as const) as Normalize;
+  return osys;
+}
+
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new AiryError(`${where}: malformed JSON: ${(e as Error).message}`, 'ERR_AIRY_JSON', { cause: e });
+  }
+}
+
+function checkSource(s: Record<string, unknown>): void {
+  unknownKeys('source', s, ['wavelengths', 'weights', 'offsetR', 'offsetTheta']);
+  if (!Array.isArray(s.wavelengths) || s.wavelengths.length === 0) throw new TypeError(`source.wavelengths must be a non-empty array of wavelengths in metres, got ${show(s.wavelengths)}`);
+  s.wavelengths.forEach((w, i) => {
+    if (typeof w !== 'number' || !Number.isFinite(w) || w <= 0) throw new RangeError(`source.wavelengths[${i}] must be a positive wavelength in metres, got ${show(w)}`);
+  });
+  if (s.weights !== undefined) {
+    if (!Array.isArray(s.weights)) throw new TypeError(`source.weights must be an array of numbers, got ${show(s.weights)}`);
+    if (s.weights.length !== s.wavelengths.length) throw new RangeError(`source.weights has ${s.weights.length} entries but source.wavelengths has ${s.wavelengths.length}`);
+    s.weights.forEach((w, i) => {
+      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new RangeError(`source.weights[${i}] must be a finite number >= 0, got ${show(w)}`);
+    });
+    if (!(s.weights as number[]).some((w) => w > 0)) throw new RangeError('source.weights sum to zero; at least one weight must be positive');
+  }
+  for (const k of ['offsetR', 'offsetTheta']) {
+    if (s[k] !== undefined && (typeof s[k] !== 'number' || !Number.isFinite(s[k]))) throw new RangeError(`source.${k} must be a finite number, got ${show(s[k])}`);
+  }
+}

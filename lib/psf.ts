@@ -1,0 +1,149 @@
+/**
+ * Point-spread functions: the result of `OpticalSystem.calcPsf`, with FITS
+ * output in POPPY's layout (HDU 0 `OVERSAMP`, HDU 1 `DET_SAMP`) and keywords.
+ */
+import { readFitsImage, writeFitsImages, type FitsHeader } from './fits';
+import { AiryError } from './errors';
+
+/** A sampled image: row-major intensities, axis 0 = y. */
+export interface PsfImage {
+  data: Float64Array;
+  /** `[ny, nx]`. */
+  shape: [number, number];
+  /** Arcsec per pixel. */
+  pixelscale: number;
+}
+
+/** Time spent in one `calcPsf`, seconds. */
+export interface PsfTiming {
+  /** Rasterising optics (pupil arrays once, image-plane masks per wavelength). */
+  rasterSeconds: number;
+  /** MFT and FFT kernels. */
+  kernelSeconds: number;
+  /** Everything else in native propagation (masks, padding, |.|², sums). */
+  nativeOtherSeconds: number;
+  /** Wall time of the whole call. */
+  totalSeconds: number;
+}
+
+/** A computed PSF. */
+export class Psf {
+  /** Oversampled PSF (HDU 0), intensities. */
+  readonly data: Float64Array;
+  /** `[ny, nx]` of `data`. */
+  readonly shape: [number, number];
+  /** Arcsec per pixel of `data`. */
+  readonly pixelscale: number;
+  /** Detector oversampling factor. */
+  readonly oversample: number;
+  /** `data` binned by `oversample` (sum of each block): the detector-sampled PSF (HDU 1). */
+  readonly detSampled: PsfImage;
+  /** FITS keywords (POPPY's plus provenance). */
+  readonly header: FitsHeader;
+  /** Timing split of the computation (absent for a PSF read from a file). */
+  readonly timing?: PsfTiming;
+
+  constructor(init: { data: Float64Array; shape: [number, number]; pixelscale: number; oversample: number; header: FitsHeader; timing?: PsfTiming; detSampled?: PsfImage }) {
+    this.data = init.data;
+    this.shape = init.shape;
+    this.pixelscale = init.pixelscale;
+    this.oversample = init.oversample;
+    this.header = init.header;
+    this.timing = init.timing;
+    this.detSampled = init.detSampled ?? binImage(init.data, init.shape, init.oversample, init.pixelscale);
+  }
+
+  /** Sum of all pixels of `data`. */
+  total(): number {
+    let s = 0;
+    for (const v of this.data) s += v;
+    return s;
+  }
+
+  /** Largest pixel of `data`. */
+  peak(): number {
+    let m = -Infinity;
+    for (const v of this.data) if (v > m) m = v;
+    return m;
+  }
+
+  /**
+   * Writes the PSF as FITS through CFITSIO: HDU 0 `OVERSAMP`, HDU 1
+   * `DET_SAMP`, with the header keywords; atomic (temporary file, rename).
+   */
+  async writeFits(path: string): Promise<void> {
+    this.writeFitsSync(path);
+  }
+
+  /** Synchronous {@link writeFits}. */
+  writeFitsSync(path: string): void {
+    if (typeof path !== 'string' || path === '') throw new TypeError(`path must be a file path, got ${JSON.stringify(path)}`);
+    const cards = (ext: 'OVERSAMP' | 'DET_SAMP') => {
+      const c: [string, number | string | boolean, string?][] = [];
+      for (const [k, v] of Object.entries(this.header)) {
+        if (k === 'PIXELSCL' || k === 'EXTNAME') continue;
+        c.push([k, v, HEADER_COMMENTS[k]]);
+      }
+      c.unshift(['PIXELSCL', ext === 'OVERSAMP' ? this.pixelscale : this.detSampled.pixelscale, HEADER_COMMENTS.PIXELSCL]);
+      return c;
+    };
+    writeFitsImages(path, [
+      { data: this.data, shape: this.shape, extname: 'OVERSAMP', cards: cards('OVERSAMP') },
+      { data: this.detSampled.data, shape: this.detSampled.shape, extname: 'DET_SAMP', cards: cards('DET_SAMP') },
+    ]);
+  }
+}
+
+const HEADER_COMMENTS: Record<string, string> = {
+  PIXELSCL: 'Pixel scale in arcsec/pixel',
+  OVERSAMP: 'Oversampling factor of HDU 0 vs detector pixels',
+  DET_SAMP: 'Oversampling factor for MFT to detector plane',
+  WAVELEN: 'Weighted mean wavelength in meters',
+  NWAVES: 'Number of wavelengths used in calculation',
+  NORMALIZ: 'PSF normalization method',
+  DIFFLMT: 'Diffraction limit lambda/D in arcsec',
+  FOV: 'Field of view in arcsec (full array)',
+  BLAS: 'BLAS vendor, version and kernel',
+  FFTWVER: 'FFTW version',
+  PARALLEL: 'Parallel mode and workers',
+  PRECISION: 'Floating-point precision of the kernels',
+  CALCTIME: 'Calculation time in seconds',
+  ORIGIN: 'Software that computed this PSF',
+  PUPLDIAM: 'Pupil diameter in meters',
+  NPIX: 'Pupil array size in pixels',
+};
+
+/** Sums `oversample`×`oversample` blocks (the detector-sampled PSF). */
+export function binImage(data: Float64Array, shape: [number, number], oversample: number, pixelscale: number): PsfImage {
+  const [ny, nx] = shape;
+  const by = Math.floor(ny / oversample);
+  const bx = Math.floor(nx / oversample);
+  const out = new Float64Array(by * bx);
+  for (let i = 0; i < by * oversample; i++) {
+    const oi = Math.floor(i / oversample) * bx;
+    for (let j = 0; j < bx * oversample; j++) out[oi + Math.floor(j / oversample)] += data[i * nx + j]!;
+  }
+  return { data: out, shape: [by, bx], pixelscale: pixelscale * oversample };
+}
+
+/**
+ * Reads a PSF written by {@link Psf.writeFits} (or by POPPY: HDU 0 the
+ * oversampled PSF with PIXELSCL and OVERSAMP, optional HDU 1 DET_SAMP).
+ * @throws AiryError `ERR_AIRY_FITS` for a missing, unreadable or non-2D file
+ */
+export function readFits(path: string): Psf {
+  const hdu0 = readFitsImage(path, 'path', 0);
+  const pixelscale = hdu0.header.PIXELSCL;
+  if (typeof pixelscale !== 'number') throw new AiryError(`path: ${path} has no numeric PIXELSCL keyword in HDU 0`, 'ERR_AIRY_FITS');
+  const os = hdu0.header.OVERSAMP ?? hdu0.header.DET_SAMP ?? 1;
+  const oversample = typeof os === 'number' && os >= 1 ? Math.round(os) : 1;
+  let det: PsfImage | undefined;
+  try {
+    const hdu1 = readFitsImage(path, 'path', 1);
+    const ps = hdu1.header.PIXELSCL;
+    det = { data: hdu1.data, shape: hdu1.shape, pixelscale: typeof ps === 'number' ? ps : pixelscale * oversample };
+  } catch {
+    det = undefined;
+  }
+  return new Psf({ data: hdu0.data, shape: hdu0.shape, pixelscale, oversample, header: hdu0.header, detSampled: det });
+}

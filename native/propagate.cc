@@ -1,0 +1,387 @@
+#include "propagate.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "mft.h"
+
+namespace airy {
+namespace prop {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kArcsecPerRad = 180.0 / kPi * 3600.0;
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::string where(size_t i) { return "step " + std::to_string(i); }
+
+// The mask value at window pixel k (index into the window arrays).
+inline cplx pupilValue(const Window& w, size_t k, double twoPiOverLambda) {
+  const double a = w.amp ? w.amp[k] : 1.0;
+  if (!w.opd) return {a, 0.0};
+  const double ph = twoPiOverLambda * w.opd[k];
+  return {a * std::cos(ph), a * std::sin(ph)};
+}
+
+// Rolls an N x N array by (s, s) pixels (cyclic), src -> dst.
+void roll(const cplx* src, cplx* dst, int N, int s) {
+  for (int i = 0; i < N; ++i) {
+    const int di = (i + s) % N;
+    const cplx* row = src + static_cast<size_t>(i) * N;
+    cplx* drow = dst + static_cast<size_t>(di) * N;
+    // dst[di][(j + s) % N] = row[j]: two contiguous pieces.
+    std::memcpy(drow + s, row, sizeof(cplx) * (N - s));
+    std::memcpy(drow, row + (N - s), sizeof(cplx) * s);
+  }
+}
+
+double energy(const cplx* f, size_t n) {
+  double e = 0;
+  for (size_t i = 0; i < n; ++i) e += std::norm(f[i]);
+  return e;
+}
+
+}  // namespace
+
+void System::validate() const {
+  if (npix <= 0 || padded < npix || !(pupilScale > 0) || !std::isfinite(pupilScale))
+    throw Error("ERR_AIRY_SYSTEM", "compiled system has invalid sizes");
+  if (steps.size() < 2 || steps.front().kind != StepKind::Pupil ||
+      steps.back().kind != StepKind::Detector)
+    throw Error("ERR_AIRY_SYSTEM", "a system runs pupil -> ... -> detector");
+  for (size_t i = 1; i < steps.size(); ++i) {
+    const StepKind prev = steps[i - 1].kind, cur = steps[i].kind;
+    const bool ok = (prev == StepKind::Pupil && cur != StepKind::Pupil) ||
+                    (prev == StepKind::Image && cur == StepKind::Pupil);
+    if (!ok) throw Error("ERR_AIRY_SYSTEM", where(i) + " does not follow from the one before");
+  }
+  const Step& d = steps.back();
+  if (d.npixY <= 0 || d.npixX <= 0 || !(d.pixelscale > 0))
+    throw Error("ERR_AIRY_SYSTEM", "detector has invalid size or pixel scale");
+  const Window& w0 = steps.front().mask;
+  if (w0.y0 != 0 || w0.x0 != 0 || w0.ny != npix || w0.nx != npix)
+    throw Error("ERR_AIRY_SYSTEM", "the first pupil mask must cover the pupil grid");
+  for (size_t i = 1; i < steps.size(); ++i) {
+    const Window& w = steps[i].mask;
+    if (steps[i].kind != StepKind::Pupil || w.empty()) continue;
+    if (w.y0 < 0 || w.x0 < 0 || w.y0 + w.ny > padded || w.x0 + w.nx > padded)
+      throw Error("ERR_AIRY_SYSTEM", where(i) + ": mask window outside the padded grid");
+  }
+}
+
+std::unique_ptr<System::Scratch> System::acquire() {
+  {
+    std::lock_guard<std::mutex> lock(poolMutex_);
+    if (!pool_.empty()) {
+      auto s = std::move(pool_.back());
+      pool_.pop_back();
+      return s;
+    }
+  }
+  auto s = std::make_unique<Scratch>();
+  const bool fftPath = steps.size() > 2;
+  const size_t n = fftPath ? static_cast<size_t>(padded) * padded
+                           : static_cast<size_t>(npix) * npix;
+  s->a = AlignedBuffer<cplx>(n);
+  if (fftPath) s->b = AlignedBuffer<cplx>(n);
+  return s;
+}
+
+void System::release(std::unique_ptr<Scratch> s) {
+  std::lock_guard<std::mutex> lock(poolMutex_);
+  pool_.push_back(std::move(s));
+}
+
+void System::dropScratch() {
+  std::lock_guard<std::mutex> lock(poolMutex_);
+  pool_.clear();
+}
+
+namespace {
+
+// Returns scratch buffers to the pool on every exit path.
+struct Lease {
+  System& sys;
+  std::unique_ptr<System::Scratch> s;
+  explicit Lease(System& y) : sys(y), s(y.acquire()) {}
+  ~Lease() { sys.release(std::move(s)); }
+};
+
+// The final MFT to the detector and |.|^2 into `out`, scaled by `scale2`.
+double toDetector(const Step& det, const cplx* in, int ny, int nx, int stride,
+                  double wavelength, double pupilScale, double offY, double offX,
+                  double scale2, cplx* tmp, double* out) {
+  mft::Params p;
+  p.npupY = ny;
+  p.npupX = nx;
+  p.npixY = det.npixY;
+  p.npixX = det.npixX;
+  // Output field in units of lambda/D of the input array.
+  const double lamDY = wavelength / (ny * pupilScale) * kArcsecPerRad;
+  const double lamDX = wavelength / (nx * pupilScale) * kArcsecPerRad;
+  p.nlamDY = det.npixY * det.pixelscale / lamDY;
+  p.nlamDX = det.npixX * det.pixelscale / lamDX;
+  p.centering = mft::Centering::Adjustable;
+  p.offsetY = offY;
+  p.offsetX = offX;
+  p.inStride = stride;
+  auto t0 = Clock::now();
+  mft::transform<double>(p, in, tmp);
+  const double k = since(t0);
+  const size_t m = static_cast<size_t>(det.npixY) * det.npixX;
+  for (size_t i = 0; i < m; ++i) out[i] = std::norm(tmp[i]) * scale2;
+  return k;
+}
+
+void normalizeLast(double* out, size_t m) {
+  double s = 0;
+  for (size_t i = 0; i < m; ++i) s += out[i];
+  if (!(s > 0)) throw Error("ERR_AIRY_NO_LIGHT", "no light reaches the detector; cannot normalize to 'last'");
+  for (size_t i = 0; i < m; ++i) out[i] /= s;
+}
+
+// Pupil -> detector with no image plane: one MFT, the source offset as an
+// MFT output offset, and a real-input MFT when the pupil has no OPD.
+Timing direct(System& sys, const Wave& wave, double* out, Clock::time_point t0) {
+  Timing t;
+  const Step& pupil = sys.steps.front();
+  const Step& det = sys.steps.back();
+  const Window& w = pupil.mask;
+  const int n = sys.npix;
+  const size_t nn = static_cast<size_t>(n) * n;
+  const size_t m = static_cast<size_t>(det.npixY) * det.npixX;
+  double e = 0;
+  if (w.amp)
+    for (size_t i = 0; i < nn; ++i) e += w.amp[i] * w.amp[i];
+  else
+    e = static_cast<double>(nn);
+  double scale2 = 1.0;
+  if (sys.normalize == Normalize::First || sys.normalize == Normalize::ExitPupil) {
+    if (!(e > 0)) throw Error("ERR_AIRY_NO_LIGHT", "the pupil transmits no light");
+    scale2 = 1.0 / e;
+  }
+  const double offY = wave.tiltY / det.pixelscale, offX = wave.tiltX / det.pixelscale;
+  AlignedBuffer<cplx> tmp(m);
+  if (!w.opd) {
+    std::vector<double> ones;
+    const double* amp = w.amp;
+    if (!amp) {
+      ones.assign(nn, 1.0);
+      amp = ones.data();
+    }
+    mft::Params p;
+    p.npupY = p.npupX = n;
+    p.npixY = det.npixY;
+    p.npixX = det.npixX;
+    const double lamD = wave.wavelength / (n * sys.pupilScale) * kArcsecPerRad;
+    p.nlamDY = det.npixY * det.pixelscale / lamD;
+    p.nlamDX = det.npixX * det.pixelscale / lamD;
+    p.offsetY = offY;
+    p.offsetX = offX;
+    auto k0 = Clock::now();
+    mft::transformReal<double>(p, amp, tmp.data());
+    t.kernelSeconds += since(k0);
+    for (size_t i = 0; i < m; ++i) out[i] = std::norm(tmp.data()[i]) * scale2;
+  } else {
+    Lease lease(sys);
+    cplx* f = lease.s->a.data();
+    const double k = 2 * kPi / wave.wavelength;
+    for (size_t i = 0; i < nn; ++i) f[i] = pupilValue(w, i, k);
+    t.kernelSeconds += toDetector(det, f, n, n, n, wave.wavelength, sys.pupilScale, offY, offX,
+                                  scale2, tmp.data(), out);
+  }
+  if (sys.normalize == Normalize::Last) normalizeLast(out, m);
+  t.totalSeconds = since(t0);
+  return t;
+}
+
+}  // namespace
+
+Timing propagate(System& sys, const Wave& wave, double* out) {
+  const auto t0 = Clock::now();
+  AIRY_ASSERT(wave.wavelength > 0 && std::isfinite(wave.wavelength), "propagate: bad wavelength");
+  if (sys.steps.size() == 2) return direct(sys, wave, out, t0);
+
+  Timing t;
+  const int n = sys.npix, N = sys.padded;
+  const bool even = N % 2 == 0;
+  const int half = N / 2;
+  const int p0 = (N - n) / 2;  // pupil grid origin inside the padded grid
+  const double k = 2 * kPi / wave.wavelength;
+  const Step& det = sys.steps.back();
+  const size_t m = static_cast<size_t>(det.npixY) * det.npixX;
+
+  Lease lease(sys);
+  cplx* cur = lease.s->a.data();
+  cplx* other = lease.s->b.data();
+
+  // ---- entrance pupil, written straight into the padded grid -------------
+  // The source offset is a phase tilt exp(-2*pi*i*(x*tx + y*ty)/lambda):
+  // with the forward transform's exp(+2*pi*i*x*u) it lands at (+tx, +ty).
+  const Window& w0 = sys.steps.front().mask;
+  double e0 = 0;
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) {
+      const double a = w0.amp ? w0.amp[static_cast<size_t>(i) * n + j] : 1.0;
+      e0 += a * a;
+    }
+  double scale = 1.0;
+  if (sys.normalize == Normalize::First) {
+    if (!(e0 > 0)) throw Error("ERR_AIRY_NO_LIGHT", "the entrance pupil transmits no light");
+    scale = 1.0 / std::sqrt(e0);
+  }
+  const double tx = wave.tiltX / kArcsecPerRad, ty = wave.tiltY / kArcsecPerRad;
+  const double c = (n - 1) / 2.0;
+  std::vector<cplx> rampX(n), rampY(n);
+  for (int j = 0; j < n; ++j) {
+    const double ph = -k * (j - c) * sys.pupilScale * tx;
+    rampX[j] = {std::cos(ph), std::sin(ph)};
+  }
+  for (int i = 0; i < n; ++i) {
+    const double ph = -k * (i - c) * sys.pupilScale * ty;
+    rampY[i] = {std::cos(ph), std::sin(ph)};
+  }
+  // The checkerboard (-1)^(i+j) before a forward FFT of even size puts the
+  // zero frequency at N/2 (an fftshift for free).
+  const bool firstIsFft = sys.steps[1].kind == StepKind::Image;
+  for (int i = 0; i < N; ++i) {
+    cplx* row = cur + static_cast<size_t>(i) * N;
+    const int pi = i - p0;
+    if (pi < 0 || pi >= n) {
+      std::memset(static_cast<void*>(row), 0, sizeof(cplx) * N);
+      continue;
+    }
+    std::memset(static_cast<void*>(row), 0, sizeof(cplx) * p0);
+    std::memset(static_cast<void*>(row + p0 + n), 0, sizeof(cplx) * (N - p0 - n));
+    for (int pj = 0; pj < n; ++pj) {
+      const int j = pj + p0;
+      double s = scale;
+      if (even && firstIsFft && ((i + j) & 1)) s = -s;
+      row[j] = pupilValue(w0, static_cast<size_t>(pi) * n + pj, k) * rampY[pi] * rampX[pj] * s;
+    }
+  }
+  double scale2 = 1.0;  // intensity scale still to apply at the detector
+  bool signPending = false;
+  size_t imageIndex = 0;
+  size_t lastPupil = 0;
+  for (size_t i = 0; i < sys.steps.size(); ++i)
+    if (sys.steps[i].kind == StepKind::Pupil) lastPupil = i;
+
+  // A cropped view of the field for the final MFT (the last pupil's window
+  // when everything outside it is dark).
+  int cropY0 = 0, cropX0 = 0, cropNy = N, cropNx = N;
+
+  for (size_t si = 1; si < sys.steps.size(); ++si) {
+    const Step& st = sys.steps[si];
+    if (st.kind == StepKind::Image) {
+      // ---- pupil -> image: forward FFT (exp(+2*pi*i*x*u)), unitary ------
+      auto k0 = Clock::now();
+      fft::transform<double>(cur, other, N, N, /*inverse=*/true, wave.fftThreads, wave.effort);
+      t.kernelSeconds += since(k0);
+      std::swap(cur, other);
+      if (!even) {
+        roll(cur, other, N, half);
+        std::swap(cur, other);
+      }
+      // ---- image-plane mask (origin at pixel N/2) ------------------------
+      AIRY_ASSERT(imageIndex < wave.imageMasks.size(), "propagate: missing image mask");
+      const Window& w = wave.imageMasks[imageIndex++];
+      if (w.outside != cplx(1.0, 0.0)) {
+        // Outside the window: rows above and below, then the row margins.
+        for (int y = 0; y < N; ++y) {
+          cplx* row = cur + static_cast<size_t>(y) * N;
+          const bool inRows = y >= w.y0 && y < w.y0 + w.ny;
+          if (w.outside == cplx(0.0, 0.0)) {
+            if (!inRows) {
+              std::memset(static_cast<void*>(row), 0, sizeof(cplx) * N);
+            } else {
+              std::memset(static_cast<void*>(row), 0, sizeof(cplx) * w.x0);
+              std::memset(static_cast<void*>(row + w.x0 + w.nx), 0,
+                          sizeof(cplx) * (N - w.x0 - w.nx));
+            }
+          } else {
+            for (int x = 0; x < N; ++x)
+              if (!inRows || x < w.x0 || x >= w.x0 + w.nx) row[x] *= w.outside;
+          }
+        }
+      }
+      for (int y = 0; y < w.ny; ++y) {
+        cplx* row = cur + static_cast<size_t>(y + w.y0) * N + w.x0;
+        const double* mv = w.cpx + 2 * static_cast<size_t>(y) * w.nx;
+        for (int x = 0; x < w.nx; ++x) row[x] *= cplx(mv[2 * x], mv[2 * x + 1]);
+      }
+      // ---- image -> pupil: inverse FFT (exp(-2*pi*i*x*u)) -----------------
+      if (!even) {
+        roll(cur, other, N, N - half);
+        std::swap(cur, other);
+      }
+      k0 = Clock::now();
+      fft::transform<double>(cur, other, N, N, /*inverse=*/false, wave.fftThreads, wave.effort);
+      t.kernelSeconds += since(k0);
+      std::swap(cur, other);
+      signPending = even;
+      continue;
+    }
+    if (st.kind == StepKind::Pupil) {
+      // ---- later pupil: mask --------------------------------------------
+      // The inverse FFT left a checkerboard (-1)^(y+x) on the field (even N);
+      // another forward FFT wants one put on. Both fold into this pass, and
+      // cancel when the plane sits between two image planes.
+      const Window& w = st.mask;
+      const bool nextIsDetector = sys.steps[si + 1].kind == StepKind::Detector;
+      const bool flip = signPending != (even && !nextIsDetector);
+      const bool crop = nextIsDetector && !w.empty() && w.outside == cplx(0.0, 0.0);
+      const cplx outside = w.empty() ? cplx(1.0, 0.0) : w.outside;
+      for (int y = 0; y < N; ++y) {
+        cplx* row = cur + static_cast<size_t>(y) * N;
+        const bool inRows = !w.empty() && y >= w.y0 && y < w.y0 + w.ny;
+        if (crop && !inRows) continue;  // never read by the cropped MFT
+        for (int x = 0; x < N; ++x) {
+          const bool in = inRows && x >= w.x0 && x < w.x0 + w.nx;
+          if (!in && crop) continue;
+          cplx v = in ? pupilValue(w, static_cast<size_t>(y - w.y0) * w.nx + (x - w.x0), k)
+                      : outside;
+          if (flip && ((y + x) & 1)) v = -v;
+          row[x] = (v == cplx(0.0, 0.0)) ? cplx(0.0, 0.0) : row[x] * v;
+        }
+      }
+      signPending = false;
+      if (crop) {
+        cropY0 = w.y0;
+        cropX0 = w.x0;
+        cropNy = w.ny;
+        cropNx = w.nx;
+      } else {
+        cropY0 = cropX0 = 0;
+        cropNy = cropNx = N;
+      }
+      if (si == lastPupil && sys.normalize == Normalize::ExitPupil) {
+        double e = 0;
+        for (int y = 0; y < cropNy; ++y)
+          e += energy(cur + static_cast<size_t>(y + cropY0) * N + cropX0, cropNx);
+        if (!(e > 0)) throw Error("ERR_AIRY_NO_LIGHT", "the exit pupil transmits no light");
+        scale2 = 1.0 / e;
+      }
+      continue;
+    }
+    // ---- detector ---------------------------------------------------------
+    AIRY_ASSERT(!signPending, "propagate: detector directly after an image plane");
+    AlignedBuffer<cplx> tmp(m);
+    t.kernelSeconds += toDetector(st, cur + static_cast<size_t>(cropY0) * N + cropX0, cropNy,
+                                  cropNx, N, wave.wavelength, sys.pupilScale, 0.0, 0.0, scale2,
+                                  tmp.data(), out);
+  }
+  if (sys.normalize == Normalize::Last) normalizeLast(out, m);
+  t.totalSeconds = since(t0);
+  return t;
+}
+
+}  // namespace prop
+}  // namespace airy
