@@ -57,7 +57,7 @@ export interface FitsHdu {
   data: Float64Array;
   shape: [number, number];
   extname?: string;
-  /** Keywords in order: [key, value, comment?]. Keys of at most 8 characters. */
+  /** Keywords in order: [key, value, comment?]. Keys over 8 characters are written with the HIERARCH convention. */
   cards: [string, number | string | boolean, string?][];
 }
 

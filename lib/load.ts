@@ -3,6 +3,7 @@
  * its JSON path, e.g. `planes[1].optics[0].radius must be greater than 0`.
  */
 import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
 import { AiryError } from './errors';
 import { OPTIC_TYPES, Optic } from './optics';
 import { OpticalSystem, type Normalize, type Source } from './system';
@@ -25,8 +26,11 @@ function unknownKeys(path: string, o: Record<string, unknown>, keys: string[]): 
   }
 }
 
-/** Builds one optic from its JSON object. */
-export function opticFromJson(v: unknown, path: string): Optic {
+/**
+ * Builds one optic from its JSON object. Relative FITS paths of a FitsOptic
+ * are resolved against `baseDir` (the JSON file's folder when loading a file).
+ */
+export function opticFromJson(v: unknown, path: string, baseDir?: string): Optic {
   if (!isObject(v)) throw new TypeError(`${path} must be an object with a "type", got ${show(v)}`);
   if (typeof v.type !== 'string') throw new TypeError(`${path}.type must be an optic type name, got ${show(v.type)}`);
   const Ctor = OPTIC_TYPES[v.type];
@@ -35,7 +39,12 @@ export function opticFromJson(v: unknown, path: string): Optic {
   delete params.type;
   if (v.type === 'CompoundOptic') {
     if (!Array.isArray(v.optics)) throw new TypeError(`${path}.optics must be an array of optics, got ${show(v.optics)}`);
-    params.optics = v.optics.map((o, i) => opticFromJson(o, `${path}.optics[${i}]`));
+    params.optics = v.optics.map((o, i) => opticFromJson(o, `${path}.optics[${i}]`, baseDir));
+  }
+  if (v.type === 'FitsOptic' && baseDir) {
+    for (const k of ['transmission', 'opd']) {
+      if (typeof params[k] === 'string' && !nodePath.isAbsolute(params[k] as string)) params[k] = nodePath.resolve(baseDir, params[k] as string);
+    }
   }
   return new Ctor(params as never, path);
 }
@@ -50,6 +59,7 @@ export function opticFromJson(v: unknown, path: string): Optic {
  */
 export function loadSystem(json: string | object | { file: string }): OpticalSystem {
   let v: unknown = json;
+  let baseDir: string | undefined;
   if (isObject(json) && typeof json.file === 'string' && Object.keys(json).length === 1) {
     const file = json.file;
     let text: string;
@@ -59,6 +69,7 @@ export function loadSystem(json: string | object | { file: string }): OpticalSys
       throw new AiryError(`cannot read system file ${file}: ${(e as Error).message}`, 'ERR_AIRY_JSON', { cause: e });
     }
     v = parseJson(text, file);
+    baseDir = nodePath.dirname(nodePath.resolve(file));
   } else if (typeof json === 'string') {
     v = parseJson(json, 'system');
   }
@@ -80,7 +91,7 @@ export function loadSystem(json: string | object | { file: string }): OpticalSys
     }
     const optics = pl.optics === undefined ? [] : pl.optics;
     if (!Array.isArray(optics)) throw new TypeError(`${path}.optics must be an array of optics, got ${show(optics)}`);
-    const list = optics.map((o, k) => opticFromJson(o, `${path}.optics[${k}]`));
+    const list = optics.map((o, k) => opticFromJson(o, `${path}.optics[${k}]`, baseDir));
     if (kind === 'pupil') osys.addPupil(list, { name: pl.name as string | undefined });
     else osys.addImage(list, { name: pl.name as string | undefined });
   });

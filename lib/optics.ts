@@ -110,8 +110,18 @@ function bar(w: number): Shape {
 }
 function union(shapes: Shape[]): Shape {
   return {
-    sdf: (x, y) => Math.min(...shapes.map((s) => s.sdf(x, y))),
-    inside: (x, y) => shapes.some((s) => s.inside(x, y)),
+    sdf: (x, y) => {
+      let d = Infinity;
+      for (const s of shapes) {
+        const v = s.sdf(x, y);
+        if (v < d) d = v;
+      }
+      return d;
+    },
+    inside: (x, y) => {
+      for (const s of shapes) if (s.inside(x, y)) return true;
+      return false;
+    },
   };
 }
 
@@ -206,14 +216,16 @@ export abstract class Optic {
 
   /** Multiplies `amp` by the area coverage of `shape` (or 1 − coverage if `invert`). */
   protected coverage(grid: Grid, r: Rect, amp: Float64Array, shape: Shape, invert: boolean): void {
-    const loc = this.local(grid);
     const h = grid.scale;
     const halfDiag = h * Math.SQRT1_2 * 1.0001;
     const c = Math.cos(-this.rotation * DEG);
     const s = Math.sin(-this.rotation * DEG);
     for (let i = 0; i < r.ny; i++) {
+      const gy = (i + r.y0 - grid.cy) * h - this.shiftY;
       for (let j = 0; j < r.nx; j++) {
-        const [x, y] = loc(i + r.y0, j + r.x0);
+        const gx = (j + r.x0 - grid.cx) * h - this.shiftX;
+        const x = c * gx - s * gy;
+        const y = s * gx + c * gy;
         const d = shape.sdf(x, y);
         let f: number;
         if (d < -halfDiag) f = 1;

@@ -716,7 +716,7 @@ Napi::Value FitsWrite(const Napi::CallbackInfo& info) {
         auto co = cards.Get(k).As<Napi::Object>();
         fits::Card c;
         c.key = co.Get("key").As<Napi::String>().Utf8Value();
-        if (c.key.empty() || c.key.size() > 8) throwRange(env, ctx + ": FITS keyword '" + c.key + "' must be 1-8 characters");
+        if (c.key.empty() || c.key.size() > 60) throwRange(env, ctx + ": FITS keyword '" + c.key + "' must be 1-60 characters (over 8: HIERARCH)");
         auto v = co.Get("value");
         if (v.IsNumber()) {
           c.kind = fits::Card::Kind::Number;

@@ -148,7 +148,7 @@ void write(const std::string& path, const std::vector<Image>& hdus) {
               long long iv = static_cast<long long>(v);
               fits_update_key_lng(file.f, c.key.c_str(), iv, comment, &status);
             } else {
-              fits_update_key_dbl(file.f, c.key.c_str(), v, -15, comment, &status);
+              fits_update_key_dbl(file.f, c.key.c_str(), v, -17, comment, &status);  // round-trips exactly
             }
             break;
           }
