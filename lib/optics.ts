@@ -260,7 +260,7 @@ abstract class ShapeOptic extends Optic {
   override outside(): number {
     return this.blocks ? 1 : 0;
   }
-  apply(grid: Grid, r: Rect, amp: Float64Array): void {
+  apply(grid: Grid, r: Rect, amp: Float64Array, _opd?: Float64Array | null): void {
     this.coverage(grid, r, amp, this.shape(), this.blocks);
   }
 }

@@ -1,0 +1,86 @@
+// PSF benchmark: the two standard workloads of ../shared/bench (10-wavelength
+// imaging and Lyot coronagraph, 1024² pupil) at oversampling k = 1, 2, 4,
+// serial (BLAS and FFTW on one thread), reporting the split of each PSF's
+// time into rasterising, MFT/FFT kernels and everything else, and the peak
+// RSS of one coronagraph wavelength at each k (measured in a child process).
+//
+//   npm run bench:psf [-- --k 1,2,4 --repeats 3 --json out.json]
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { config, loadSystem, setBlasThreads } from '../lib/index';
+import { machineInfo, median, printMachine } from './machine';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
+}
+const KS = arg('k', '1,2,4').split(',').map(Number);
+const REPEATS = Number(arg('repeats', '3'));
+const JSON_OUT = arg('json', '');
+const benchDir = [path.join(__dirname, '..', '..', 'shared', 'bench'), path.join(__dirname, 'workloads')].find((d) => fs.existsSync(path.join(d, 'imaging.json')))!;
+
+function workload(name: string, k: number): Record<string, unknown> {
+  const j = JSON.parse(fs.readFileSync(path.join(benchDir, `${name}.json`), 'utf8'));
+  j.oversample = k;
+  j.planes[j.planes.length - 1].oversample = k;
+  return j;
+}
+
+// Child mode: one coronagraph wavelength, print peak RSS.
+if (process.argv.includes('--child-rss')) {
+  const k = Number(arg('child-rss', '1'));
+  const j = workload('coronagraph', k);
+  (j.source as { wavelengths: number[]; weights: number[] }) = { wavelengths: [2e-6], weights: [1] } as never;
+  const osys = loadSystem(j);
+  osys.calcPsf().then(() => {
+    // VmHWM is this address space's peak (getrusage's maxrss would carry the
+    // parent's peak across exec on Linux).
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    console.log(JSON.stringify({ maxRssBytes: hwm ? Number(hwm[1]) * 1024 : process.resourceUsage().maxRSS * 1024 }));
+  });
+} else {
+  void main();
+}
+
+async function main(): Promise<void> {
+  const machine = machineInfo();
+  printMachine(machine);
+  config.set({ fftThreads: 1, blasThreads: 1 });
+  setBlasThreads(1);
+  console.log(`\nserial (1 BLAS thread, 1 FFTW thread, planner ${config.get('fftwPlanner')}), median of ${REPEATS} after a warm-up`);
+  console.log('workload      k   PSF s   raster s  kernels s   other s   PSF/kernels');
+  const results: Record<string, unknown>[] = [];
+  for (const name of ['imaging', 'coronagraph']) {
+    for (const k of KS) {
+      const osys = loadSystem(workload(name, k));
+      const first = await osys.calcPsf(); // warm-up: rasters, plans, kernels
+      const runs = [];
+      for (let r = 0; r < REPEATS; r++) runs.push((await osys.calcPsf()).timing!);
+      osys.release();
+      const tot = median(runs.map((x) => x.totalSeconds));
+      const ker = median(runs.map((x) => x.kernelSeconds));
+      const ras = first.timing!.rasterSeconds;
+      const other = tot - ker;
+      console.log(`${name.padEnd(12)} ${String(k).padStart(2)} ${tot.toFixed(3).padStart(7)} ${ras.toFixed(3).padStart(10)} ${ker.toFixed(3).padStart(10)} ${other.toFixed(3).padStart(9)} ${(tot / ker).toFixed(3).padStart(13)}`);
+      results.push({ workload: name, k, psfSeconds: tot, firstCallRasterSeconds: ras, kernelSeconds: ker, otherSeconds: other, psfOverKernels: tot / ker });
+    }
+  }
+  console.log('\npeak RSS of one coronagraph wavelength (child process) vs 4 padded arrays + 200 MB');
+  for (const k of KS) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child-rss', String(k)], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      console.log(`k=${k}: child failed: ${r.stderr.trim().split('\n').pop()}`);
+      continue;
+    }
+    const rss = JSON.parse(r.stdout.trim().split('\n').pop()!).maxRssBytes as number;
+    const padded = (1024 * k) ** 2 * 16;
+    const budget = 4 * padded + 200 * 2 ** 20;
+    console.log(`k=${k}: ${(rss / 2 ** 20).toFixed(0)} MB (budget ${(budget / 2 ** 20).toFixed(0)} MB) ${rss <= budget ? 'ok' : 'OVER'}`);
+    results.push({ kind: 'rss', k, maxRssBytes: rss, budgetBytes: budget });
+  }
+  if (JSON_OUT) {
+    fs.writeFileSync(JSON_OUT, JSON.stringify({ machine, date: new Date().toISOString(), results }, null, 2));
+    console.log(`\nresults written to ${JSON_OUT}`);
+  }
+}
