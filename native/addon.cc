@@ -129,6 +129,24 @@ void runSync(Napi::Env env, F&& fn) {
 
 // ---- async worker ----------------------------------------------------------
 
+// Runs `fn` on a worker thread, turning native exceptions into code + message
+// (N-API must not be touched there; the error is raised in OnOK).
+template <typename F>
+void capture(F&& fn, std::string& code, std::string& message) {
+  try {
+    fn();
+  } catch (const airy::Error& e) {
+    code = e.code();
+    message = e.what();
+  } catch (const std::bad_alloc&) {
+    code = "ERR_AIRY_NO_MEMORY";
+    message = "out of memory";
+  } catch (const std::exception& e) {
+    code = "ERR_AIRY_NATIVE";
+    message = e.what();
+  }
+}
+
 // Runs a closure on the libuv pool and settles a Promise with `result`.
 // Inputs and the preallocated result are held by persistent references so the
 // GC cannot free them while Execute reads and writes their memory.
@@ -146,20 +164,7 @@ class Worker : public Napi::AsyncWorker {
   Napi::Promise promise() { return deferred_.Promise(); }
 
  protected:
-  void Execute() override {
-    try {
-      work_();
-    } catch (const airy::Error& e) {
-      code_ = e.code();
-      message_ = e.what();
-    } catch (const std::bad_alloc&) {
-      code_ = "ERR_AIRY_NO_MEMORY";
-      message_ = "out of memory";
-    } catch (const std::exception& e) {
-      code_ = "ERR_AIRY_NATIVE";
-      message_ = e.what();
-    }
-  }
+  void Execute() override { capture(work_, code_, message_); }
   void OnOK() override {
     if (!code_.empty())
       deferred_.Reject(toJsError(Env(), code_, message_).Value());
@@ -611,18 +616,7 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
 
    protected:
     void Execute() override {
-      try {
-        t_ = prop::propagate(*sys_, wave_, out_);
-      } catch (const airy::Error& e) {
-        code_ = e.code();
-        message_ = e.what();
-      } catch (const std::bad_alloc&) {
-        code_ = "ERR_AIRY_NO_MEMORY";
-        message_ = "out of memory";
-      } catch (const std::exception& e) {
-        code_ = "ERR_AIRY_NATIVE";
-        message_ = e.what();
-      }
+      capture([this] { t_ = prop::propagate(*sys_, wave_, out_); }, code_, message_);
     }
     void OnOK() override {
       if (!code_.empty())
