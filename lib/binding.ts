@@ -57,6 +57,8 @@ export interface Binding {
   mftClearCache(): void;
   mftSetCacheLimit(bytes: number): void;
   cfitsioVersion(): string;
+  rasterShape(shape: { prims: { kind: number; a: number; b?: number; c?: number }[]; shiftX: number; shiftY: number; rotation: number; invert: boolean },
+    cy: number, cx: number, scale: number, y0: number, x0: number, ny: number, nx: number, amp: Float64Array): void;
   fitsRead(path: string, hdu: number): NativeFitsImage;
   fitsWrite(path: string, hdus: NativeFitsImage[]): void;
   NativeSystem: new (desc: NativeSystemDesc) => NativeSystemHandle;

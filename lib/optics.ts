@@ -7,8 +7,10 @@
  *
  * Edges of analytic shapes are anti-aliased: a pixel's transmission is the
  * fraction of its area inside the shape (sampled on a 12×12 sub-grid for
- * pixels the edge crosses; interior and exterior pixels are exact).
+ * pixels the edge crosses; interior and exterior pixels are exact), computed
+ * natively.
  */
+import { native } from './binding';
 import { readFitsImage } from './fits';
 import { finiteNumber, integer, oneOf, show } from './validate';
 
@@ -45,85 +47,25 @@ export interface Raster extends Rect {
   outside: number;
 }
 
-/** Signed distance (negative inside) and membership of a 2D shape. */
-interface Shape {
-  /** A lower bound of the distance to the boundary outside, exact or a lower bound inside (negative). */
-  sdf(x: number, y: number): number;
-  inside(x: number, y: number): boolean;
+/** A shape primitive, rasterised natively (see native/raster.h). */
+interface Prim {
+  /** 0 circle{a=r}, 1 annulus{a=ri, b=ro}, 2 rect{a=w, b=h}, 3 polygon{a=n, b=r, c=first vertex angle}, 4 spoke{a=w, b=angle from +y}, 5 bar{a=w}. */
+  kind: 0 | 1 | 2 | 3 | 4 | 5;
+  a: number;
+  b?: number;
+  c?: number;
 }
 
 const DEG = Math.PI / 180;
-const SUB = 12;
-
-function circle(r: number): Shape {
-  return { sdf: (x, y) => Math.hypot(x, y) - r, inside: (x, y) => x * x + y * y < r * r };
-}
-function annulus(ri: number, ro: number): Shape {
-  return {
-    sdf: (x, y) => {
-      const r = Math.hypot(x, y);
-      return Math.max(ri - r, r - ro);
-    },
-    inside: (x, y) => {
-      const r2 = x * x + y * y;
-      return r2 > ri * ri && r2 < ro * ro;
-    },
-  };
-}
-function rect(w: number, h: number): Shape {
-  return {
-    sdf: (x, y) => Math.max(Math.abs(x) - w / 2, Math.abs(y) - h / 2),
-    inside: (x, y) => Math.abs(x) < w / 2 && Math.abs(y) < h / 2,
-  };
-}
+const circle = (r: number): Prim => ({ kind: 0, a: r });
+const annulus = (ri: number, ro: number): Prim => ({ kind: 1, a: ri, b: ro });
+const rect = (w: number, h: number): Prim => ({ kind: 2, a: w, b: h });
 /** Regular polygon, circumradius r, first vertex at angle a0 (radians from +x). */
-function polygon(nsides: number, r: number, a0: number): Shape {
-  const apothem = r * Math.cos(Math.PI / nsides);
-  const normals: [number, number][] = [];
-  for (let k = 0; k < nsides; k++) {
-    const a = a0 + (Math.PI / nsides) * (2 * k + 1);
-    normals.push([Math.cos(a), Math.sin(a)]);
-  }
-  const sdf = (x: number, y: number) => {
-    let d = -Infinity;
-    for (const [nx, ny] of normals) d = Math.max(d, x * nx + y * ny - apothem);
-    return d;
-  };
-  return { sdf, inside: (x, y) => sdf(x, y) < 0 };
-}
+const polygon = (nsides: number, r: number, a0: number): Prim => ({ kind: 3, a: nsides, b: r, c: a0 });
 /** Half-infinite strip of width w from the origin, direction angle a (radians from +y, counter-clockwise). */
-function spoke(w: number, a: number): Shape {
-  const ux = -Math.sin(a);
-  const uy = Math.cos(a);
-  return {
-    sdf: (x, y) => {
-      const t = x * ux + y * uy;
-      const s = Math.abs(-x * uy + y * ux);
-      return Math.max(s - w / 2, -t);
-    },
-    inside: (x, y) => x * ux + y * uy > 0 && Math.abs(-x * uy + y * ux) < w / 2,
-  };
-}
+const spoke = (w: number, a: number): Prim => ({ kind: 4, a: w, b: a });
 /** Infinite strip of width w along +y. */
-function bar(w: number): Shape {
-  return { sdf: (x) => Math.abs(x) - w / 2, inside: (x) => Math.abs(x) < w / 2 };
-}
-function union(shapes: Shape[]): Shape {
-  return {
-    sdf: (x, y) => {
-      let d = Infinity;
-      for (const s of shapes) {
-        const v = s.sdf(x, y);
-        if (v < d) d = v;
-      }
-      return d;
-    },
-    inside: (x, y) => {
-      for (const s of shapes) if (s.inside(x, y)) return true;
-      return false;
-    },
-  };
-}
+const bar = (w: number): Prim => ({ kind: 5, a: w });
 
 /** Parameters every optic accepts. */
 export interface PlacementParams {
@@ -214,37 +156,13 @@ export abstract class Optic {
     };
   }
 
-  /** Multiplies `amp` by the area coverage of `shape` (or 1 − coverage if `invert`). */
-  protected coverage(grid: Grid, r: Rect, amp: Float64Array, shape: Shape, invert: boolean): void {
-    const h = grid.scale;
-    const halfDiag = h * Math.SQRT1_2 * 1.0001;
-    const c = Math.cos(-this.rotation * DEG);
-    const s = Math.sin(-this.rotation * DEG);
-    for (let i = 0; i < r.ny; i++) {
-      const gy = (i + r.y0 - grid.cy) * h - this.shiftY;
-      for (let j = 0; j < r.nx; j++) {
-        const gx = (j + r.x0 - grid.cx) * h - this.shiftX;
-        const x = c * gx - s * gy;
-        const y = s * gx + c * gy;
-        const d = shape.sdf(x, y);
-        let f: number;
-        if (d < -halfDiag) f = 1;
-        else if (d > halfDiag) f = 0;
-        else {
-          let n = 0;
-          for (let a = 0; a < SUB; a++) {
-            const dy = ((a + 0.5) / SUB - 0.5) * h;
-            for (let b = 0; b < SUB; b++) {
-              const dx = ((b + 0.5) / SUB - 0.5) * h;
-              if (shape.inside(x + c * dx - s * dy, y + s * dx + c * dy)) n++;
-            }
-          }
-          f = n / (SUB * SUB);
-        }
-        const k = i * r.nx + j;
-        amp[k] *= invert ? 1 - f : f;
-      }
-    }
+  /**
+   * Multiplies `amp` by the area coverage of the union of `prims` (or by
+   * 1 − coverage if `invert`), placed by this optic's shift and rotation.
+   */
+  protected coverage(grid: Grid, r: Rect, amp: Float64Array, prims: Prim[], invert: boolean): void {
+    native().rasterShape({ prims, shiftX: this.shiftX, shiftY: this.shiftY, rotation: this.rotation * DEG, invert },
+      grid.cy, grid.cx, grid.scale, r.y0, r.x0, r.ny, r.nx, amp);
   }
 
   /** JSON form (type plus parameters). */
@@ -255,7 +173,7 @@ export abstract class Optic {
 
 /** An optic defined by one shape: transmits inside (aperture) or blocks inside (occulter). */
 abstract class ShapeOptic extends Optic {
-  protected abstract shape(): Shape;
+  protected abstract shape(): Prim[];
   protected abstract readonly blocks: boolean;
   override outside(): number {
     return this.blocks ? 1 : 0;
@@ -290,7 +208,7 @@ export class CircularAperture extends ShapeOptic {
     return this.radius;
   }
   protected shape() {
-    return circle(this.radius);
+    return [circle(this.radius)];
   }
 }
 
@@ -316,7 +234,7 @@ export class SquareAperture extends ShapeOptic {
     return (this.size * Math.SQRT2) / 2;
   }
   protected shape() {
-    return rect(this.size, this.size);
+    return [rect(this.size, this.size)];
   }
 }
 
@@ -346,7 +264,7 @@ export class RectangleAperture extends ShapeOptic {
     return Math.hypot(this.width, this.height) / 2;
   }
   protected shape() {
-    return rect(this.width, this.height);
+    return [rect(this.width, this.height)];
   }
 }
 
@@ -379,7 +297,7 @@ export class HexagonAperture extends ShapeOptic {
     return this.side;
   }
   protected shape() {
-    return polygon(6, this.side, 0);
+    return [polygon(6, this.side, 0)];
   }
 }
 
@@ -409,7 +327,7 @@ export class NgonAperture extends ShapeOptic {
     return this.radius;
   }
   protected shape() {
-    return polygon(this.nsides, this.radius, 0);
+    return [polygon(this.nsides, this.radius, 0)];
   }
 }
 
@@ -452,7 +370,7 @@ export class SecondaryObscuration extends ShapeOptic {
     for (let k = 0; k < this.nSupports; k++) {
       parts.push(spoke(this.supportWidth, (this.supportAngleOffset + (360 / this.nSupports) * k) * DEG));
     }
-    return union(parts);
+    return parts;
   }
 }
 
@@ -602,7 +520,7 @@ export class ZernikeWFE extends Optic {
     for (let i = 0; i < r.ny; i++) {
       for (let jx = 0; jx < r.nx; jx++) {
         const [x, y] = loc(i + r.y0, jx + r.x0);
-        const rho = Math.hypot(x, y) / this.radius;
+        const rho = Math.sqrt(x * x + y * y) / this.radius;
         if (rho > 1) continue;
         const th = Math.atan2(y, x);
         let v = 0;
@@ -681,7 +599,7 @@ export class CircularOcculter extends ShapeOptic {
     return this.radius;
   }
   protected shape() {
-    return circle(this.radius);
+    return [circle(this.radius)];
   }
 }
 
@@ -711,7 +629,7 @@ export class AnnularFieldStop extends ShapeOptic {
     return this.radiusOuter;
   }
   protected shape() {
-    return annulus(this.radiusInner, this.radiusOuter);
+    return [annulus(this.radiusInner, this.radiusOuter)];
   }
 }
 
@@ -734,7 +652,7 @@ export class SquareFieldStop extends ShapeOptic {
     return (this.size * Math.SQRT2) / 2;
   }
   protected shape() {
-    return rect(this.size, this.size);
+    return [rect(this.size, this.size)];
   }
 }
 
@@ -759,7 +677,7 @@ export class BarOcculter extends ShapeOptic {
     (this as { rotation: number }).rotation = this.rotation + this.angle;
   }
   protected shape() {
-    return bar(this.width);
+    return [bar(this.width)];
   }
 }
 
@@ -821,7 +739,7 @@ export class BandLimitedCoronagraph extends Optic {
         const [x, y] = loc(i + r.y0, j + r.x0);
         let t: number;
         if (this.kind === 'circular') {
-          const s = this.sigma * Math.hypot(x, y);
+          const s = this.sigma * Math.sqrt(x * x + y * y);
           t = s < 1e-8 ? 0 : 1 - ((2 * besselJ1(s)) / s) ** 2;
         } else {
           const s = this.sigma * x;

@@ -18,6 +18,7 @@
 #include "fits.h"
 #include "mft.h"
 #include "propagate.h"
+#include "raster.h"
 
 namespace airy {
 namespace {
@@ -652,6 +653,47 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
   std::shared_ptr<prop::System> sys_;
 };
 
+// ---- rasterisation -----------------------------------------------------------
+
+// rasterShape({ prims: [{ kind, a, b, c }], shiftX, shiftY, rotation, invert },
+//             cy, cx, scale, y0, x0, ny, nx, amp): amp *= coverage
+Napi::Value RasterShape(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) throwType(env, "`shape` must be an object");
+  auto so = info[0].As<Napi::Object>();
+  raster::Shape shape;
+  if (!so.Get("prims").IsArray()) throwType(env, "`shape.prims` must be an array");
+  auto prims = so.Get("prims").As<Napi::Array>();
+  for (uint32_t i = 0; i < prims.Length(); ++i) {
+    const std::string ctx = "shape.prims[" + std::to_string(i) + "]";
+    if (!prims.Get(i).IsObject()) throwType(env, ctx + " must be an object");
+    auto po = prims.Get(i).As<Napi::Object>();
+    raster::Prim p;
+    int kind = objInt(po, "kind", ctx, 0);
+    if (kind > 5) throwRange(env, ctx + ".kind must be 0..5");
+    p.kind = static_cast<raster::PrimKind>(kind);
+    p.a = objNum(po, "a", ctx);
+    p.b = po.Get("b").IsUndefined() ? 0 : objNum(po, "b", ctx);
+    p.c = po.Get("c").IsUndefined() ? 0 : objNum(po, "c", ctx);
+    if (p.kind == raster::PrimKind::Polygon && p.a < 3) throwRange(env, ctx + ": a polygon needs 3 or more sides");
+    shape.prims.push_back(p);
+  }
+  shape.shiftX = objNum(so, "shiftX", "shape");
+  shape.shiftY = objNum(so, "shiftY", "shape");
+  shape.rotation = objNum(so, "rotation", "shape");
+  shape.invert = so.Get("invert").IsBoolean() && so.Get("invert").As<Napi::Boolean>().Value();
+  const double cy = numArg(info, 1, "cy"), cx = numArg(info, 2, "cx"), scale = numArg(info, 3, "scale");
+  if (!(scale > 0)) throwRange(env, "`scale` must be positive");
+  const int y0 = intArg(info, 4, "y0", 0), x0 = intArg(info, 5, "x0", 0);
+  const int ny = intArg(info, 6, "ny", 0), nx = intArg(info, 7, "nx", 0);
+  auto amp = arrayArg(info, 8, "amp", static_cast<size_t>(ny) * nx);
+  if (amp.single) throwType(env, "`amp` must be a Float64Array");
+  runSync(env, [&] {
+    raster::multiplyCoverage(shape, cy, cx, scale, y0, x0, ny, nx, static_cast<double*>(amp.data));
+  });
+  return env.Undefined();
+}
+
 // ---- FITS -------------------------------------------------------------------
 
 // fitsRead(path, hdu) -> { data, ny, nx, extname, cards: [{ key, value, comment }] }
@@ -756,6 +798,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("mftClearCache", MftClearCache);
   fn("mftSetCacheLimit", MftSetCacheLimit);
   fn("cfitsioVersion", CfitsioVersion);
+  fn("rasterShape", RasterShape);
   fn("fitsRead", FitsRead);
   fn("fitsWrite", FitsWrite);
   exports.Set("NativeSystem", SystemWrap::Define(env));
