@@ -112,14 +112,16 @@ export interface NativeSystemDesc {
 export interface NativeTiming {
   kernelSeconds: number;
   totalSeconds: number;
+  /** With capture: the field after each step (kind 0 pupil, 1 image, 2 detector). */
+  planes?: { kind: 0 | 1 | 2; ny: number; nx: number; field: Float64Array }[];
 }
 
 /** A compiled optical system held by the addon. */
 export interface NativeSystemHandle {
   propagate(wavelength: number, tiltX: number, tiltY: number, imageMasks: (NativeWindow & { data?: Float64Array })[],
-    fftThreads: number, effort: number, out: Float64Array): Promise<NativeTiming>;
+    fftThreads: number, effort: number, out: Float64Array, capture?: boolean): Promise<NativeTiming>;
   propagateSync(wavelength: number, tiltX: number, tiltY: number, imageMasks: (NativeWindow & { data?: Float64Array })[],
-    fftThreads: number, effort: number, out: Float64Array): NativeTiming;
+    fftThreads: number, effort: number, out: Float64Array, capture?: boolean): NativeTiming;
   dropScratch(): void;
 }
 

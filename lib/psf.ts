@@ -26,6 +26,19 @@ export interface PsfTiming {
   totalSeconds: number;
 }
 
+/** The complex field at one plane of one wavelength (`returnIntermediates`). */
+export interface IntermediatePlane {
+  kind: 'pupil' | 'image' | 'detector';
+  /** Wavelength, metres. */
+  wavelength: number;
+  /** `[ny, nx]`. */
+  shape: [number, number];
+  /** Metres per pixel (pupil) or arcsec per pixel (image, detector). */
+  pixelscale: number;
+  /** Interleaved (re, im), row-major; |field|² is on the PSF's intensity scale at the detector. */
+  field: Float64Array;
+}
+
 /** A computed PSF. */
 export class Psf {
   /** Oversampled PSF (HDU 0), intensities. */
@@ -42,8 +55,11 @@ export class Psf {
   readonly header: FitsHeader;
   /** Timing split of the computation (absent for a PSF read from a file). */
   readonly timing?: PsfTiming;
+  /** With `returnIntermediates`: per wavelength, the field at every plane in order. */
+  readonly intermediates?: IntermediatePlane[][];
 
-  constructor(init: { data: Float64Array; shape: [number, number]; pixelscale: number; oversample: number; header: FitsHeader; timing?: PsfTiming; detSampled?: PsfImage }) {
+  constructor(init: { data: Float64Array; shape: [number, number]; pixelscale: number; oversample: number; header: FitsHeader; timing?: PsfTiming; detSampled?: PsfImage; intermediates?: IntermediatePlane[][] }) {
+    this.intermediates = init.intermediates;
     this.data = init.data;
     this.shape = init.shape;
     this.pixelscale = init.pixelscale;

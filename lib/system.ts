@@ -9,8 +9,8 @@ import { AiryError, rethrowNative } from './errors';
 import { afterTransform, beforeTransform, effortCode, fftwInfo } from './fftw';
 import { applyBlasThreads } from './kernels';
 import { combinedExtent, Optic, type Grid, type PlaneKind, type Rect } from './optics';
-import { Psf } from './psf';
-import { finiteNumber, integer, oneOf, show } from './validate';
+import { Psf, type IntermediatePlane } from './psf';
+import { bool, finiteNumber, integer, oneOf, show } from './validate';
 import { version } from './version';
 
 const ARCSEC_PER_RAD = (180 / Math.PI) * 3600;
@@ -88,6 +88,12 @@ export interface CalcPsfOptions {
   fftThreads?: number;
   /** FFTW planner effort (default `config.fftwPlanner`). */
   planner?: FftwPlanner;
+  /**
+   * Also return the complex field at every plane of every wavelength as
+   * `psf.intermediates` (costs a copy of each plane, and the Lyot-plane crop
+   * is turned off so the captured pupil is whole).
+   */
+  returnIntermediates?: boolean;
 }
 
 interface Compiled {
@@ -319,6 +325,7 @@ export class OpticalSystem {
     const fftThreads = resolve('fftThreads', opts.fftThreads, 'fftThreads');
     const planner = resolve('fftwPlanner', opts.planner, 'planner');
     if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new TypeError(`onProgress must be a function, got ${show(opts.onProgress)}`);
+    const returnIntermediates = opts.returnIntermediates === undefined ? false : bool('returnIntermediates', opts.returnIntermediates);
     if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${show(opts.signal)}`);
     const aborted = () => {
       if (opts.signal?.aborted) throw new AiryError('calcPsf was aborted', 'ABORT_ERR', { cause: opts.signal.reason });
@@ -334,6 +341,7 @@ export class OpticalSystem {
     const one = new Float64Array(m * m);
     let kernelSeconds = 0;
     let nativeSeconds = 0;
+    const intermediates: IntermediatePlane[][] = [];
     const tiltX = -src.offsetR * Math.sin(src.offsetTheta * (Math.PI / 180));
     const tiltY = src.offsetR * Math.cos(src.offsetTheta * (Math.PI / 180));
     for (let i = 0; i < src.wavelengths.length; i++) {
@@ -344,7 +352,7 @@ export class OpticalSystem {
       rasterSeconds += (performance.now() - r0) / 1e3;
       let t;
       try {
-        t = await c.handle.propagate(lam, tiltX, tiltY, masks, fftThreads, effortCode(planner), one);
+        t = await c.handle.propagate(lam, tiltX, tiltY, masks, fftThreads, effortCode(planner), one, returnIntermediates);
       } catch (e) {
         if (e instanceof Error && (e as { code?: string }).code === 'ERR_AIRY_NONFINITE') {
           throw new AiryError(`wavelength ${lam} m: the propagation produced NaN or Infinity (check the optics' values)`, 'ERR_AIRY_NONFINITE', { cause: e });
@@ -353,6 +361,7 @@ export class OpticalSystem {
       }
       kernelSeconds += t.kernelSeconds;
       nativeSeconds += t.totalSeconds;
+      if (t.planes) intermediates.push(t.planes.map((p) => this.describePlane(c, p, lam)));
       const w = src.weights[i]!;
       for (let k = 0; k < one.length; k++) sum[k] += w * one[k]!;
       opts.onProgress?.({ done: i + 1, total: src.wavelengths.length, wavelength: lam });
@@ -395,7 +404,14 @@ export class OpticalSystem {
       oversample: c.detector.oversample,
       header,
       timing: { rasterSeconds, kernelSeconds, nativeOtherSeconds: Math.max(0, nativeSeconds - kernelSeconds), totalSeconds },
+      intermediates: returnIntermediates ? intermediates : undefined,
     });
+  }
+
+  private describePlane(c: Compiled, p: { kind: 0 | 1 | 2; ny: number; nx: number; field: Float64Array }, lam: number): IntermediatePlane {
+    const kind = (['pupil', 'image', 'detector'] as const)[p.kind];
+    const pixelscale = kind === 'pupil' ? c.pupilScale : kind === 'image' ? (lam / (c.padded * c.pupilScale)) * ARCSEC_PER_RAD : c.detector.pixelscale;
+    return { kind, wavelength: lam, shape: [p.ny, p.nx], pixelscale, field: p.field };
   }
 
   /** Frees the native scratch buffers kept for later calls (they are rebuilt on demand). */

@@ -6,6 +6,7 @@
 #include <napi.h>
 
 #include <chrono>
+#include <cstring>
 #include <cmath>
 #include <functional>
 #include <string>
@@ -538,12 +539,13 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
  private:
   struct Call {
     prop::Wave wave;
+    bool capture = false;
     double* out = nullptr;
     std::vector<Napi::Value> keep;
     Napi::Float64Array outArray;
   };
 
-  // propagate(wavelength, tiltX, tiltY, imageMasks, fftThreads, effort, out)
+  // propagate(wavelength, tiltX, tiltY, imageMasks, fftThreads, effort, out, capture)
   Call parse(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Call c;
@@ -586,21 +588,41 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
       throwRange(env, "`out` must have " + std::to_string(static_cast<size_t>(det.npixY) * det.npixX) + " elements");
     c.out = c.outArray.Data();
     c.keep.push_back(c.outArray);
+    c.capture = boolArg(info, 7);
     return c;
   }
 
-  static Napi::Object timingObject(Napi::Env env, const prop::Timing& t) {
+  // { kernelSeconds, totalSeconds, planes?: [{ kind, ny, nx, field }] }
+  static Napi::Object timingObject(Napi::Env env, const prop::Timing& t,
+                                   const std::vector<prop::Captured>* planes) {
     auto o = Napi::Object::New(env);
     o.Set("kernelSeconds", t.kernelSeconds);
     o.Set("totalSeconds", t.totalSeconds);
+    if (planes) {
+      auto arr = Napi::Array::New(env, planes->size());
+      for (size_t i = 0; i < planes->size(); ++i) {
+        const auto& c = (*planes)[i];
+        auto po = Napi::Object::New(env);
+        po.Set("kind", static_cast<int>(c.kind));
+        po.Set("ny", c.ny);
+        po.Set("nx", c.nx);
+        auto f = Napi::Float64Array::New(env, 2 * c.field.size());
+        std::memcpy(f.Data(), c.field.data(), sizeof(prop::cplx) * c.field.size());
+        po.Set("field", f);
+        arr.Set(static_cast<uint32_t>(i), po);
+      }
+      o.Set("planes", arr);
+    }
     return o;
   }
 
   Napi::Value PropagateSync(const Napi::CallbackInfo& info) {
     Call c = parse(info);
     prop::Timing t;
+    std::vector<prop::Captured> planes;
+    if (c.capture) c.wave.capture = &planes;
     runSync(info.Env(), [&] { t = prop::propagate(*sys_, c.wave, c.out); });
-    return timingObject(info.Env(), t);
+    return timingObject(info.Env(), t, c.capture ? &planes : nullptr);
   }
 
   class PropWorker : public Napi::AsyncWorker {
@@ -610,8 +632,10 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
           deferred_(Napi::Promise::Deferred::New(env)),
           sys_(std::move(sys)),
           wave_(std::move(c.wave)),
+          capture_(c.capture),
           out_(c.out) {
       for (auto& v : c.keep) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+      if (capture_) wave_.capture = &planes_;
     }
     Napi::Promise promise() { return deferred_.Promise(); }
 
@@ -623,7 +647,7 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
       if (!code_.empty())
         deferred_.Reject(toJsError(Env(), code_, message_).Value());
       else
-        deferred_.Resolve(timingObject(Env(), t_));
+        deferred_.Resolve(timingObject(Env(), t_, capture_ ? &planes_ : nullptr));
     }
     void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
@@ -631,6 +655,8 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
     Napi::Promise::Deferred deferred_;
     std::shared_ptr<prop::System> sys_;
     prop::Wave wave_;
+    bool capture_;
+    std::vector<prop::Captured> planes_;
     double* out_;
     std::vector<Napi::ObjectReference> refs_;
     prop::Timing t_;

@@ -42,6 +42,25 @@ void roll(const cplx* src, cplx* dst, int N, int s) {
   }
 }
 
+// Copies an ny x nx block (row stride `stride`) of the field, times `scale`,
+// undoing a checkerboard sign when `signed_` (origin of the sign at (sy, sx)).
+void capture(std::vector<Captured>* out, StepKind kind, const cplx* f, int ny, int nx,
+             size_t stride, double scale, bool signed_ = false, int sy = 0, int sx = 0) {
+  if (!out) return;
+  Captured c;
+  c.kind = kind;
+  c.ny = ny;
+  c.nx = nx;
+  c.field.resize(static_cast<size_t>(ny) * nx);
+  for (int y = 0; y < ny; ++y)
+    for (int x = 0; x < nx; ++x) {
+      cplx v = f[static_cast<size_t>(y) * stride + x] * scale;
+      if (signed_ && ((y + sy + x + sx) & 1)) v = -v;
+      c.field[static_cast<size_t>(y) * nx + x] = v;
+    }
+  out->push_back(std::move(c));
+}
+
 double energy(const cplx* f, size_t n) {
   double e = 0;
   for (size_t i = 0; i < n; ++i) e += std::norm(f[i]);
@@ -140,6 +159,10 @@ double toDetector(const Step& det, const cplx* in, int ny, int nx, int stride,
   return k;
 }
 
+void captureDetector(std::vector<Captured>* out, const Step& det, const cplx* tmp, double scale2) {
+  capture(out, StepKind::Detector, tmp, det.npixY, det.npixX, det.npixX, std::sqrt(scale2));
+}
+
 void normalizeLast(double* out, size_t m) {
   double s = 0;
   for (size_t i = 0; i < m; ++i) s += out[i];
@@ -185,6 +208,11 @@ Timing direct(System& sys, const Wave& wave, double* out, Clock::time_point t0) 
     p.nlamDX = det.npixX * det.pixelscale / lamD;
     p.offsetY = offY;
     p.offsetX = offX;
+    if (wave.capture) {
+      std::vector<cplx> f(nn);
+      for (size_t i = 0; i < nn; ++i) f[i] = amp[i];
+      capture(wave.capture, StepKind::Pupil, f.data(), n, n, n, std::sqrt(scale2));
+    }
     auto k0 = Clock::now();
     mft::transformReal<double>(p, amp, tmp.data());
     t.kernelSeconds += since(k0);
@@ -194,9 +222,11 @@ Timing direct(System& sys, const Wave& wave, double* out, Clock::time_point t0) 
     cplx* f = lease.s->a.data();
     const double k = 2 * kPi / wave.wavelength;
     for (size_t i = 0; i < nn; ++i) f[i] = pupilValue(w, i, k);
+    capture(wave.capture, StepKind::Pupil, f, n, n, n, std::sqrt(scale2));
     t.kernelSeconds += toDetector(det, f, n, n, n, wave.wavelength, sys.pupilScale, offY, offX,
                                   scale2, tmp.data(), out);
   }
+  captureDetector(wave.capture, det, tmp.data(), scale2);
   if (sys.normalize == Normalize::Last) normalizeLast(out, m);
   t.totalSeconds = since(t0);
   return t;
@@ -267,6 +297,9 @@ Timing propagate(System& sys, const Wave& wave, double* out) {
       row[j] = pupilValue(w0, static_cast<size_t>(pi) * n + pj, k) * rampY[pi] * rampX[pj] * s;
     }
   }
+  // The entrance pupil as it enters the first transform, without the sign.
+  capture(wave.capture, StepKind::Pupil, cur + static_cast<size_t>(p0) * N + p0, n, n, N, 1.0,
+          even && firstIsFft, p0, p0);
   double scale2 = 1.0;  // intensity scale still to apply at the detector
   bool signPending = false;
   size_t imageIndex = 0;
@@ -317,6 +350,7 @@ Timing propagate(System& sys, const Wave& wave, double* out) {
         const double* mv = w.cpx + 2 * static_cast<size_t>(y) * w.nx;
         for (int x = 0; x < w.nx; ++x) row[x] *= cplx(mv[2 * x], mv[2 * x + 1]);
       }
+      capture(wave.capture, StepKind::Image, cur, N, N, N, 1.0);
       // ---- image -> pupil: inverse FFT (exp(-2*pi*i*x*u)) -----------------
       if (!even) {
         roll(cur, other, N, N - half);
@@ -337,7 +371,7 @@ Timing propagate(System& sys, const Wave& wave, double* out) {
       const Window& w = st.mask;
       const bool nextIsDetector = sys.steps[si + 1].kind == StepKind::Detector;
       const bool flip = signPending != (even && !nextIsDetector);
-      const bool crop = nextIsDetector && !w.empty() && w.outside == cplx(0.0, 0.0);
+      const bool crop = nextIsDetector && !w.empty() && w.outside == cplx(0.0, 0.0) && !wave.capture;
       const cplx outside = w.empty() ? cplx(1.0, 0.0) : w.outside;
       for (int y = 0; y < N; ++y) {
         cplx* row = cur + static_cast<size_t>(y) * N;
@@ -369,6 +403,7 @@ Timing propagate(System& sys, const Wave& wave, double* out) {
         if (!(e > 0)) throw Error("ERR_AIRY_NO_LIGHT", "the exit pupil transmits no light");
         scale2 = 1.0 / e;
       }
+      capture(wave.capture, StepKind::Pupil, cur, N, N, N, std::sqrt(scale2), even && !nextIsDetector);
       continue;
     }
     // ---- detector ---------------------------------------------------------
@@ -377,6 +412,7 @@ Timing propagate(System& sys, const Wave& wave, double* out) {
     t.kernelSeconds += toDetector(st, cur + static_cast<size_t>(cropY0) * N + cropX0, cropNy,
                                   cropNx, N, wave.wavelength, sys.pupilScale, 0.0, 0.0, scale2,
                                   tmp.data(), out);
+    captureDetector(wave.capture, st, tmp.data(), scale2);
   }
   if (sys.normalize == Normalize::Last) normalizeLast(out, m);
   t.totalSeconds = since(t0);

@@ -80,12 +80,23 @@ class System {
   std::vector<std::unique_ptr<Scratch>> pool_;
 };
 
+// A copy of the field at one plane (returnIntermediates), scaled so that
+// |field|^2 is on the same scale as the detector intensity.
+struct Captured {
+  StepKind kind = StepKind::Pupil;
+  int ny = 0, nx = 0;
+  std::vector<cplx> field;
+};
+
 struct Wave {
   double wavelength = 0;               // metres
   double tiltX = 0, tiltY = 0;         // source offset, arcsec
   std::vector<Window> imageMasks;      // one per image step, in order
   int fftThreads = 1;
   fft::Effort effort = fft::Effort::Estimate;
+  // When set, the field after each step is copied here (costs a copy per
+  // plane and turns off the Lyot-plane crop).
+  std::vector<Captured>* capture = nullptr;
 };
 
 // Detector intensity (npixY x npixX of the detector step) for one

@@ -323,3 +323,32 @@ t.test('bad systems give clear errors naming the problem', async (t) => {
   t.throws(() => new FitsOptic({ transmission: cube, pixelscale: 0.1 }), { code: 'ERR_AIRY_FITS', message: /3-dimensional image; a 2D image is required/ });
   t.ok(AiryError, 'errors are AiryError instances with codes');
 });
+
+t.test('returnIntermediates: the field at every plane; Parseval across the FFT; same PSF as without', async (t) => {
+  const energy = (f: Float64Array) => { let e = 0; for (let i = 0; i < f.length; i++) e += f[i]! * f[i]!; return e; };
+  const plain = await lyot(true).calcPsf({ source: { wavelengths: [0.9e-6, 1.1e-6] } });
+  const withPlanes = await lyot(true).calcPsf({ source: { wavelengths: [0.9e-6, 1.1e-6] }, returnIntermediates: true });
+  const maxDiff = plain.data.reduce((m, v, i) => Math.max(m, Math.abs(v - withPlanes.data[i]!)), 0);
+  // Capturing turns off the Lyot-plane crop: the same PSF either way.
+  t.ok(maxDiff / plain.peak() < 1e-12, `PSF unchanged by capturing (${(maxDiff / plain.peak()).toExponential(1)} of peak)`);
+  const planes = withPlanes.intermediates!;
+  t.equal(planes.length, 2, 'one list per wavelength');
+  t.same(planes[0]!.map((p) => p.kind), ['pupil', 'image', 'pupil', 'detector']);
+  t.same(planes[0]![0]!.shape, [128, 128]);
+  t.same(planes[0]![1]!.shape, [512, 512]);
+  t.ok(Math.abs(energy(planes[0]![0]!.field) - 1) < 1e-12, "entrance pupil carries unit energy ('first')");
+  const det = planes[1]![3]!;
+  const mono = await lyot(true).calcPsf({ wavelength: 1.1e-6 });
+  let d = 0;
+  for (let i = 0; i < mono.data.length; i++) d = Math.max(d, Math.abs(det.field[2 * i]! ** 2 + det.field[2 * i + 1]! ** 2 - mono.data[i]!));
+  t.ok(d / mono.peak() < 1e-12, '|detector field|² is the monochromatic PSF');
+  t.ok(Math.abs(planes[1]![1]!.pixelscale - (1.1e-6 / (512 * (D / 128))) * ARCSEC) < 1e-15, 'image-plane pixel scale is λ/(N·dx)');
+  // An empty image plane: Parseval across the unitary FFT.
+  const open = new OpticalSystem({ npix: 64, oversample: 2 });
+  open.addPupil(new CircularAperture({ radius: 1 }));
+  open.addImage([]);
+  open.addPupil([]);
+  open.addDetector({ pixelscale: LAMD / 2, fovPixels: 16 });
+  const p = (await open.calcPsf({ wavelength: LAM, returnIntermediates: true })).intermediates![0]!;
+  t.ok(Math.abs(energy(p[1]!.field) - 1) < 1e-12 && Math.abs(energy(p[2]!.field) - 1) < 1e-12, 'pupil -> image -> pupil conserves energy');
+});
