@@ -10,7 +10,8 @@
         "native/fits.cc",
         "native/mft.cc",
         "native/propagate.cc",
-        "native/raster.cc"
+        "native/raster.cc",
+        "native/forkrun.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

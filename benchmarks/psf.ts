@@ -1,8 +1,9 @@
 // PSF benchmark: the two standard workloads of ../shared/bench (10-wavelength
-// imaging and Lyot coronagraph, 1024² pupil) at oversampling k = 1, 2, 4,
-// serial (BLAS and FFTW on one thread), reporting the split of each PSF's
-// time into rasterising, MFT/FFT kernels and everything else, and the peak
-// RSS of one coronagraph wavelength at each k (measured in a child process).
+// imaging and Lyot coronagraph, 1024² pupil) at oversampling k = 1, 2, 4:
+// a cold first call, warm serial calls (BLAS and FFTW on one thread) with the
+// split of each PSF's time into rasterising, MFT/FFT kernels and everything
+// else, warm calls with threaded kernels on all cores, and the peak RSS of
+// one coronagraph wavelength at each k (measured in a child process).
 //
 //   npm run bench:psf [-- --k 1,2,4 --repeats 3 --json out.json]
 import { spawnSync } from 'node:child_process';
@@ -46,26 +47,33 @@ if (process.argv.includes('--child-rss')) {
 async function main(): Promise<void> {
   const machine = machineInfo();
   printMachine(machine);
-  config.set({ fftThreads: 1, blasThreads: 1 });
-  setBlasThreads(1);
-  console.log(`\nserial (1 BLAS thread, 1 FFTW thread, planner ${config.get('fftwPlanner')}), median of ${REPEATS} after a warm-up`);
-  console.log('workload      k   PSF s   raster s  kernels s   other s   PSF/kernels');
+  const cores = machine.cores;
+  console.log(`\nplanner ${config.get('fftwPlanner')}; cold = first calcPsf on a new system (rasterising included);`);
+  console.log(`warm = median of ${REPEATS} later calls; serial = 1 BLAS + 1 FFTW thread; threaded = ${cores} + ${cores}`);
+  console.log('workload      k  cold s  cold/kern  | serial s  raster s  kernels s  other s  PSF/kern | threaded s  speed-up');
   const results: Record<string, unknown>[] = [];
   for (const name of ['imaging', 'coronagraph']) {
     for (const k of KS) {
+      config.set({ fftThreads: 1, blasThreads: 1 });
+      setBlasThreads(1);
       const osys = loadSystem(workload(name, k));
-      const first = await osys.calcPsf(); // warm-up: rasters, plans, kernels
+      const cold = (await osys.calcPsf()).timing!;
       const runs = [];
       for (let r = 0; r < REPEATS; r++) runs.push((await osys.calcPsf()).timing!);
+      config.set({ fftThreads: cores, blasThreads: cores });
+      const thr = [];
+      for (let r = 0; r < REPEATS; r++) thr.push((await osys.calcPsf()).timing!.totalSeconds);
       osys.release();
       const tot = median(runs.map((x) => x.totalSeconds));
       const ker = median(runs.map((x) => x.kernelSeconds));
-      const ras = first.timing!.rasterSeconds;
+      const threaded = median(thr);
       const other = tot - ker;
-      console.log(`${name.padEnd(12)} ${String(k).padStart(2)} ${tot.toFixed(3).padStart(7)} ${ras.toFixed(3).padStart(10)} ${ker.toFixed(3).padStart(10)} ${other.toFixed(3).padStart(9)} ${(tot / ker).toFixed(3).padStart(13)}`);
-      results.push({ workload: name, k, psfSeconds: tot, firstCallRasterSeconds: ras, kernelSeconds: ker, otherSeconds: other, psfOverKernels: tot / ker });
+      const coldRatio = cold.totalSeconds / cold.kernelSeconds;
+      console.log(`${name.padEnd(12)} ${String(k).padStart(2)} ${cold.totalSeconds.toFixed(3).padStart(7)} ${coldRatio.toFixed(3).padStart(10)}  | ${tot.toFixed(3).padStart(8)} ${cold.rasterSeconds.toFixed(3).padStart(9)} ${ker.toFixed(3).padStart(10)} ${other.toFixed(3).padStart(8)} ${(tot / ker).toFixed(3).padStart(9)} | ${threaded.toFixed(3).padStart(10)} ${(tot / threaded).toFixed(2).padStart(9)}`);
+      results.push({ workload: name, k, coldSeconds: cold.totalSeconds, coldRasterSeconds: cold.rasterSeconds, coldKernelSeconds: cold.kernelSeconds, psfSeconds: tot, kernelSeconds: ker, otherSeconds: other, psfOverKernels: tot / ker, threadedSeconds: threaded, threads: cores });
     }
   }
+  config.set({ fftThreads: 1, blasThreads: 1 });
   console.log('\npeak RSS of one coronagraph wavelength (child process) vs 4 padded arrays + 200 MB');
   for (const k of KS) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child-rss', String(k)], { encoding: 'utf8' });

@@ -59,6 +59,7 @@ export interface Binding {
   cfitsioVersion(): string;
   rasterShape(shape: { prims: { kind: number; a: number; b?: number; c?: number }[]; shiftX: number; shiftY: number; rotation: number; invert: boolean },
     cy: number, cx: number, scale: number, y0: number, x0: number, ny: number, nx: number, amp: Float64Array): void;
+  shmMap(path: string, bytes: number, create: boolean): ArrayBuffer;
   fitsRead(path: string, hdu: number): NativeFitsImage;
   fitsWrite(path: string, hdus: NativeFitsImage[]): void;
   NativeSystem: new (desc: NativeSystemDesc) => NativeSystemHandle;
@@ -122,6 +123,8 @@ export interface NativeSystemHandle {
     fftThreads: number, effort: number, out: Float64Array, capture?: boolean): Promise<NativeTiming>;
   propagateSync(wavelength: number, tiltX: number, tiltY: number, imageMasks: (NativeWindow & { data?: Float64Array })[],
     fftThreads: number, effort: number, out: Float64Array, capture?: boolean): NativeTiming;
+  forkCompute(waves: { wavelength: number; tiltX: number; tiltY: number; imageMasks: (NativeWindow & { data?: Float64Array })[] }[],
+    workers: number, effort: number, onProgress?: (v: number) => void): Promise<Float64Array>;
   dropScratch(): void;
 }
 

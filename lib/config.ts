@@ -12,6 +12,10 @@ import { bool, integer, oneOf, show } from './validate';
 export type FftwPlanner = 'estimate' | 'measure' | 'patient';
 /** Floating-point precision of the computation. */
 export type Precision = 'double' | 'single';
+/** How the wavelengths of a polychromatic PSF are spread over the machine. */
+export type ParallelMode = 'none' | 'processes' | 'threads' | 'auto';
+/** How worker processes start: a fresh Node process, or a POSIX fork of a compute-only native child. */
+export type StartMethod = 'spawn' | 'fork';
 
 /** Every configurable value. */
 export interface ConfigValues {
@@ -29,6 +33,14 @@ export interface ConfigValues {
   autosaveWisdom: boolean;
   /** Working precision for optical propagation. */
   precision: Precision;
+  /** Wavelength parallelism: none, worker processes, native threads, or auto (airy decides). */
+  parallel: ParallelMode;
+  /** Alias of `parallel: 'processes'` (POPPY's `use_multiprocessing`); `parallel` wins when both are set at the same level. */
+  useMultiprocessing: boolean;
+  /** Worker processes or threads; 0 = as many as memory, cores and wavelengths allow. */
+  nProcesses: number;
+  /** How worker processes start. */
+  startMethod: StartMethod;
 }
 
 export type ConfigKey = keyof ConfigValues;
@@ -69,6 +81,10 @@ const SPECS: { [K in ConfigKey]: Spec<ConfigValues[K]> } = {
   },
   autosaveWisdom: { env: 'AIRY_AUTOSAVE_WISDOM', def: true, parse: bool, fromEnv: asBool },
   precision: { env: 'AIRY_PRECISION', def: 'double', parse: (n, v) => oneOf(n, v, ['double', 'single'] as const), fromEnv: asStr },
+  parallel: { env: 'AIRY_PARALLEL', def: 'none', parse: (n, v) => oneOf(n, v, ['none', 'processes', 'threads', 'auto'] as const), fromEnv: asStr },
+  useMultiprocessing: { env: 'AIRY_USE_MULTIPROCESSING', def: false, parse: bool, fromEnv: asBool },
+  nProcesses: { env: 'AIRY_NPROCESSES', def: 0, parse: (n, v) => integer(n, v, 0, 4096), fromEnv: asInt },
+  startMethod: { env: 'AIRY_START_METHOD', def: 'spawn', parse: (n, v) => oneOf(n, v, ['spawn', 'fork'] as const), fromEnv: asStr },
 };
 
 /** Names of all configuration keys. */
@@ -139,6 +155,24 @@ export function resolve<K extends ConfigKey>(key: K, callValue: unknown, argName
   if (o !== undefined) return o as ConfigValues[K];
   const e = fromEnv(key);
   return e !== undefined ? e : SPECS[key].def;
+}
+
+/**
+ * The parallel mode in force, honouring the `useMultiprocessing` alias: at
+ * each level (call, set, environment) `parallel` is looked at first, then
+ * `useMultiprocessing` (true → 'processes', false → 'none'); default 'none'.
+ */
+export function resolveParallel(call: { parallel?: unknown; useMultiprocessing?: unknown } = {}): { mode: ParallelMode; source: ConfigSource } {
+  const fromAlias = (v: boolean): ParallelMode => (v ? 'processes' : 'none');
+  if (call.parallel !== undefined) return { mode: SPECS.parallel.parse('parallel', call.parallel), source: 'call' };
+  if (call.useMultiprocessing !== undefined) return { mode: fromAlias(SPECS.useMultiprocessing.parse('useMultiprocessing', call.useMultiprocessing)), source: 'call' };
+  if (overrides.parallel !== undefined) return { mode: overrides.parallel, source: 'set' };
+  if (overrides.useMultiprocessing !== undefined) return { mode: fromAlias(overrides.useMultiprocessing), source: 'set' };
+  const e = fromEnv('parallel');
+  if (e !== undefined) return { mode: e, source: 'env' };
+  const a = fromEnv('useMultiprocessing');
+  if (a !== undefined) return { mode: fromAlias(a), source: 'env' };
+  return { mode: 'none', source: 'default' };
 }
 
 /** Internal: be told when `config.set` changes values. */

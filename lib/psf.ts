@@ -57,9 +57,12 @@ export class Psf {
   readonly timing?: PsfTiming;
   /** With `returnIntermediates`: per wavelength, the field at every plane in order. */
   readonly intermediates?: IntermediatePlane[][];
+  /** How the wavelengths were spread (mode, workers, and why). */
+  readonly parallel?: { mode: string; workers: number; startMethod: string; reason: string };
 
-  constructor(init: { data: Float64Array; shape: [number, number]; pixelscale: number; oversample: number; header: FitsHeader; timing?: PsfTiming; detSampled?: PsfImage; intermediates?: IntermediatePlane[][] }) {
+  constructor(init: { data: Float64Array; shape: [number, number]; pixelscale: number; oversample: number; header: FitsHeader; timing?: PsfTiming; detSampled?: PsfImage; intermediates?: IntermediatePlane[][]; parallel?: { mode: string; workers: number; startMethod: string; reason: string } }) {
     this.intermediates = init.intermediates;
+    this.parallel = init.parallel;
     this.data = init.data;
     this.shape = init.shape;
     this.pixelscale = init.pixelscale;

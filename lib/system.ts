@@ -2,9 +2,13 @@
  * Optical systems and their PSFs (POPPY's Fraunhofer core): planes of optics,
  * compiled once into native form, propagated one wavelength at a time in C++.
  */
-import { native, type NativeStep, type NativeSystemHandle, type NativeWindow } from './binding';
+import { native, type NativeStep, type NativeSystemDesc, type NativeSystemHandle, type NativeWindow } from './binding';
 import { blasInfo } from './blas';
-import { resolve, type FftwPlanner } from './config';
+import * as os from 'node:os';
+import { config, resolve, resolveParallel, type FftwPlanner, type ParallelMode, type StartMethod } from './config';
+import { getBlasThreads, setBlasThreads } from './blas';
+import { checkParallelSafety, detectFacts, estimateOptimalNProcesses, type WorkloadShape } from './parallel';
+import { runOnPool, shareSystem, unshareSystem, type SharedSystem } from './pool';
 import { AiryError, rethrowNative } from './errors';
 import { afterTransform, beforeTransform, effortCode, fftwInfo } from './fftw';
 import { applyBlasThreads } from './kernels';
@@ -94,10 +98,30 @@ export interface CalcPsfOptions {
    * is turned off so the captured pupil is whole).
    */
   returnIntermediates?: boolean;
+  /** Wavelength parallelism (default `config.parallel`): 'none', 'processes', 'threads' or 'auto'. */
+  parallel?: ParallelMode;
+  /** Alias of `parallel: 'processes'` (POPPY's use_multiprocessing). */
+  useMultiprocessing?: boolean;
+  /** Workers (processes or threads); 0 = estimated from cores, memory and wavelengths (default `config.nProcesses`). */
+  nProcesses?: number;
+  /** 'spawn' (fresh Node workers) or 'fork' (compute-only native children) (default `config.startMethod`). */
+  startMethod?: StartMethod;
+  /** Allow more busy threads than cores (the safety policy refuses otherwise). */
+  allowOversubscribe?: boolean;
+}
+
+interface ParallelPlan {
+  mode: 'none' | 'processes' | 'threads';
+  startMethod: StartMethod;
+  workers: number;
+  kernelThreads: number;
+  reason: string;
 }
 
 interface Compiled {
   handle: NativeSystemHandle;
+  desc: NativeSystemDesc;
+  shared?: SharedSystem;
   npix: number;
   padded: number;
   pupilScale: number;
@@ -274,12 +298,14 @@ export class OpticalSystem {
     });
     let handle: NativeSystemHandle;
     try {
-      handle = new (native().NativeSystem)({ npix: n, padded: N, pupilScale: dx, normalize: NATIVE_NORMALIZE[normalize], steps });
+      handle = new (native().NativeSystem)({ npix: n, padded: N, pupilScale: dx, normalize: NATIVE_NORMALIZE[normalize], steps } as NativeSystemDesc);
     } catch (e) {
       rethrowNative(e);
     }
+    const desc = { npix: n, padded: N, pupilScale: dx, normalize: NATIVE_NORMALIZE[normalize], steps };
+    if (this.compiled?.shared) unshareSystem(this.compiled.shared);
     this.compiled = {
-      handle, npix: n, padded: N, pupilScale: dx, pupilDiameter: D, detector: det!, imagePlanes, normalize,
+      handle, desc, npix: n, padded: N, pupilScale: dx, pupilDiameter: D, detector: det!, imagePlanes, normalize,
       imageCache: new Map(), rasterSeconds: (performance.now() - t0) / 1e3,
     };
     return this.compiled;
@@ -334,37 +360,120 @@ export class OpticalSystem {
     const wasCompiled = this.compiled !== undefined && this.compiled.normalize === normalize;
     const c = this.compile(normalize);
     let rasterSeconds = wasCompiled ? 0 : c.rasterSeconds;
-    applyBlasThreads();
-    beforeTransform();
     const m = c.detector.npix;
-    const sum = new Float64Array(m * m);
-    const one = new Float64Array(m * m);
-    let kernelSeconds = 0;
-    let nativeSeconds = 0;
-    const intermediates: IntermediatePlane[][] = [];
+    const nw = src.wavelengths.length;
     const tiltX = -src.offsetR * Math.sin(src.offsetTheta * (Math.PI / 180));
     const tiltY = src.offsetR * Math.cos(src.offsetTheta * (Math.PI / 180));
-    for (let i = 0; i < src.wavelengths.length; i++) {
+    const effort = effortCode(planner);
+
+    // ---- parallel plan and safety policy, before any work ----------------
+    const plan = this.planParallel(opts, nw, fftThreads, returnIntermediates);
+    checkParallelSafety(detectFacts({ mode: plan.mode, startMethod: plan.startMethod, workers: plan.workers, kernelThreads: plan.kernelThreads, allowOversubscribe: opts.allowOversubscribe }));
+
+    // Image-plane masks for every wavelength (rasterised here, in order).
+    const r0 = performance.now();
+    const masks = src.wavelengths.map((lam) => this.imageMasks(c, lam));
+    rasterSeconds += (performance.now() - r0) / 1e3;
+
+    let kernelSeconds = 0;
+    let nativeSeconds = 0;
+    const intermediates: IntermediatePlane[][] = new Array(nw);
+    const psfs: Float64Array[] = new Array(nw);
+    let done = 0;
+    const finished = (i: number) => {
+      done++;
+      opts.onProgress?.({ done, total: nw, wavelength: src.wavelengths[i]! });
+    };
+    const nativeError = (e: unknown, lam: number): never => {
+      if (e instanceof Error && (e as { code?: string }).code === 'ERR_AIRY_NONFINITE') {
+        throw new AiryError(`wavelength ${lam} m: the propagation produced NaN or Infinity (check the optics' values)`, 'ERR_AIRY_NONFINITE', { cause: e });
+      }
+      if (e instanceof AiryError) throw e;
+      rethrowNative(e);
+    };
+    const one = async (i: number, threads: number) => {
       aborted();
       const lam = src.wavelengths[i]!;
-      const r0 = performance.now();
-      const masks = this.imageMasks(c, lam);
-      rasterSeconds += (performance.now() - r0) / 1e3;
-      let t;
+      const out = new Float64Array(m * m);
+      let t: Awaited<ReturnType<NativeSystemHandle['propagate']>>;
       try {
-        t = await c.handle.propagate(lam, tiltX, tiltY, masks, fftThreads, effortCode(planner), one, returnIntermediates);
+        t = await c.handle.propagate(lam, tiltX, tiltY, masks[i]!, threads, effort, out, returnIntermediates);
       } catch (e) {
-        if (e instanceof Error && (e as { code?: string }).code === 'ERR_AIRY_NONFINITE') {
-          throw new AiryError(`wavelength ${lam} m: the propagation produced NaN or Infinity (check the optics' values)`, 'ERR_AIRY_NONFINITE', { cause: e });
-        }
-        rethrowNative(e);
+        return nativeError(e, lam);
       }
       kernelSeconds += t.kernelSeconds;
       nativeSeconds += t.totalSeconds;
-      if (t.planes) intermediates.push(t.planes.map((p) => this.describePlane(c, p, lam)));
+      if (t.planes) intermediates[i] = t.planes.map((p) => this.describePlane(c, p, lam));
+      psfs[i] = out;
+      finished(i);
+    };
+
+    beforeTransform();
+    if (plan.mode === 'none') {
+      applyBlasThreads();
+      for (let i = 0; i < nw; i++) await one(i, fftThreads);
+    } else if (plan.mode === 'threads') {
+      // Wavelengths on native threads (the libuv pool), sharing the system's
+      // read-only arrays; each thread's kernels single-threaded.
+      const restore = getBlasThreads();
+      setBlasThreads(1);
+      try {
+        let next = 0;
+        const lane = async () => {
+          while (next < nw) await one(next++, 1);
+        };
+        await Promise.all(Array.from({ length: plan.workers }, lane));
+      } finally {
+        if (restore > 0) setBlasThreads(restore);
+      }
+    } else if (plan.startMethod === 'fork') {
+      const waves = src.wavelengths.map((lam, i) => ({ wavelength: lam, tiltX, tiltY, imageMasks: masks[i]! }));
+      const pids: number[] = [];
+      const kill = () => {
+        for (const pid of pids) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+      };
+      opts.signal?.addEventListener('abort', kill, { once: true });
+      const tk = performance.now();
+      let all: Float64Array | undefined;
+      try {
+        all = await c.handle.forkCompute(waves, plan.workers, effort, (v) => {
+          if (v < 0) pids.push(-1 - v);
+          else finished(v);
+        });
+      } catch (e) {
+        aborted();
+        nativeError(e, src.wavelengths[0]!);
+      } finally {
+        opts.signal?.removeEventListener('abort', kill);
+      }
+      aborted();
+      nativeSeconds = kernelSeconds = (performance.now() - tk) / 1e3;
+      for (let i = 0; i < nw; i++) psfs[i] = all!.subarray(i * m * m, (i + 1) * m * m);
+    } else {
+      const shared = this.sharedSystem(c);
+      const all = await runOnPool(shared, src.wavelengths.map((lam, i) => ({ index: i, wavelength: lam, tiltX, tiltY, imageMasks: masks[i]! })),
+        plan.workers, m * m, effort, {
+          signal: opts.signal,
+          onDone: (i, t) => {
+            kernelSeconds += t.kernelSeconds;
+            nativeSeconds += t.totalSeconds;
+            finished(i);
+          },
+        });
+      for (let i = 0; i < nw; i++) psfs[i] = all.subarray(i * m * m, (i + 1) * m * m);
+    }
+    // The weighted sum, always in wavelength order: every mode gives the same bits.
+    const sum = new Float64Array(m * m);
+    for (let i = 0; i < nw; i++) {
       const w = src.weights[i]!;
-      for (let k = 0; k < one.length; k++) sum[k] += w * one[k]!;
-      opts.onProgress?.({ done: i + 1, total: src.wavelengths.length, wavelength: lam });
+      const p = psfs[i]!;
+      for (let k = 0; k < sum.length; k++) sum[k] += w * p[k]!;
     }
     afterTransform();
     const totalSeconds = (performance.now() - t0) / 1e3;
@@ -392,7 +501,7 @@ export class OpticalSystem {
       SRC_T: src.offsetTheta,
       BLAS: `${b.vendor} ${b.version}${b.kernel ? ` ${b.kernel}` : ''}`.trim(),
       FFTWVER: fftwInfo().version,
-      PARALLEL: 'none, 1 worker',
+      PARALLEL: plan.mode === 'none' ? 'none, 1 worker' : `${plan.mode}${plan.mode === 'processes' ? `/${plan.startMethod}` : ''}, ${plan.workers} workers`,
       PRECISION: 'double',
       CALCTIME: totalSeconds,
       ORIGIN: `airy ${version}`,
@@ -405,7 +514,51 @@ export class OpticalSystem {
       header,
       timing: { rasterSeconds, kernelSeconds, nativeOtherSeconds: Math.max(0, nativeSeconds - kernelSeconds), totalSeconds },
       intermediates: returnIntermediates ? intermediates : undefined,
+      parallel: { mode: plan.mode, workers: plan.workers, startMethod: plan.startMethod, reason: plan.reason },
     });
+  }
+
+  /** Picks the parallel mode and worker count for `nw` wavelengths. */
+  private planParallel(opts: CalcPsfOptions, nw: number, fftThreads: number, returnIntermediates: boolean): ParallelPlan {
+    const requested = resolveParallel(opts).mode;
+    const startMethod = resolve('startMethod', opts.startMethod, 'startMethod');
+    const nProc = resolve('nProcesses', opts.nProcesses, 'nProcesses');
+    const cores = os.availableParallelism();
+    const blas = config.get('blasThreads') || getBlasThreads() || 1;
+    const serialThreads = Math.max(fftThreads, blas);
+    if (requested === 'none' || nw === 1) {
+      return { mode: 'none', startMethod, workers: 1, kernelThreads: serialThreads, reason: requested === 'none' ? 'requested' : 'one wavelength' };
+    }
+    if (returnIntermediates && requested !== 'threads' && requested !== 'auto') {
+      throw new RangeError(`returnIntermediates needs parallel 'none' or 'threads' (fields stay in this process), got ${show(requested)}`);
+    }
+    const fit = estimateOptimalNProcesses(this, nw, { cores });
+    const workers = nProc > 0 ? Math.min(nProc, nw) : fit;
+    if (requested === 'auto') {
+      // Threads share the plane arrays and start instantly; one worker is serial.
+      if (workers <= 1) return { mode: 'none', startMethod, workers: 1, kernelThreads: serialThreads, reason: `auto: memory or cores allow 1 worker` };
+      return { mode: 'threads', startMethod, workers, kernelThreads: 1, reason: `auto: ${workers} threads (${cores} cores, ${nw} wavelengths, memory fits ${fit})` };
+    }
+    return { mode: requested, startMethod, workers, kernelThreads: 1, reason: nProc > 0 ? 'nProcesses' : `estimated (${cores} cores, ${nw} wavelengths, memory fits ${fit})` };
+  }
+
+  /** The compiled system published in shared memory for worker processes (once). */
+  private sharedSystem(c: Compiled): SharedSystem {
+    if (!c.shared) c.shared = shareSystem(c.desc);
+    return c.shared;
+  }
+
+  /** Sizes the memory model needs (compiles the system if necessary). */
+  workloadShape(): WorkloadShape {
+    const c = this.compile(this.compiled?.normalize ?? this.defaultNormalize ?? 'first');
+    let bytes = 0;
+    let mftInput = c.npix;
+    for (const st of c.desc.steps) {
+      bytes += ((st.mask?.amp?.length ?? 0) + (st.mask?.opd?.length ?? 0)) * 8;
+      if (st.kind === 0 && st.mask && st !== c.desc.steps[0]) mftInput = st.mask.outsideRe === 0 ? Math.max(st.mask.ny, st.mask.nx) : c.padded;
+      else if (st.kind === 0 && !st.mask && st !== c.desc.steps[0]) mftInput = c.padded;
+    }
+    return { npix: c.npix, padded: c.padded, detector: c.detector.npix, fft: c.imagePlanes.length > 0, mftInput, systemBytes: bytes };
   }
 
   private describePlane(c: Compiled, p: { kind: 0 | 1 | 2; ny: number; nx: number; field: Float64Array }, lam: number): IntermediatePlane {

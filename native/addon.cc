@@ -5,6 +5,13 @@
 
 #include <napi.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include <chrono>
 #include <cstring>
 #include <cmath>
@@ -20,6 +27,7 @@
 #include "mft.h"
 #include "propagate.h"
 #include "raster.h"
+#include "forkrun.h"
 
 namespace airy {
 namespace {
@@ -485,6 +493,7 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
     return DefineClass(env, "NativeSystem",
                        {InstanceMethod("propagate", &SystemWrap::Propagate),
                         InstanceMethod("propagateSync", &SystemWrap::PropagateSync),
+                        InstanceMethod("forkCompute", &SystemWrap::ForkCompute),
                         InstanceMethod("dropScratch", &SystemWrap::DropScratch)});
   }
 
@@ -546,22 +555,30 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
   };
 
   // propagate(wavelength, tiltX, tiltY, imageMasks, fftThreads, effort, out, capture)
-  Call parse(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    Call c;
-    c.wave.wavelength = numArg(info, 0, "wavelength");
-    if (!(c.wave.wavelength > 0)) throwRange(env, "`wavelength` must be positive");
-    c.wave.tiltX = numArg(info, 1, "tiltX");
-    c.wave.tiltY = numArg(info, 2, "tiltY");
-    if (!info[3].IsArray()) throwType(env, "`imageMasks` must be an array");
-    auto masks = info[3].As<Napi::Array>();
+  // One wave from (wavelength, tiltX, tiltY, imageMasks); typed arrays it
+  // points into are appended to `keep`.
+  prop::Wave parseWave(Napi::Env env, Napi::Value wl, Napi::Value tx, Napi::Value ty, Napi::Value mv,
+                       std::vector<Napi::Value>& keep, const std::string& at) {
+    prop::Wave wave;
+    auto num = [&](Napi::Value v, const char* name) {
+      if (!v.IsNumber()) throwType(env, at + name + " must be a number");
+      double d = v.As<Napi::Number>().DoubleValue();
+      if (!std::isfinite(d)) throwRange(env, at + name + " must be finite");
+      return d;
+    };
+    wave.wavelength = num(wl, "wavelength");
+    if (!(wave.wavelength > 0)) throwRange(env, at + "wavelength must be positive");
+    wave.tiltX = num(tx, "tiltX");
+    wave.tiltY = num(ty, "tiltY");
+    if (!mv.IsArray()) throwType(env, at + "imageMasks must be an array");
+    auto masks = mv.As<Napi::Array>();
     size_t nImage = 0;
     for (auto& st : sys_->steps) nImage += st.kind == prop::StepKind::Image;
     if (masks.Length() != nImage)
-      throwRange(env, "`imageMasks` has " + std::to_string(masks.Length()) + " entries, expected " +
+      throwRange(env, at + "imageMasks has " + std::to_string(masks.Length()) + " entries, expected " +
                           std::to_string(nImage));
     for (uint32_t i = 0; i < masks.Length(); ++i) {
-      const std::string ctx = "imageMasks[" + std::to_string(i) + "]";
+      const std::string ctx = at + "imageMasks[" + std::to_string(i) + "]";
       if (!masks.Get(i).IsObject()) throwType(env, ctx + " must be an object");
       auto mo = masks.Get(i).As<Napi::Object>();
       prop::Window w = windowOf(mo, ctx, sys_->padded, sys_->padded);
@@ -571,10 +588,17 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
         if (w.ny * w.nx != 0) throwType(env, ctx + ".data is required");
       } else {
         w.cpx = data.Data();
-        c.keep.push_back(data);
+        keep.push_back(data);
       }
-      c.wave.imageMasks.push_back(w);
+      wave.imageMasks.push_back(w);
     }
+    return wave;
+  }
+
+  Call parse(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Call c;
+    c.wave = parseWave(env, info[0], info[1], info[2], info[3], c.keep, "");
     c.wave.fftThreads = intArg(info, 4, "fftThreads");
     int effort = intArg(info, 5, "effort", 0);
     if (effort > 2) throwRange(env, "`effort` must be 0, 1 or 2");
@@ -671,6 +695,82 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
     return p;
   }
 
+  // forkCompute(waves: [{ wavelength, tiltX, tiltY, imageMasks }], workers, effort,
+  //             onProgress(i | -1-pid)) -> Promise<Float64Array (waves x pixels)>
+  class ForkWorker : public Napi::AsyncProgressQueueWorker<long> {
+   public:
+    ForkWorker(Napi::Env env, std::shared_ptr<prop::System> sys, std::vector<prop::Wave> waves,
+               int workers, std::vector<Napi::Value> keep, Napi::Function onProgress)
+        : Napi::AsyncProgressQueueWorker<long>(env, "airy.fork"),
+          deferred_(Napi::Promise::Deferred::New(env)),
+          sys_(std::move(sys)),
+          waves_(std::move(waves)),
+          workers_(workers) {
+      for (auto& v : keep) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+      if (!onProgress.IsEmpty()) progress_ = Napi::Persistent(onProgress);
+    }
+    Napi::Promise promise() { return deferred_.Promise(); }
+
+   protected:
+    void Execute(const ExecutionProgress& p) override {
+      capture([&] {
+        result_ = forkrun::run(*sys_, waves_, workers_, [&](long v) { p.Send(&v, 1); });
+      }, code_, message_);
+    }
+    void OnProgress(const long* data, size_t count) override {
+      if (progress_.IsEmpty()) return;
+      Napi::HandleScope scope(Env());
+      for (size_t i = 0; i < count; ++i) progress_.Call({Napi::Number::New(Env(), static_cast<double>(data[i]))});
+    }
+    void OnOK() override {
+      Napi::HandleScope scope(Env());
+      if (!code_.empty()) {
+        deferred_.Reject(toJsError(Env(), code_, message_).Value());
+        return;
+      }
+      auto a = Napi::Float64Array::New(Env(), result_.psfs.size());
+      std::memcpy(a.Data(), result_.psfs.data(), sizeof(double) * result_.psfs.size());
+      deferred_.Resolve(a);
+    }
+    void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+   private:
+    Napi::Promise::Deferred deferred_;
+    std::shared_ptr<prop::System> sys_;
+    std::vector<prop::Wave> waves_;
+    int workers_;
+    std::vector<Napi::ObjectReference> refs_;
+    Napi::FunctionReference progress_;
+    forkrun::Result result_;
+    std::string code_, message_;
+  };
+
+  Napi::Value ForkCompute(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsArray()) throwType(env, "`waves` must be an array");
+    auto arr = info[0].As<Napi::Array>();
+    if (arr.Length() == 0) throwRange(env, "`waves` must not be empty");
+    std::vector<Napi::Value> keep;
+    std::vector<prop::Wave> waves;
+    int effort = intArg(info, 2, "effort", 0);
+    if (effort > 2) throwRange(env, "`effort` must be 0, 1 or 2");
+    for (uint32_t i = 0; i < arr.Length(); ++i) {
+      const std::string at = "waves[" + std::to_string(i) + "].";
+      if (!arr.Get(i).IsObject()) throwType(env, at + " must be an object");
+      auto o = arr.Get(i).As<Napi::Object>();
+      prop::Wave w = parseWave(env, o.Get("wavelength"), o.Get("tiltX"), o.Get("tiltY"), o.Get("imageMasks"), keep, at);
+      w.effort = static_cast<fft::Effort>(effort);
+      waves.push_back(std::move(w));
+    }
+    int workers = intArg(info, 1, "workers");
+    Napi::Function cb;
+    if (info.Length() > 3 && info[3].IsFunction()) cb = info[3].As<Napi::Function>();
+    auto* w = new ForkWorker(env, sys_, std::move(waves), workers, std::move(keep), cb);
+    auto p = w->promise();
+    w->Queue();
+    return p;
+  }
+
   Napi::Value DropScratch(const Napi::CallbackInfo& info) {
     sys_->dropScratch();
     return info.Env().Undefined();
@@ -718,6 +818,40 @@ Napi::Value RasterShape(const Napi::CallbackInfo& info) {
     raster::multiplyCoverage(shape, cy, cx, scale, y0, x0, ny, nx, static_cast<double*>(amp.data));
   });
   return env.Undefined();
+}
+
+// ---- shared memory -------------------------------------------------------------
+
+// shmMap(path, bytes, create) -> ArrayBuffer over a MAP_SHARED mapping of the
+// file (created and sized when `create`); unmapped when garbage-collected.
+// Worker processes map the same file: data crosses without copies.
+Napi::Value ShmMap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) throwType(env, "`path` must be a string");
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  const double bytesD = numArg(info, 1, "bytes");
+  if (bytesD < 1 || bytesD > 1e15 || bytesD != std::floor(bytesD)) throwRange(env, "`bytes` must be a positive integer");
+  const size_t bytes = static_cast<size_t>(bytesD);
+  const bool create = boolArg(info, 2);
+  int fd = open(path.c_str(), create ? (O_RDWR | O_CREAT | O_EXCL) : O_RDWR, 0600);
+  if (fd < 0) throw toJsError(env, "ERR_AIRY_SHM", "cannot open shared memory file " + path + ": " + std::strerror(errno));
+  if (create && ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+    const int e = errno;
+    close(fd);
+    throw toJsError(env, "ERR_AIRY_SHM", "cannot size shared memory file " + path + ": " + std::strerror(e));
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || static_cast<size_t>(st.st_size) < bytes) {
+    close(fd);
+    throw toJsError(env, "ERR_AIRY_SHM", "shared memory file " + path + " is smaller than " + std::to_string(bytes) + " bytes");
+  }
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  if (p == MAP_FAILED) throw toJsError(env, "ERR_AIRY_SHM", "cannot map " + path + ": " + std::strerror(errno));
+  return Napi::ArrayBuffer::New(env, p, bytes, [](Napi::Env, void* data, size_t* len) {
+    munmap(data, *len);
+    delete len;
+  }, new size_t(bytes));
 }
 
 // ---- FITS -------------------------------------------------------------------
@@ -825,6 +959,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("mftSetCacheLimit", MftSetCacheLimit);
   fn("cfitsioVersion", CfitsioVersion);
   fn("rasterShape", RasterShape);
+  fn("shmMap", ShmMap);
   fn("fitsRead", FitsRead);
   fn("fitsWrite", FitsWrite);
   exports.Set("NativeSystem", SystemWrap::Define(env));

@@ -425,5 +425,8 @@ std::string version() { return fftw_version; }
 
 bool threadsAvailable() { return initThreads(); }
 
+void lockForFork() { plannerMutex().lock(); }
+void unlockAfterFork() { plannerMutex().unlock(); }
+
 }  // namespace fft
 }  // namespace airy

@@ -55,5 +55,10 @@ void markWisdomSaved();
 std::string version();
 bool threadsAvailable();
 
+// Held across fork() by forkrun's atfork handlers (planner state stays
+// consistent in the child).
+void lockForFork();
+void unlockAfterFork();
+
 }  // namespace fft
 }  // namespace airy

@@ -199,6 +199,9 @@ void clearCache() {
   c.bytes = 0;
 }
 
+void lockForFork() { cache().mutex.lock(); }
+void unlockAfterFork() { cache().mutex.unlock(); }
+
 void setCacheLimit(size_t bytes) {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);

@@ -41,5 +41,9 @@ void clearCache();
 // Upper bound on cached kernel memory (bytes); least recently used go first.
 void setCacheLimit(size_t bytes);
 
+// Held across fork() by forkrun's atfork handlers.
+void lockForFork();
+void unlockAfterFork();
+
 }  // namespace mft
 }  // namespace airy

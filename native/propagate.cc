@@ -69,6 +69,13 @@ double energy(const cplx* f, size_t n) {
 
 }  // namespace
 
+std::mutex& poolMutex() {
+  static std::mutex m;
+  return m;
+}
+void lockForFork() { poolMutex().lock(); }
+void unlockAfterFork() { poolMutex().unlock(); }
+
 void System::validate() const {
   if (npix <= 0 || padded < npix || !(pupilScale > 0) || !std::isfinite(pupilScale))
     throw Error("ERR_AIRY_SYSTEM", "compiled system has invalid sizes");
@@ -97,7 +104,7 @@ void System::validate() const {
 
 std::unique_ptr<System::Scratch> System::acquire() {
   {
-    std::lock_guard<std::mutex> lock(poolMutex_);
+    std::lock_guard<std::mutex> lock(poolMutex());
     if (!pool_.empty()) {
       auto s = std::move(pool_.back());
       pool_.pop_back();
@@ -114,12 +121,12 @@ std::unique_ptr<System::Scratch> System::acquire() {
 }
 
 void System::release(std::unique_ptr<Scratch> s) {
-  std::lock_guard<std::mutex> lock(poolMutex_);
+  std::lock_guard<std::mutex> lock(poolMutex());
   pool_.push_back(std::move(s));
 }
 
 void System::dropScratch() {
-  std::lock_guard<std::mutex> lock(poolMutex_);
+  std::lock_guard<std::mutex> lock(poolMutex());
   pool_.clear();
 }
 

@@ -76,8 +76,7 @@ class System {
   void dropScratch();
 
  private:
-  std::mutex poolMutex_;
-  std::vector<std::unique_ptr<Scratch>> pool_;
+  std::vector<std::unique_ptr<Scratch>> pool_;  // guarded by the shared pool mutex
 };
 
 // A copy of the field at one plane (returnIntermediates), scaled so that
@@ -98,6 +97,10 @@ struct Wave {
   // plane and turns off the Lyot-plane crop).
   std::vector<Captured>* capture = nullptr;
 };
+
+// The one mutex guarding every system's scratch pool; held across fork().
+void lockForFork();
+void unlockAfterFork();
 
 // Detector intensity (npixY x npixX of the detector step) for one
 // wavelength, written to `out`. Thread-safe for concurrent calls.

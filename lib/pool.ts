@@ -1,0 +1,231 @@
+/**
+ * The persistent pool of worker processes behind `parallel: 'processes'`
+ * with `startMethod: 'spawn'`. Workers are child Node processes running
+ * lib/worker; they live across calls (systems stay loaded), are replaced
+ * when they die, and leave when this process does.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { native, type NativeSystemDesc, type NativeWindow } from './binding';
+import { AiryError } from './errors';
+import type { FromWorker, SharedDesc, ToWorker } from './worker';
+
+interface Worker {
+  child: ChildProcess;
+  pid: number;
+  systems: Set<string>;
+  busy: boolean;
+  exited: boolean;
+  onExit?: (why: string) => void;
+  onMessage?: (m: FromWorker) => void;
+}
+
+/** One wavelength of work. */
+export interface PoolTask {
+  index: number;
+  wavelength: number;
+  tiltX: number;
+  tiltY: number;
+  imageMasks: (NativeWindow & { data?: Float64Array })[];
+}
+
+/** A compiled system published for workers through a shared file. */
+export interface SharedSystem {
+  id: string;
+  file: string;
+  bytes: number;
+  desc: SharedDesc;
+}
+
+const workers: Worker[] = [];
+let seq = 0;
+const shmDir = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+const ownedFiles = new Set<string>();
+
+function cleanup(): void {
+  for (const f of ownedFiles) {
+    try {
+      fs.unlinkSync(f);
+    } catch {
+      // already gone
+    }
+  }
+  for (const w of workers) if (!w.exited) w.child.kill('SIGKILL');
+}
+process.once('exit', cleanup);
+
+function shmFile(kind: string): string {
+  const f = path.join(shmDir, `airy-${process.pid}-${++seq}-${kind}`);
+  ownedFiles.add(f);
+  return f;
+}
+
+function releaseFile(f: string): void {
+  ownedFiles.delete(f);
+  try {
+    fs.unlinkSync(f);
+  } catch {
+    // already gone
+  }
+}
+
+/** Writes a compiled system's arrays into one shared file (once per system). */
+export function shareSystem(desc: NativeSystemDesc): SharedSystem {
+  let doubles = 0;
+  for (const s of desc.steps) doubles += (s.mask?.amp?.length ?? 0) + (s.mask?.opd?.length ?? 0);
+  const bytes = Math.max(8, doubles * 8);
+  const file = shmFile('system');
+  const all = new Float64Array(native().shmMap(file, bytes, true));
+  let at = 0;
+  const put = (a?: Float64Array) => {
+    if (!a) return undefined;
+    all.set(a, at);
+    const r = { offset: at, length: a.length };
+    at += a.length;
+    return r;
+  };
+  const shared: SharedDesc = {
+    ...desc,
+    steps: desc.steps.map((s) => ({ ...s, mask: s.mask ? { ...s.mask, amp: put(s.mask.amp), opd: put(s.mask.opd) } : undefined })),
+  };
+  return { id: `${process.pid}-${seq}`, file, bytes, desc: shared };
+}
+
+/** Forgets a shared system (its file; workers drop their copy). */
+export function unshareSystem(s: SharedSystem): void {
+  releaseFile(s.file);
+  for (const w of workers) {
+    if (w.systems.delete(s.id) && !w.exited) w.child.send({ type: 'drop', id: s.id } satisfies ToWorker);
+  }
+}
+
+function workerScript(): string {
+  return path.join(__dirname, `worker${path.extname(__filename)}`);
+}
+
+function spawnWorker(): Promise<Worker> {
+  return new Promise((resolve, reject) => {
+    const child = fork(workerScript(), [], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
+    });
+    const w: Worker = { child, pid: child.pid ?? -1, systems: new Set(), busy: false, exited: false };
+    const fail = (why: string) => {
+      w.exited = true;
+      const i = workers.indexOf(w);
+      if (i >= 0) workers.splice(i, 1);
+      if (w.onExit) w.onExit(why);
+      else reject(new AiryError(`worker process could not start: ${why}`, 'ERR_AIRY_WORKER_DIED'));
+    };
+    child.on('exit', (code, signal) => fail(signal ? `killed by signal ${signal}` : `exited with code ${code}`));
+    child.on('error', (e) => fail(e.message));
+    child.on('message', (m: FromWorker) => {
+      if (m.type === 'ready') {
+        workers.push(w);
+        resolve(w);
+        return;
+      }
+      w.onMessage?.(m);
+    });
+  });
+}
+
+/** Current worker processes (pids). */
+export function poolPids(): number[] {
+  return workers.filter((w) => !w.exited).map((w) => w.pid);
+}
+
+/** Kills every worker process (they are started again when needed). */
+export function shutdownPool(): void {
+  for (const w of [...workers]) {
+    w.exited = true;
+    w.child.kill('SIGKILL');
+  }
+  workers.length = 0;
+}
+
+/**
+ * Runs `tasks` on `size` workers (started or replaced as needed), writing
+ * each PSF of `pixels` doubles into `out` at `index * pixels`. Rejects on the
+ * first failure, naming the wavelength; `signal` kills the busy workers.
+ */
+export async function runOnPool(system: SharedSystem, tasks: PoolTask[], size: number, pixels: number, effort: number, opts: {
+  signal?: AbortSignal;
+  onDone?: (index: number, t: { kernelSeconds: number; totalSeconds: number; maxRssBytes: number }) => void;
+}): Promise<Float64Array> {
+  while (workers.filter((w) => !w.exited).length < size) await spawnWorker();
+  const team = workers.filter((w) => !w.exited).slice(0, size);
+  const resultFile = shmFile('psfs');
+  const resultBytes = Math.max(8, tasks.length * pixels * 8);
+  const results = new Float64Array(native().shmMap(resultFile, resultBytes, true));
+  let next = 0;
+  let finished = 0;
+  let msgId = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const fail = (e: Error) => {
+        if (failed) return;
+        failed = true;
+        for (const w of team) {
+          w.onMessage = undefined;
+          w.onExit = undefined;
+          w.busy = false;
+          w.child.channel?.unref();
+        }
+        reject(e);
+      };
+      const abort = () => {
+        for (const w of team) if (w.busy && !w.exited) w.child.kill('SIGKILL');
+        fail(new AiryError('calcPsf was aborted', 'ABORT_ERR', { cause: opts.signal?.reason }));
+      };
+      if (opts.signal?.aborted) return abort();
+      opts.signal?.addEventListener('abort', abort, { once: true });
+      const feed = (w: Worker) => {
+        if (failed) return;
+        if (next >= tasks.length) {
+          w.busy = false;
+          w.child.channel?.unref();
+          if (finished === tasks.length) {
+            opts.signal?.removeEventListener('abort', abort);
+            for (const x of team) {
+              x.onMessage = undefined;
+              x.onExit = undefined;
+            }
+            resolve();
+          }
+          return;
+        }
+        const task = tasks[next++]!;
+        const id = ++msgId;
+        w.busy = true;
+        w.child.channel?.ref();
+        if (!w.systems.has(system.id)) {
+          w.child.send({ type: 'system', id: system.id, file: system.file, bytes: system.bytes, desc: system.desc } satisfies ToWorker);
+          w.systems.add(system.id);
+        }
+        w.onExit = (why) => fail(new AiryError(`worker process ${w.pid} ${why} while computing wavelength ${task.wavelength} m (index ${task.index}); the pool will start a new worker`, 'ERR_AIRY_WORKER_DIED'));
+        w.onMessage = (m) => {
+          if (m.type === 'done' && m.id === id) {
+            finished++;
+            opts.onDone?.(task.index, m);
+            feed(w);
+          } else if (m.type === 'error' && m.id === id) {
+            fail(new AiryError(`wavelength ${task.wavelength} m (index ${task.index}) failed in worker ${w.pid}: ${m.message}`, m.code));
+          }
+        };
+        w.child.send({
+          type: 'run', id, systemId: system.id, wavelength: task.wavelength, tiltX: task.tiltX, tiltY: task.tiltY,
+          imageMasks: task.imageMasks, effort, resultFile, resultBytes, offset: task.index * pixels, length: pixels,
+        } satisfies ToWorker);
+      };
+      for (const w of team) feed(w);
+    });
+    return results; // the mapping outlives the file, which is unlinked below
+  } finally {
+    releaseFile(resultFile);
+  }
+}

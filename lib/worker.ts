@@ -1,0 +1,94 @@
+/**
+ * A worker process of the `parallel: 'processes'` (spawn) pool. It computes
+ * whole wavelengths natively with single-threaded BLAS and FFTW: the
+ * compiled system's arrays and the PSFs cross through shared memory files
+ * (mapped, never copied through the IPC pipe); only small messages and the
+ * per-wavelength image-plane masks go through the channel.
+ */
+import * as fs from 'node:fs';
+import { native, type NativeSystemDesc, type NativeSystemHandle, type NativeWindow } from './binding';
+
+/** Peak resident memory of this process (VmHWM; getrusage would carry the parent's peak across exec). */
+export function peakRss(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+/** Messages from the parent. */
+export type ToWorker =
+  | { type: 'system'; id: string; file: string; bytes: number; desc: SharedDesc }
+  | { type: 'run'; id: number; systemId: string; wavelength: number; tiltX: number; tiltY: number;
+      imageMasks: (NativeWindow & { data?: Float64Array })[]; effort: number; resultFile: string; resultBytes: number; offset: number; length: number }
+  | { type: 'drop'; id: string };
+
+/** Messages to the parent. */
+export type FromWorker =
+  | { type: 'ready'; pid: number }
+  | { type: 'done'; id: number; kernelSeconds: number; totalSeconds: number; maxRssBytes: number }
+  | { type: 'error'; id: number; code: string; message: string };
+
+/** A system description whose arrays live in a shared file: { offset, length } in doubles. */
+export interface SharedDesc extends Omit<NativeSystemDesc, 'steps'> {
+  steps: (Omit<NativeSystemDesc['steps'][number], 'mask'> & {
+    mask?: NativeWindow & { amp?: { offset: number; length: number }; opd?: { offset: number; length: number } };
+  })[];
+}
+
+function main(): void {
+  const n = native();
+  n.blasSetThreads(1);
+  const systems = new Map<string, NativeSystemHandle>();
+  const results = new Map<string, ArrayBuffer>();
+  const send = (m: FromWorker) => process.send!(m);
+
+  process.on('message', (msg: ToWorker) => {
+    if (msg.type === 'system') {
+      const buf = n.shmMap(msg.file, msg.bytes, false);
+      const view = (r?: { offset: number; length: number }) => (r ? new Float64Array(buf, r.offset * 8, r.length) : undefined);
+      const desc: NativeSystemDesc = {
+        ...msg.desc,
+        steps: msg.desc.steps.map((s) => ({
+          ...s,
+          mask: s.mask ? { ...s.mask, amp: view(s.mask.amp), opd: view(s.mask.opd) } : undefined,
+        })) as NativeSystemDesc['steps'],
+      };
+      for (const s of desc.steps) {
+        if (s.mask && s.mask.amp === undefined) delete s.mask.amp;
+        if (s.mask && s.mask.opd === undefined) delete s.mask.opd;
+        if (s.mask === undefined) delete s.mask;
+      }
+      systems.set(msg.id, new n.NativeSystem(desc)); // copies the arrays; the mapping can go
+      return;
+    }
+    if (msg.type === 'drop') {
+      systems.delete(msg.id);
+      return;
+    }
+    const sys = systems.get(msg.systemId);
+    if (!sys) {
+      send({ type: 'error', id: msg.id, code: 'ERR_AIRY_WORKER', message: `worker ${process.pid} has no system ${msg.systemId}` });
+      return;
+    }
+    let res = results.get(msg.resultFile);
+    if (!res) {
+      if (results.size > 8) results.clear();
+      res = n.shmMap(msg.resultFile, msg.resultBytes, false);
+      results.set(msg.resultFile, res);
+    }
+    const out = new Float64Array(res, msg.offset * 8, msg.length);
+    sys.propagate(msg.wavelength, msg.tiltX, msg.tiltY, msg.imageMasks, 1, msg.effort, out).then(
+      (t) => send({ type: 'done', id: msg.id, kernelSeconds: t.kernelSeconds, totalSeconds: t.totalSeconds, maxRssBytes: peakRss() }),
+      (e: Error & { code?: string }) => send({ type: 'error', id: msg.id, code: e.code ?? 'ERR_AIRY_NATIVE', message: e.message }),
+    );
+  });
+  // The parent went away: leave, never linger as an orphan.
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready', pid: process.pid });
+}
+
+if (require.main === module && process.send) main();
