@@ -4,7 +4,8 @@
  */
 export { AiryError, UnsafeParallelismError } from './errors';
 export { config, CONFIG_KEYS } from './config';
-export type { ConfigValues, ConfigKey, ConfigSource, FftwPlanner, Precision } from './config';
+export type { ConfigValues, ConfigKey, ConfigSource, FftwPlanner, Precision, ParallelMode, StartMethod } from './config';
+export { resolveParallel } from './config';
 export { blasInfo, cpuInfo, setBlasThreads, getBlasThreads, blasWarnings, suggestedCoretype, cpuLevel } from './blas';
 export type { BlasInfo, BlasVendor, CpuInfo } from './blas';
 export { fftwInfo, loadWisdom, saveWisdom, forgetWisdom, hasWisdom } from './fftw';
@@ -27,3 +28,7 @@ export {
   BarOcculter, IdealFQPM, BandLimitedCoronagraph, FitsOptic, ArrayOptic, OPTIC_TYPES, zernike, nollToNM, besselJ0, besselJ1,
 } from './optics';
 export type { Grid, Rect, PlaneKind, OpdUnits } from './optics';
+export { checkParallelSafety, detectFacts, estimateOptimalNProcesses, memoryModel, availableMemory, PROCESS_BASELINE_BYTES } from './parallel';
+export type { ParallelFacts, SafetyVerdict, WorkloadShape, MemoryModel, EstimateOptions } from './parallel';
+export { shutdownPool, poolPids } from './pool';
+export type { PsfParallel } from './psf';

@@ -14,6 +14,7 @@ import { blasInfo } from './blas';
 import type { ParallelMode, StartMethod } from './config';
 import { UnsafeParallelismError } from './errors';
 import { fftwInfo } from './fftw';
+import { measuredWorkerBaseline } from './pool';
 import { integer, oneOf, show } from './validate';
 
 /** What the safety policy decides on. */
@@ -170,6 +171,8 @@ export interface WorkloadShape {
   mftInput: number;
   /** Bytes of the compiled system's plane arrays (copied into each worker process). */
   systemBytes: number;
+  /** The entrance pupil has OPD (the direct MFT path then needs a complex field). */
+  opd: boolean;
 }
 
 /** Memory model of one wavelength's work, bytes, by part. */
@@ -184,24 +187,33 @@ export interface MemoryModel {
   outputs: number;
   /** Total per wavelength. */
   perWavelength: number;
-  /** A worker process: Node, the addon and its libraries, the system arrays, plus one wavelength. */
+  /** Resident memory of an idle worker process (Node, airy, its libraries). */
+  baseline: number;
+  /** A worker process: the baseline, the system arrays (shared file pages and the native copy), plus one wavelength. */
   perProcess: number;
 }
 
 const C16 = 16;
-/** Resident size of an idle Node process with airy loaded (measured: ~45 MB on Node 20; a margin on top). */
+/**
+ * Resident size of an idle worker process when none has been measured yet
+ * (Node 20 with airy loaded measured 54 MB; a TypeScript loader adds ~40 MB).
+ */
 export const PROCESS_BASELINE_BYTES = 60 * 2 ** 20;
 
-/** The explicit memory model of one wavelength of `w`. */
-export function memoryModel(w: WorkloadShape): MemoryModel {
+/**
+ * The explicit memory model of one wavelength of `w`. `baseline` is the
+ * resident size of an idle worker (default: measured from the pool's
+ * workers once one has started, else {@link PROCESS_BASELINE_BYTES}).
+ */
+export function memoryModel(w: WorkloadShape, baseline = measuredWorkerBaseline() || PROCESS_BASELINE_BYTES): MemoryModel {
   const N2 = w.padded * w.padded;
-  const wavefronts = w.fft ? 2 * N2 * C16 : w.npix * w.npix * C16;
+  const wavefronts = w.fft ? 2 * N2 * C16 : w.opd ? w.npix * w.npix * C16 : 0;
   const c = w.mftInput;
   const mftKernels = (c * w.detector * 2 + c * w.detector) * C16; // X (c×m), Y (m×c), t (c×m)
   const fftw = w.fft ? w.padded * 64 + 4 * 2 ** 20 : 0;
   const outputs = w.detector * w.detector * (C16 + 8 + 8);
   const perWavelength = wavefronts + mftKernels + fftw + outputs;
-  return { wavefronts, mftKernels, fftw, outputs, perWavelength, perProcess: PROCESS_BASELINE_BYTES + w.systemBytes + perWavelength };
+  return { wavefronts, mftKernels, fftw, outputs, perWavelength, baseline, perProcess: baseline + 2 * w.systemBytes + perWavelength };
 }
 
 /** Options of {@link estimateOptimalNProcesses}. */

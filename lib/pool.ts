@@ -40,6 +40,12 @@ export interface SharedSystem {
 }
 
 const workers: Worker[] = [];
+let idleWorkerRss = 0;
+
+/** Resident memory of an idle worker process as measured at start-up (0 until one has started). */
+export function measuredWorkerBaseline(): number {
+  return idleWorkerRss;
+}
 let seq = 0;
 const shmDir = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
 const ownedFiles = new Set<string>();
@@ -124,6 +130,7 @@ function spawnWorker(): Promise<Worker> {
     child.on('error', (e) => fail(e.message));
     child.on('message', (m: FromWorker) => {
       if (m.type === 'ready') {
+        idleWorkerRss = Math.max(idleWorkerRss, m.idleRssBytes);
         workers.push(w);
         resolve(w);
         return;

@@ -39,6 +39,16 @@ export interface IntermediatePlane {
   field: Float64Array;
 }
 
+/** How a PSF's wavelengths were computed. */
+export interface PsfParallel {
+  mode: string;
+  workers: number;
+  startMethod: string;
+  reason: string;
+  /** Largest peak resident memory of a worker process (spawn mode), bytes. */
+  workerPeakRssBytes?: number;
+}
+
 /** A computed PSF. */
 export class Psf {
   /** Oversampled PSF (HDU 0), intensities. */
@@ -57,10 +67,10 @@ export class Psf {
   readonly timing?: PsfTiming;
   /** With `returnIntermediates`: per wavelength, the field at every plane in order. */
   readonly intermediates?: IntermediatePlane[][];
-  /** How the wavelengths were spread (mode, workers, and why). */
-  readonly parallel?: { mode: string; workers: number; startMethod: string; reason: string };
+  /** How the wavelengths were spread (mode, workers, and why); spawn workers also report their peak RSS. */
+  readonly parallel?: PsfParallel;
 
-  constructor(init: { data: Float64Array; shape: [number, number]; pixelscale: number; oversample: number; header: FitsHeader; timing?: PsfTiming; detSampled?: PsfImage; intermediates?: IntermediatePlane[][]; parallel?: { mode: string; workers: number; startMethod: string; reason: string } }) {
+  constructor(init: { data: Float64Array; shape: [number, number]; pixelscale: number; oversample: number; header: FitsHeader; timing?: PsfTiming; detSampled?: PsfImage; intermediates?: IntermediatePlane[][]; parallel?: PsfParallel }) {
     this.intermediates = init.intermediates;
     this.parallel = init.parallel;
     this.data = init.data;

@@ -377,6 +377,7 @@ export class OpticalSystem {
 
     let kernelSeconds = 0;
     let nativeSeconds = 0;
+    let workerPeakRss = 0;
     const intermediates: IntermediatePlane[][] = new Array(nw);
     const psfs: Float64Array[] = new Array(nw);
     let done = 0;
@@ -461,6 +462,7 @@ export class OpticalSystem {
         plan.workers, m * m, effort, {
           signal: opts.signal,
           onDone: (i, t) => {
+            workerPeakRss = Math.max(workerPeakRss, t.maxRssBytes);
             kernelSeconds += t.kernelSeconds;
             nativeSeconds += t.totalSeconds;
             finished(i);
@@ -514,7 +516,7 @@ export class OpticalSystem {
       header,
       timing: { rasterSeconds, kernelSeconds, nativeOtherSeconds: Math.max(0, nativeSeconds - kernelSeconds), totalSeconds },
       intermediates: returnIntermediates ? intermediates : undefined,
-      parallel: { mode: plan.mode, workers: plan.workers, startMethod: plan.startMethod, reason: plan.reason },
+      parallel: { mode: plan.mode, workers: plan.workers, startMethod: plan.startMethod, reason: plan.reason, ...(workerPeakRss ? { workerPeakRssBytes: workerPeakRss } : {}) },
     });
   }
 
@@ -526,7 +528,7 @@ export class OpticalSystem {
     const cores = os.availableParallelism();
     const blas = config.get('blasThreads') || getBlasThreads() || 1;
     const serialThreads = Math.max(fftThreads, blas);
-    if (requested === 'none' || nw === 1) {
+    if (requested === 'none' || (requested === 'auto' && nw === 1)) {
       return { mode: 'none', startMethod, workers: 1, kernelThreads: serialThreads, reason: requested === 'none' ? 'requested' : 'one wavelength' };
     }
     if (returnIntermediates && requested !== 'threads' && requested !== 'auto') {
@@ -539,7 +541,7 @@ export class OpticalSystem {
       if (workers <= 1) return { mode: 'none', startMethod, workers: 1, kernelThreads: serialThreads, reason: `auto: memory or cores allow 1 worker` };
       return { mode: 'threads', startMethod, workers, kernelThreads: 1, reason: `auto: ${workers} threads (${cores} cores, ${nw} wavelengths, memory fits ${fit})` };
     }
-    return { mode: requested, startMethod, workers, kernelThreads: 1, reason: nProc > 0 ? 'nProcesses' : `estimated (${cores} cores, ${nw} wavelengths, memory fits ${fit})` };
+    return { mode: requested, startMethod, workers: Math.max(1, workers), kernelThreads: 1, reason: nProc > 0 ? 'nProcesses' : `estimated (${cores} cores, ${nw} wavelengths, memory fits ${fit})` };
   }
 
   /** The compiled system published in shared memory for worker processes (once). */
@@ -558,7 +560,7 @@ export class OpticalSystem {
       if (st.kind === 0 && st.mask && st !== c.desc.steps[0]) mftInput = st.mask.outsideRe === 0 ? Math.max(st.mask.ny, st.mask.nx) : c.padded;
       else if (st.kind === 0 && !st.mask && st !== c.desc.steps[0]) mftInput = c.padded;
     }
-    return { npix: c.npix, padded: c.padded, detector: c.detector.npix, fft: c.imagePlanes.length > 0, mftInput, systemBytes: bytes };
+    return { npix: c.npix, padded: c.padded, detector: c.detector.npix, fft: c.imagePlanes.length > 0, mftInput, systemBytes: bytes, opd: c.desc.steps[0]?.mask?.opd !== undefined };
   }
 
   private describePlane(c: Compiled, p: { kind: 0 | 1 | 2; ny: number; nx: number; field: Float64Array }, lam: number): IntermediatePlane {

@@ -28,7 +28,7 @@ export type ToWorker =
 
 /** Messages to the parent. */
 export type FromWorker =
-  | { type: 'ready'; pid: number }
+  | { type: 'ready'; pid: number; idleRssBytes: number }
   | { type: 'done'; id: number; kernelSeconds: number; totalSeconds: number; maxRssBytes: number }
   | { type: 'error'; id: number; code: string; message: string };
 
@@ -88,7 +88,7 @@ function main(): void {
   });
   // The parent went away: leave, never linger as an orphan.
   process.on('disconnect', () => process.exit(0));
-  send({ type: 'ready', pid: process.pid });
+  send({ type: 'ready', pid: process.pid, idleRssBytes: peakRss() });
 }
 
 if (require.main === module && process.send) main();

@@ -427,6 +427,9 @@ bool threadsAvailable() { return initThreads(); }
 
 void lockForFork() { plannerMutex().lock(); }
 void unlockAfterFork() { plannerMutex().unlock(); }
+// In the child the forking thread has a new thread id, so a recursive mutex
+// it holds cannot be unlocked there (EPERM): start it afresh instead.
+void resetInChild() { new (&plannerMutex()) std::recursive_mutex(); }
 
 }  // namespace fft
 }  // namespace airy

@@ -59,6 +59,7 @@ bool threadsAvailable();
 // consistent in the child).
 void lockForFork();
 void unlockAfterFork();
+void resetInChild();
 
 }  // namespace fft
 }  // namespace airy

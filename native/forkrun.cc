@@ -32,6 +32,12 @@ void release() {
   mft::unlockAfterFork();
   fft::unlockAfterFork();
 }
+// The child owns the only copy of each lock: fresh, unlocked ones.
+void resetChild() {
+  prop::resetInChild();
+  mft::resetInChild();
+  fft::resetInChild();
+}
 
 // Shared, anonymous memory visible to parent and children.
 struct Shared {
@@ -58,7 +64,7 @@ std::string describe(const std::vector<prop::Wave>& waves, const std::vector<siz
 
 void installAtforkHandlers() {
   static std::once_flag once;
-  std::call_once(once, [] { pthread_atfork(prepare, release, release); });
+  std::call_once(once, [] { pthread_atfork(prepare, release, resetChild); });
 }
 
 Result run(prop::System& sys, const std::vector<prop::Wave>& waves, int workers,

@@ -201,6 +201,7 @@ void clearCache() {
 
 void lockForFork() { cache().mutex.lock(); }
 void unlockAfterFork() { cache().mutex.unlock(); }
+void resetInChild() { new (&cache().mutex) std::mutex(); }
 
 void setCacheLimit(size_t bytes) {
   Cache& c = cache();

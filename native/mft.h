@@ -44,6 +44,7 @@ void setCacheLimit(size_t bytes);
 // Held across fork() by forkrun's atfork handlers.
 void lockForFork();
 void unlockAfterFork();
+void resetInChild();
 
 }  // namespace mft
 }  // namespace airy

@@ -75,6 +75,7 @@ std::mutex& poolMutex() {
 }
 void lockForFork() { poolMutex().lock(); }
 void unlockAfterFork() { poolMutex().unlock(); }
+void resetInChild() { new (&poolMutex()) std::mutex(); }
 
 void System::validate() const {
   if (npix <= 0 || padded < npix || !(pupilScale > 0) || !std::isfinite(pupilScale))

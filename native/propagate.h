@@ -101,6 +101,7 @@ struct Wave {
 // The one mutex guarding every system's scratch pool; held across fork().
 void lockForFork();
 void unlockAfterFork();
+void resetInChild();
 
 // Detector intensity (npixY x npixX of the detector step) for one
 // wavelength, written to `out`. Thread-safe for concurrent calls.

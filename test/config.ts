@@ -16,7 +16,7 @@ t.test('defaults, set and reset', async (t) => {
   config.reset('fftThreads');
   t.equal(config.get('fftThreads'), 1);
   t.equal(config.get('fftwPlanner'), 'measure');
-  t.same(Object.keys(config.all()).sort(), ['autosaveWisdom', 'blasThreads', 'fftThreads', 'fftwPlanner', 'fftwWisdomFile', 'precision', 'useFftw']);
+  t.same(Object.keys(config.all()).sort(), ['autosaveWisdom', 'blasThreads', 'fftThreads', 'fftwPlanner', 'fftwWisdomFile', 'nProcesses', 'parallel', 'precision', 'startMethod', 'useFftw', 'useMultiprocessing']);
 });
 
 t.test('invalid values throw with the valid ones listed', async (t) => {
