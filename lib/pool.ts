@@ -168,7 +168,9 @@ export async function runOnPool(system: SharedSystem, tasks: PoolTask[], size: n
   const resultFile = shmFile('psfs');
   const resultBytes = Math.max(8, tasks.length * pixels * 8);
   const results = new Float64Array(native().shmMap(resultFile, resultBytes, true));
-  let next = 0;
+  // Wavelength i always goes to worker i mod size, so each worker sees the
+  // same wavelengths call after call and reuses its cached MFT kernels.
+  const queues = team.map((_, w) => tasks.filter((_t, i) => i % team.length === w));
   let finished = 0;
   let msgId = 0;
   try {
@@ -193,7 +195,8 @@ export async function runOnPool(system: SharedSystem, tasks: PoolTask[], size: n
       opts.signal?.addEventListener('abort', abort, { once: true });
       const feed = (w: Worker) => {
         if (failed) return;
-        if (next >= tasks.length) {
+        const queue = queues[team.indexOf(w)]!;
+        if (queue.length === 0) {
           w.busy = false;
           w.child.channel?.unref();
           if (finished === tasks.length) {
@@ -206,7 +209,7 @@ export async function runOnPool(system: SharedSystem, tasks: PoolTask[], size: n
           }
           return;
         }
-        const task = tasks[next++]!;
+        const task = queue.shift()!;
         const id = ++msgId;
         w.busy = true;
         w.child.channel?.ref();

@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <tuple>
+#include <vector>
 
 #include "blas.h"
 #include "common.h"
@@ -38,6 +39,26 @@ std::complex<double> cis(double sign, double ab) {
   return {std::cos(ang), std::sin(ang)};
 }
 
+// out[j] = scale * exp(sign * 2*pi*i * (alpha*j + beta)) for j < n, from two
+// short tables of directly evaluated exponentials (j = jh*B + jl):
+// exp(..(alpha*B*jh + beta)) * exp(..alpha*jl). Each factor is accurate to an
+// ulp or so (argument-reduced cis), so each product is too; it costs one
+// complex multiply per element instead of a sine and a cosine.
+template <typename R>
+void cisRow(double sign, double alpha, double beta, double scale, int n, std::complex<R>* out,
+            std::vector<std::complex<double>>& lo, std::vector<std::complex<double>>& hi) {
+  constexpr int B = 32;
+  const int nh = (n + B - 1) / B;
+  lo.resize(B);
+  hi.resize(nh);
+  for (int jl = 0; jl < B; ++jl) lo[jl] = cis(sign, alpha * jl);
+  for (int jh = 0; jh < nh; ++jh) hi[jh] = cis(sign, alpha * (static_cast<double>(jh) * B) + beta) * scale;
+  for (int j = 0; j < n; ++j) {
+    const std::complex<double> c = hi[j / B] * lo[j % B];
+    out[j] = {static_cast<R>(c.real()), static_cast<R>(c.imag())};
+  }
+}
+
 template <typename R>
 std::shared_ptr<Kernels<R>> build(const Params& p) {
   // Input step (dX) and output step (dU) in cycles: the forward transform
@@ -54,23 +75,17 @@ std::shared_ptr<Kernels<R>> build(const Params& p) {
   auto k = std::make_shared<Kernels<R>>();
   k->x = AlignedBuffer<std::complex<R>>(static_cast<size_t>(p.npupX) * p.npixX);
   k->y = AlignedBuffer<std::complex<R>>(static_cast<size_t>(p.npixY) * p.npupY);
+  std::vector<std::complex<double>> lo, hi;
   for (int i = 0; i < p.npupX; ++i) {
+    // Row i: phase x_i * u_j = alpha*j + beta cycles, u_j = (j + c0) * dU.
     const double xi = coord(i, p.npupX, p.centering, 0.0) * dX;
-    for (int j = 0; j < p.npixX; ++j) {
-      const double uj = coord(j, p.npixX, p.centering, p.offsetX) * dU;
-      auto c = cis(sign, xi * uj);
-      k->x.data()[static_cast<size_t>(i) * p.npixX + j] = {static_cast<R>(c.real()),
-                                                           static_cast<R>(c.imag())};
-    }
+    const double c0 = coord(0, p.npixX, p.centering, p.offsetX);
+    cisRow(sign, xi * dU, xi * dU * c0, 1.0, p.npixX, k->x.data() + static_cast<size_t>(i) * p.npixX, lo, hi);
   }
   for (int r = 0; r < p.npixY; ++r) {
     const double vr = coord(r, p.npixY, p.centering, p.offsetY) * dV;
-    for (int i = 0; i < p.npupY; ++i) {
-      const double yi = coord(i, p.npupY, p.centering, 0.0) * dY;
-      auto c = cis(sign, yi * vr) * norm;
-      k->y.data()[static_cast<size_t>(r) * p.npupY + i] = {static_cast<R>(c.real()),
-                                                           static_cast<R>(c.imag())};
-    }
+    const double c0 = coord(0, p.npupY, p.centering, 0.0);
+    cisRow(sign, vr * dY, vr * dY * c0, norm, p.npupY, k->y.data() + static_cast<size_t>(r) * p.npupY, lo, hi);
   }
   return k;
 }

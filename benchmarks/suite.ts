@@ -1,0 +1,231 @@
+// The seed's comparison: seconds for a 10-wavelength PSF against the
+// oversampling factor k, for every way of parallelising, for direct imaging
+// and for coronagraphy (the workloads of ../shared/bench, or the copies in
+// benchmarks/workloads). Each point is the median of repeated warm runs;
+// speed-ups are against mode 1 measured in the same run.
+//
+//   npm run bench [-- --quick | --full] [--repeats N] [--out benchmarks/results/suite]
+//
+// Modes (../shared/bench/README.md):
+//   1 serial      one process, FFTW 1 thread, BLAS 1 thread
+//   2 kernels     one process, FFTW and BLAS on all cores
+//   3 spawn       worker processes (spawn), one wavelength each, kernels single-threaded
+//   4 fork        forked compute-only children, where the safety policy allows it
+//                 (measured in a child process started with OPENBLAS_NUM_THREADS=1:
+//                 OpenBLAS starts its thread pool at load otherwise, and the policy
+//                 then refuses to fork)
+//   5 threads     native threads in one process, kernels single-threaded
+//   6 auto        what airy picks by itself
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import { config, loadSystem, shutdownPool, version, type CalcPsfOptions } from '../lib/index';
+import { renderChart } from '../lib/chart';
+import { machineInfo, median, printMachine, type MachineInfo } from './machine';
+
+const argv = process.argv.slice(2);
+const flag = (n: string) => argv.includes(`--${n}`);
+const opt = (n: string, d: string) => {
+  const i = argv.indexOf(`--${n}`);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : d;
+};
+const QUICK = flag('quick');
+const FULL = flag('full');
+const KS = opt('k', QUICK ? '1,2' : FULL ? '1,2,4,6' : '1,2,4').split(',').map(Number);
+const REPEATS = Number(opt('repeats', QUICK ? '1' : '3'));
+const OUT = opt('out', path.join(__dirname, 'results', QUICK ? 'suite-quick' : 'suite'));
+const WORKLOADS = opt('workloads', 'imaging,coronagraph').split(',');
+const FORK_CHILD = flag('fork-child');
+
+export const MODES = [
+  { id: 1, name: 'serial', label: '1 single process, 1-thread kernels' },
+  { id: 2, name: 'kernels', label: '2 single process, threaded kernels' },
+  { id: 3, name: 'spawn', label: '3 processes (spawn)' },
+  { id: 4, name: 'fork', label: '4 processes (fork)' },
+  { id: 5, name: 'threads', label: '5 threads' },
+  { id: 6, name: 'auto', label: '6 auto' },
+] as const;
+type ModeName = (typeof MODES)[number]['name'];
+
+interface Point {
+  workload: string;
+  k: number;
+  mode: ModeName;
+  seconds: number;
+  runs: number[];
+  speedup?: number;
+  workers: number;
+  chosen: string;
+  peakRssBytes: number;
+}
+
+const benchDir = [path.join(__dirname, '..', '..', 'shared', 'bench'), path.join(__dirname, 'workloads')].find((d) => fs.existsSync(path.join(d, 'imaging.json')))!;
+
+function workload(name: string, k: number): Record<string, unknown> {
+  const j = JSON.parse(fs.readFileSync(path.join(benchDir, `${name}.json`), 'utf8'));
+  j.oversample = k;
+  j.planes[j.planes.length - 1].oversample = k;
+  return j;
+}
+
+function rssNow(): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.memoryUsage().rss;
+}
+
+function modeOptions(mode: ModeName, cores: number): CalcPsfOptions {
+  switch (mode) {
+    case 'serial':
+      config.set({ blasThreads: 1, fftThreads: 1 });
+      return { parallel: 'none' };
+    case 'kernels':
+      config.set({ blasThreads: cores, fftThreads: cores });
+      return { parallel: 'none' };
+    case 'spawn':
+      config.set({ blasThreads: 1, fftThreads: 1 });
+      return { parallel: 'processes', startMethod: 'spawn', nProcesses: cores };
+    case 'fork':
+      config.set({ blasThreads: 1, fftThreads: 1 });
+      return { parallel: 'processes', startMethod: 'fork', nProcesses: cores };
+    case 'threads':
+      config.set({ blasThreads: 1, fftThreads: 1 });
+      return { parallel: 'threads', nProcesses: cores };
+    default:
+      config.set({ blasThreads: 1, fftThreads: 1 });
+      return { parallel: 'auto' };
+  }
+}
+
+async function measure(name: string, k: number, mode: ModeName, cores: number): Promise<Point> {
+  const osys = loadSystem(workload(name, k));
+  const o = modeOptions(mode, cores);
+  const warm = await osys.calcPsf(o); // plans, kernels, rasters, worker start-up
+  const runs: number[] = [];
+  let peak = 0;
+  for (let r = 0; r < REPEATS; r++) {
+    const t0 = performance.now();
+    const p = await osys.calcPsf(o);
+    runs.push((performance.now() - t0) / 1e3);
+    const w = p.parallel?.workerPeakRssBytes ?? 0;
+    peak = Math.max(peak, rssNow() + w * (p.parallel?.workers ?? 0));
+  }
+  osys.release();
+  return { workload: name, k, mode, seconds: median(runs), runs, workers: warm.parallel?.workers ?? 1, chosen: `${warm.parallel?.mode}${warm.parallel?.mode === 'processes' ? `/${warm.parallel.startMethod}` : ''}`, peakRssBytes: peak };
+}
+
+async function forkChild(): Promise<void> {
+  const cores = machineInfo().cores;
+  for (const name of WORKLOADS) {
+    for (const k of KS) {
+      try {
+        console.log(JSON.stringify(await measure(name, k, 'fork', cores)));
+      } catch (e) {
+        console.log(JSON.stringify({ workload: name, k, mode: 'fork', error: (e as Error).message }));
+      }
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const machine = machineInfo();
+  printMachine(machine);
+  const cores = machine.cores;
+  console.log(`\nworkloads ${WORKLOADS.join(', ')}; k = ${KS.join(', ')}; ${REPEATS} timed run(s) per point after a warm-up; ${cores} cores\n`);
+  const inProcess: ModeName[] = ['serial', 'kernels', 'spawn', 'threads', 'auto'];
+  const total = WORKLOADS.length * KS.length * inProcess.length + 1;
+  const bar = new SingleBar({ format: 'bench [{bar}] {value}/{total} points | {point} | elapsed {duration_formatted} | left ~{eta_formatted}', etaBuffer: 6, hideCursor: true, noTTYOutput: true, notTTYSchedule: 10000 }, Presets.shades_classic);
+  bar.start(total, 0, { point: 'starting' });
+  const points: Point[] = [];
+  const errors: string[] = [];
+  for (const name of WORKLOADS) {
+    for (const k of KS) {
+      for (const mode of inProcess) {
+        bar.update({ point: `${name} k=${k} ${mode}` });
+        try {
+          points.push(await measure(name, k, mode, cores));
+        } catch (e) {
+          errors.push(`${name} k=${k} ${mode}: ${(e as Error).message}`);
+        }
+        bar.increment();
+      }
+    }
+  }
+  shutdownPool();
+  bar.update({ point: 'fork (child process)' });
+  const child = spawnSync(process.execPath, [...process.execArgv, __filename, '--fork-child', '--k', KS.join(','), '--repeats', String(REPEATS), '--workloads', WORKLOADS.join(',')], {
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, encoding: 'utf8', maxBuffer: 1 << 24,
+  });
+  for (const line of child.stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const p = JSON.parse(line);
+    if (p.error) errors.push(`${p.workload} k=${p.k} fork: ${p.error}`);
+    else points.push(p);
+  }
+  if (child.status !== 0) errors.push(`fork child exited with ${child.status}: ${child.stderr.trim().split('\n').pop()}`);
+  bar.increment();
+  bar.stop();
+
+  for (const p of points) {
+    const base = points.find((q) => q.workload === p.workload && q.k === p.k && q.mode === 'serial');
+    if (base) p.speedup = base.seconds / p.seconds;
+  }
+  printTable(points);
+  for (const e of errors) console.log(`error: ${e}`);
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  const result = {
+    machine, date: new Date().toISOString(), airy: version,
+    command: `npm run bench -- ${argv.join(' ')}`.trim(),
+    config: { planner: config.get('fftwPlanner'), repeats: REPEATS, ks: KS, workloads: WORKLOADS, fftw: machine.fftw },
+    modes: MODES, points, errors,
+  };
+  fs.writeFileSync(`${OUT}.json`, JSON.stringify(result, null, 2));
+  await renderChart(figureSpec(points, machine), { svg: `${OUT}.svg`, png: `${OUT}.png` });
+  console.log(`\nwrote ${OUT}.json, ${OUT}.svg, ${OUT}.png`);
+}
+
+function printTable(points: Point[]): void {
+  console.log('\nworkload      k  mode      seconds  speed-up  workers  chosen');
+  for (const p of points.sort((a, b) => a.workload.localeCompare(b.workload) || a.k - b.k || MODES.findIndex((m) => m.name === a.mode) - MODES.findIndex((m) => m.name === b.mode))) {
+    console.log(`${p.workload.padEnd(12)} ${String(p.k).padStart(2)}  ${p.mode.padEnd(8)} ${p.seconds.toFixed(3).padStart(8)} ${(p.speedup ?? NaN).toFixed(2).padStart(9)} ${String(p.workers).padStart(8)}  ${p.chosen}`);
+  }
+}
+
+/** The seed's figure: two panels, seconds vs oversampling, one line per mode. */
+export function figureSpec(points: Point[], machine: MachineInfo): object {
+  const label = (m: string) => MODES.find((x) => x.name === m)?.label ?? m;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: `airy ${machine.airy}: 10-wavelength PSF time vs oversampling`, subtitle: `${machine.cpu}, ${machine.cores} cores; ${machine.blas.vendor} ${machine.blas.version} (${machine.blas.kernel || 'n/a'}), ${machine.fftw}` },
+    data: { values: points.map((p) => ({ ...p, workload: p.workload === 'imaging' ? 'Direct imaging (MFT)' : 'Lyot coronagraph (FFT + MFT)', modeLabel: label(p.mode) })) },
+    facet: { column: { field: 'workload', type: 'nominal', title: null } },
+    resolve: { scale: { y: 'independent' } },
+    spec: {
+      width: 300,
+      height: 240,
+      layer: [
+        { mark: { type: 'line', point: true } },
+      ],
+      encoding: {
+        x: { field: 'k', type: 'quantitative', title: 'oversampling k', scale: { zero: false } },
+        y: { field: 'seconds', type: 'quantitative', title: 'seconds per PSF', scale: { type: 'log' } },
+        color: { field: 'modeLabel', type: 'nominal', title: 'mode', sort: MODES.map((m) => m.label) },
+        tooltip: [{ field: 'seconds' }, { field: 'speedup' }],
+      },
+    },
+    config: { font: 'DejaVu Sans' },
+  };
+}
+
+(FORK_CHILD ? forkChild() : main()).then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

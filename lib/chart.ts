@@ -1,0 +1,32 @@
+/**
+ * Charts and pictures: Vega-Lite specifications rendered to SVG by Vega and
+ * to PNG by resvg (no browser, no canvas). Vega is ESM-only, so it is loaded
+ * with a real dynamic import even from the CommonJS build.
+ */
+import * as fs from 'node:fs';
+
+// tsc (CommonJS output) would turn `import()` into `require()`, which cannot
+// load an ESM-only package; this keeps the native dynamic import.
+const esmImport = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<Record<string, unknown>>;
+
+/** Renders a Vega-Lite spec to SVG text. */
+export async function renderSvg(spec: object): Promise<string> {
+  const vega = (await esmImport('vega')) as unknown as { View: new (r: unknown, o: object) => { toSVG(): Promise<string> }; parse(s: object): unknown };
+  const vl = (await esmImport('vega-lite')) as unknown as { compile(s: object): { spec: object } };
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  return view.toSVG();
+}
+
+/** Converts SVG text to PNG bytes at `scale` (system fonts, DejaVu Sans preferred). */
+export async function svgToPng(svg: string, scale = 2): Promise<Buffer> {
+  const { Resvg } = (await esmImport('@resvg/resvg-js')) as unknown as { Resvg: new (s: string, o: object) => { render(): { asPng(): Buffer } } };
+  const r = new Resvg(svg, { fitTo: { mode: 'zoom', value: scale }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, background: 'white' });
+  return r.render().asPng();
+}
+
+/** Renders a Vega-Lite spec to an SVG file and/or a PNG file. */
+export async function renderChart(spec: object, out: { svg?: string; png?: string; scale?: number }): Promise<void> {
+  const svg = await renderSvg(spec);
+  if (out.svg) fs.writeFileSync(out.svg, svg);
+  if (out.png) fs.writeFileSync(out.png, await svgToPng(svg, out.scale ?? 2));
+}
