@@ -37,6 +37,7 @@ const REPEATS = Number(opt('repeats', QUICK ? '1' : '3'));
 const OUT = opt('out', path.join(__dirname, 'results', QUICK ? 'suite-quick' : 'suite'));
 const WORKLOADS = opt('workloads', 'imaging,coronagraph').split(',');
 const FORK_CHILD = flag('fork-child');
+const REPLOT = opt('replot', '');
 
 export const MODES = [
   { id: 1, name: 'serial', label: '1 single process, 1-thread kernels' },
@@ -138,9 +139,16 @@ async function main(): Promise<void> {
   const cores = machine.cores;
   console.log(`\nworkloads ${WORKLOADS.join(', ')}; k = ${KS.join(', ')}; ${REPEATS} timed run(s) per point after a warm-up; ${cores} cores\n`);
   const inProcess: ModeName[] = ['serial', 'kernels', 'spawn', 'threads', 'auto'];
-  const total = WORKLOADS.length * KS.length * inProcess.length + 1;
-  const bar = new SingleBar({ format: 'bench [{bar}] {value}/{total} points | {point} | elapsed {duration_formatted} | left ~{eta_formatted}', etaBuffer: 6, hideCursor: true, noTTYOutput: true, notTTYSchedule: 10000 }, Presets.shades_classic);
-  bar.start(total, 0, { point: 'starting' });
+  // Progress in units of expected work (a point costs about k² times its
+  // workload's weight; the coronagraph's FFTs weigh ~6 imaging MFTs), so the
+  // time left is estimated from the work done, not from the points counted.
+  const weight = (name: string, k: number) => (name === 'coronagraph' ? 6 : 1) * k * k;
+  const forkWork = WORKLOADS.reduce((a, w) => a + KS.reduce((b, k) => b + weight(w, k), 0), 0);
+  const total = inProcess.length * forkWork + forkWork;
+  let pointsDone = 0;
+  const nPoints = WORKLOADS.length * KS.length * (inProcess.length + 1);
+  const bar = new SingleBar({ format: 'bench [{bar}] {points}/{nPoints} points | {point} | elapsed {duration_formatted} | left ~{eta_formatted}', etaBuffer: 4, hideCursor: true, noTTYOutput: true, notTTYSchedule: 10000 }, Presets.shades_classic);
+  bar.start(total, 0, { point: 'starting', points: 0, nPoints });
   const points: Point[] = [];
   const errors: string[] = [];
   for (const name of WORKLOADS) {
@@ -152,7 +160,7 @@ async function main(): Promise<void> {
         } catch (e) {
           errors.push(`${name} k=${k} ${mode}: ${(e as Error).message}`);
         }
-        bar.increment();
+        bar.increment(weight(name, k), { points: ++pointsDone });
       }
     }
   }
@@ -168,7 +176,7 @@ async function main(): Promise<void> {
     else points.push(p);
   }
   if (child.status !== 0) errors.push(`fork child exited with ${child.status}: ${child.stderr.trim().split('\n').pop()}`);
-  bar.increment();
+  bar.increment(forkWork, { points: nPoints });
   bar.stop();
 
   for (const p of points) {
@@ -214,7 +222,7 @@ export function figureSpec(points: Point[], machine: MachineInfo): object {
       encoding: {
         x: { field: 'k', type: 'quantitative', title: 'oversampling k', scale: { zero: false } },
         y: { field: 'seconds', type: 'quantitative', title: 'seconds per PSF', scale: { type: 'log' } },
-        color: { field: 'modeLabel', type: 'nominal', title: 'mode', sort: MODES.map((m) => m.label) },
+        color: { field: 'modeLabel', type: 'nominal', title: 'mode', sort: MODES.map((m) => m.label), legend: { labelLimit: 320 } },
         tooltip: [{ field: 'seconds' }, { field: 'speedup' }],
       },
     },
@@ -222,7 +230,15 @@ export function figureSpec(points: Point[], machine: MachineInfo): object {
   };
 }
 
-(FORK_CHILD ? forkChild() : main()).then(
+/** Redraws the figure of a results file (`--replot results.json`). */
+async function replot(file: string): Promise<void> {
+  const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const base = file.replace(/\.json$/, '');
+  await renderChart(figureSpec(r.points, r.machine), { svg: `${base}.svg`, png: `${base}.png` });
+  console.log(`wrote ${base}.svg, ${base}.png`);
+}
+
+(REPLOT ? replot(REPLOT) : FORK_CHILD ? forkChild() : main()).then(
   () => process.exit(0),
   (e) => {
     console.error(e);

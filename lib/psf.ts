@@ -3,6 +3,7 @@
  * output in POPPY's layout (HDU 0 `OVERSAMP`, HDU 1 `DET_SAMP`) and keywords.
  */
 import { readFitsImage, writeFitsImages, type FitsHeader } from './fits';
+import { psfToPng, type PictureOptions } from './picture';
 import { AiryError } from './errors';
 
 /** A sampled image: row-major intensities, axis 0 = y. */
@@ -102,6 +103,26 @@ export class Psf {
    */
   async writeFits(path: string): Promise<void> {
     this.writeFitsSync(path);
+  }
+
+  /**
+   * Draws the PSF as a PNG: logarithmic stretch (`decades` below the peak,
+   * default 6), viridis colour map, axes in arcsec, a colour bar, and a
+   * title with the wavelength(s) and normalisation.
+   * @param which 'oversampled' (HDU 0, default) or 'detector' (HDU 1)
+   */
+  async toPng(path: string, options: PictureOptions & { which?: 'oversampled' | 'detector' } = {}): Promise<void> {
+    const img = options.which === 'detector' ? this.detSampled : { data: this.data, shape: this.shape, pixelscale: this.pixelscale };
+    await psfToPng(path, img, options.title ?? this.describe(), options);
+  }
+
+  /** A one-line description: wavelength(s) and normalisation. */
+  describe(): string {
+    const n = typeof this.header.NWAVES === 'number' ? this.header.NWAVES : 1;
+    const um = (v: unknown) => (typeof v === 'number' ? `${(v * 1e6).toPrecision(4)} µm` : '?');
+    const lam = n <= 1 ? `λ = ${um(this.header.WAVE0 ?? this.header.WAVELEN)}` : `${n} wavelengths, ${um(this.header.WAVE0)} – ${um(this.header[`WAVE${n - 1}`])} (mean ${um(this.header.WAVELEN)})`;
+    const norm = this.header.NORMALIZ ? `, normalize '${this.header.NORMALIZ}'` : '';
+    return `PSF: ${lam}${norm}`;
   }
 
   /** Synchronous {@link writeFits}. */

@@ -1,12 +1,19 @@
 import t from 'tap';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { PNG } from 'pngjs';
+import { readFits } from '../lib/index';
 
 const BIN = path.resolve(__dirname, '..', 'bin', 'airy.js');
-const airy = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+const EXAMPLES = path.resolve(__dirname, '..', 'examples');
+const airy = (args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+  spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 180_000, ...opts });
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'airy-cli-'));
 
-t.test('airy info --json describes the machine', async (t) => {
-  const r = airy('info', '--json');
+t.test('airy info --json describes the machine, config sources and worker counts', async (t) => {
+  const r = airy(['info', '--json']);
   t.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   t.match(j, {
@@ -14,21 +21,103 @@ t.test('airy info --json describes the machine', async (t) => {
     blas: { vendor: String, library: String, warnings: Array },
     fftw: { version: /^fftw-3/ },
     cfitsio: /^\d+\.\d+$/,
-    config: { fftThreads: { value: 1, source: 'default' } },
+    config: { fftThreads: { value: 1, source: 'default' }, parallel: { value: 'none', source: 'default' } },
+    memory: { available: Number },
   });
   t.ok(j.cpu.features.length > 0);
+  for (const w of ['imaging', 'coronagraph']) {
+    t.ok(j.workers[w].nProcesses >= 1 && j.workers[w].nProcesses <= Math.min(j.cores, j.workers[w].wavelengths), `${w}: ${j.workers[w].nProcesses} workers`);
+  }
 });
 
-t.test('airy info prints a readable report', async (t) => {
-  const r = airy('info');
-  t.equal(r.status, 0);
+t.test('airy info prints a readable report; config from the environment is attributed', async (t) => {
+  const r = airy(['info'], { env: { ...process.env, AIRY_FFT_THREADS: '2' } });
+  t.equal(r.status, 0, r.stderr);
   t.match(r.stdout, /^blas\s+\S+/m);
   t.match(r.stdout, /^fftw\s+fftw-3/m);
+  t.match(r.stdout, /fftThreads\s+2\s+env \(AIRY_FFT_THREADS\)/);
+  t.match(r.stdout, /^workers \(estimateOptimalNProcesses/m);
 });
 
-t.test('usage errors exit with code 2', async (t) => {
-  const r = airy('no-such-command');
+t.test('airy psf writes FITS and PNG and prints a summary', async (t) => {
+  const dir = tmp();
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const fits = path.join(dir, 'lyot.fits');
+  const png = path.join(dir, 'lyot.png');
+  const r = airy(['psf', path.join(EXAMPLES, 'lyot-coronagraph.json'), '-o', fits, '--png', png, '--wavelengths', '0.9e-6,1e-6,1.1e-6', '--weights', '1,2,1', '--parallel', 'threads', '--nprocs', '2']);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /shape 200x200, pixel scale 0\.01000″\/px, flux [\d.e-]+, peak [\d.e-]+, time [\d.]+ s, mode threads, workers 2/);
+  const psf = readFits(fits);
+  t.same(psf.shape, [200, 200]);
+  t.equal(psf.header.NWAVES, 3);
+  t.equal(psf.header.WGHT1, 0.5);
+  t.match(String(psf.header.PARALLEL), /^threads, 2 workers/);
+  const img = PNG.sync.read(fs.readFileSync(png));
+  t.ok(img.width >= 800 && img.height >= 700, `PNG decodes, ${img.width}x${img.height}`);
+  t.equal(r.stderr.includes('wavelengths'), true, 'plain progress lines when stderr is not a terminal');
+});
+
+t.test('airy psf --json --quiet: machine-readable summary, no progress', async (t) => {
+  const dir = tmp();
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const r = airy(['psf', path.join(EXAMPLES, 'circular-aperture.json'), '-o', path.join(dir, 'a.fits'), '--wavelength', '2e-6', '--json', '--quiet']);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stderr, '');
+  const j = JSON.parse(r.stdout);
+  t.match(j, { shape: [200, 200], pixelscale: 0.01, flux: Number, seconds: Number, parallel: { mode: 'none', workers: 1 } });
+  t.ok(j.flux > 0.9 && j.flux < 1, `flux ${j.flux}`);
+});
+
+t.test('a malformed system exits 2 with the JSON path and no stack trace', async (t) => {
+  const dir = tmp();
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const bad = path.join(dir, 'bad.json');
+  fs.writeFileSync(bad, JSON.stringify({ npix: 64, planes: [{ kind: 'pupil', optics: [{ type: 'CircularAperture', radius: -2 }] }, { kind: 'detector', pixelscale: 0.1, fovArcsec: 1 }], source: { wavelengths: [1e-6] } }));
+  let r = airy(['psf', bad]);
+  t.equal(r.status, 2);
+  t.match(r.stderr, /planes\[0\]\.optics\[0\]\.radius must be greater than 0, got -2/);
+  t.notMatch(r.stderr, /    at /, 'no stack trace');
+  r = airy(['psf', bad, '--verbose']);
+  t.match(r.stderr, /    at /, '--verbose shows the stack');
+  fs.writeFileSync(bad, '{ "npix": 64, "planes": [');
+  r = airy(['psf', bad]);
+  t.equal(r.status, 2);
+  t.match(r.stderr, /malformed JSON/);
+  r = airy(['psf', path.join(dir, 'missing.json')]);
+  t.equal(r.status, 2);
+  t.match(r.stderr, /does not exist/);
+  r = airy(['psf', path.join(EXAMPLES, 'circular-aperture.json'), '--parallel', 'gpu']);
+  t.equal(r.status, 2);
+  t.match(r.stderr, /Allowed choices are none, processes, threads, auto/);
+  r = airy(['psf', path.join(EXAMPLES, 'circular-aperture.json'), '--wavelengths', '1e-6,x']);
+  t.equal(r.status, 2);
+  t.match(r.stderr, /--wavelengths must be comma-separated numbers/);
+});
+
+t.test('airy demo writes FITS and PNG files for a telescope and a coronagraph', async (t) => {
+  const dir = tmp();
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const r = airy(['demo', '--quiet'], { cwd: dir });
+  t.equal(r.status, 0, r.stderr);
+  for (const name of ['telescope', 'coronagraph']) {
+    const fits = path.join(dir, 'airy-demo', `${name}.fits`);
+    const png = path.join(dir, 'airy-demo', `${name}.png`);
+    t.ok(fs.existsSync(fits) && fs.existsSync(png), `${name}.fits and ${name}.png`);
+    t.match(r.stdout, new RegExp(`${name}\\s+airy-demo/${name}\\.fits, airy-demo/${name}\\.png: shape \\d+x\\d+.*time [\\d.]+ s`));
+    const psf = readFits(fits);
+    t.equal(psf.header.NWAVES, 5);
+    t.ok(PNG.sync.read(fs.readFileSync(png)).width > 500);
+  }
+});
+
+t.test('usage errors exit with code 2; every command has --help', async (t) => {
+  const r = airy(['no-such-command']);
   t.equal(r.status, 2);
   t.match(r.stderr, /unknown command/);
-  t.equal(airy('--help').status, 0);
+  for (const c of [[], ['info'], ['psf'], ['demo'], ['bench']]) {
+    const h = airy([...c, '--help']);
+    t.equal(h.status, 0, `airy ${c.join(' ')} --help`);
+    t.match(h.stdout, /Usage: airy/);
+  }
+  t.equal(airy(['psf']).status, 2, 'missing argument');
 });
