@@ -208,7 +208,7 @@ async function demoCommand(opts) {
     const fits = path.join(dir, `${d.name}.fits`);
     const png = path.join(dir, `${d.name}.png`);
     await psf.writeFits(fits);
-    await psf.toPng(png, { title: `${d.title}: ${psf.describe().replace(/^PSF: /, '')}` });
+    await psf.toPng(png, { title: d.title, subtitle: psf.describe().replace(/^PSF: /, '') });
     console.log(`  ${d.name.padEnd(12)} ${path.relative(process.cwd(), fits) || fits}, ${path.relative(process.cwd(), png) || png}: ${summary(psf, seconds)}`);
   }
   airy.shutdownPool();

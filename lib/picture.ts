@@ -16,6 +16,8 @@ export interface PictureOptions {
   max?: number;
   /** Title (default: wavelengths and normalisation from the header). */
   title?: string;
+  /** Second title line. */
+  subtitle?: string;
   /** Plot width in pixels before the PNG scale. Default 420. */
   size?: number;
   /** PNG scale factor. Default 2. */
@@ -80,7 +82,7 @@ export function pictureSpec(img: { data: Float64Array; shape: [number, number]; 
   const lhi = Math.log10(hi);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: title },
+    title: { text: title, ...(opts.subtitle ? { subtitle: opts.subtitle } : {}), anchor: 'start', fontSize: 14 },
     width: w,
     height: h,
     layer: [
