@@ -179,6 +179,23 @@ async function main(): Promise<void> {
   bar.increment(forkWork, { points: nPoints });
   bar.stop();
 
+  // The native kernel benchmark, folded into the same results file.
+  const kernelSizes = QUICK ? '512,1024' : FULL ? '512,1024,2048,4096' : '512,1024,2048';
+  const kernelsFile = `${OUT}-kernels.tmp.json`;
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  console.log(`
+native kernels (sizes ${kernelSizes}) ...`);
+  const kr = spawnSync(process.execPath, [...process.execArgv, path.join(__dirname, 'kernels.ts'), '--sizes', kernelSizes, '--json', kernelsFile], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  let kernels: unknown[] = [];
+  if (kr.status === 0 && fs.existsSync(kernelsFile)) {
+    kernels = JSON.parse(fs.readFileSync(kernelsFile, 'utf8')).results;
+    fs.unlinkSync(kernelsFile);
+    const body = kr.stdout.slice(kr.stdout.indexOf('== complex'), kr.stdout.indexOf('results written')).trim();
+    console.log(body);
+  } else {
+    errors.push(`kernel benchmark failed: ${(kr.stderr || '').trim().split('\n').pop()}`);
+  }
+
   for (const p of points) {
     const base = points.find((q) => q.workload === p.workload && q.k === p.k && q.mode === 'serial');
     if (base) p.speedup = base.seconds / p.seconds;
@@ -190,7 +207,7 @@ async function main(): Promise<void> {
     machine, date: new Date().toISOString(), airy: version,
     command: `npm run bench -- ${argv.join(' ')}`.trim(),
     config: { planner: config.get('fftwPlanner'), repeats: REPEATS, ks: KS, workloads: WORKLOADS, fftw: machine.fftw },
-    modes: MODES, points, errors,
+    modes: MODES, points, kernels, errors,
   };
   fs.writeFileSync(`${OUT}.json`, JSON.stringify(result, null, 2));
   await renderChart(figureSpec(points, machine), { svg: `${OUT}.svg`, png: `${OUT}.png` });

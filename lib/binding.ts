@@ -2,6 +2,7 @@
  * The typed contract of the native addon, and its loader. Everything in lib/
  * talks to C++ through this interface only.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** A float array of either precision; Float32Array selects single precision. */
@@ -137,6 +138,38 @@ export const packageRoot = path.resolve(__dirname, '..');
  * Loads the addon (a prebuild, or build/Release from node-gyp or cmake-js).
  * On failure the error lists what was tried and how to fix it.
  */
+const PACKAGES: Record<string, { apt: string; dnf: string; brew: string }> = {
+  fftw3: { apt: 'libfftw3-dev', dnf: 'fftw-devel', brew: 'fftw' },
+  cfitsio: { apt: 'libcfitsio-dev', dnf: 'cfitsio-devel', brew: 'cfitsio' },
+  openblas: { apt: 'libopenblas-dev', dnf: 'openblas-devel', brew: 'openblas' },
+  blis: { apt: 'libblis-dev', dnf: 'blis-devel', brew: 'blis' },
+  blas: { apt: 'libopenblas-dev', dnf: 'flexiblas-devel', brew: 'openblas' },
+};
+
+/**
+ * For a loader error naming a missing shared library, the command that
+ * installs it on this platform (apt, dnf or brew), or undefined.
+ */
+export function missingLibraryHelp(message: string, platform: { os: string; manager: 'apt' | 'dnf' | 'brew' | 'none' }): string | undefined {
+  const m = /lib(fftw3|cfitsio|openblas|blis|blas)[^\s:]*\.(?:so|dylib)[^\s:]*/.exec(message);
+  if (!m) return undefined;
+  const pkg = PACKAGES[m[1]!]!;
+  switch (platform.manager) {
+    case 'apt': return `${m[0]} is missing: sudo apt-get install -y ${pkg.apt}`;
+    case 'dnf': return `${m[0]} is missing: sudo dnf install -y ${pkg.dnf}`;
+    case 'brew': return `${m[0]} is missing: brew install ${pkg.brew}`;
+    default: return `${m[0]} is missing: install ${pkg.apt} (Debian/Ubuntu), ${pkg.dnf} (Fedora) or ${pkg.brew} (Homebrew)`;
+  }
+}
+
+function packageManager(): 'apt' | 'dnf' | 'brew' | 'none' {
+  const has = (p: string) => fs.existsSync(p);
+  if (process.platform === 'darwin') return 'brew';
+  if (has('/usr/bin/apt-get')) return 'apt';
+  if (has('/usr/bin/dnf')) return 'dnf';
+  return 'none';
+}
+
 export function native(): Binding {
   if (cached) return cached;
   try {
@@ -146,11 +179,11 @@ export function native(): Binding {
     return cached;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    const hint = /lib(blas|openblas|blis|fftw3|cfitsio)[^ ]*\.so/.exec(msg);
+    const hint = missingLibraryHelp(msg, { os: process.platform, manager: packageManager() });
     throw new Error(
       `airy: could not load the native addon: ${msg}\n` +
       'Possible solutions:\n' +
-      (hint ? `- a system library is missing (${hint[0]}): run scripts/bootstrap to install it\n` : '') +
+      (hint ? `- ${hint} (or run scripts/bootstrap)\n` : '') +
       '- build it: npm run build:native (node-gyp) or npx cmake-js rebuild\n' +
       '- install the system libraries: scripts/bootstrap (apt, dnf or brew)\n' +
       '- choose another BLAS: AIRY_BLAS=openblas npm run build:native',
