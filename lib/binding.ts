@@ -63,6 +63,7 @@ export interface Binding {
   shmMap(path: string, bytes: number, create: boolean): ArrayBuffer;
   fitsRead(path: string, hdu: number): NativeFitsImage;
   fitsWrite(path: string, hdus: NativeFitsImage[]): void;
+  fitsVerify(path: string): { dataOk: number; hduOk: number }[];
   NativeSystem: new (desc: NativeSystemDesc) => NativeSystemHandle;
 }
 

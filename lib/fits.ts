@@ -76,3 +76,15 @@ export function writeFitsImages(path: string, hdus: FitsHdu[]): void {
     rethrowNative(e);
   }
 }
+
+/**
+ * CFITSIO's checksum verification of every HDU of a file: `true` when both
+ * DATASUM and CHECKSUM are present and match.
+ */
+export function verifyFitsChecksums(path: string): boolean[] {
+  try {
+    return native().fitsVerify(path).map((c) => c.dataOk === 1 && c.hduOk === 1);
+  } catch (e) {
+    rethrowNative(e);
+  }
+}

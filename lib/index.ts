@@ -19,7 +19,7 @@ export { OpticalSystem } from './system';
 export type { OpticalSystemOptions, DetectorOptions, CalcPsfOptions, Source, Progress, Normalize, Plane as SystemPlane } from './system';
 export { Psf, readFits, binImage } from './psf';
 export type { PsfImage, PsfTiming, IntermediatePlane } from './psf';
-export { readFitsImage, writeFitsImages } from './fits';
+export { readFitsImage, writeFitsImages, verifyFitsChecksums } from './fits';
 export type { FitsHeader, FitsImage, FitsHdu } from './fits';
 export { loadSystem, opticFromJson } from './load';
 export {

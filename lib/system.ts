@@ -303,7 +303,10 @@ export class OpticalSystem {
       rethrowNative(e);
     }
     const desc = { npix: n, padded: N, pupilScale: dx, normalize: NATIVE_NORMALIZE[normalize], steps };
-    if (this.compiled?.shared) unshareSystem(this.compiled.shared);
+    if (this.compiled?.shared) {
+      unshareSystem(this.compiled.shared);
+      sharedRegistry.unregister(this.compiled);
+    }
     this.compiled = {
       handle, desc, npix: n, padded: N, pupilScale: dx, pupilDiameter: D, detector: det!, imagePlanes, normalize,
       imageCache: new Map(), rasterSeconds: (performance.now() - t0) / 1e3,
@@ -546,7 +549,10 @@ export class OpticalSystem {
 
   /** The compiled system published in shared memory for worker processes (once). */
   private sharedSystem(c: Compiled): SharedSystem {
-    if (!c.shared) c.shared = shareSystem(c.desc);
+    if (!c.shared) {
+      c.shared = shareSystem(c.desc);
+      sharedRegistry.register(c, c.shared, c);
+    }
     return c.shared;
   }
 
@@ -569,11 +575,24 @@ export class OpticalSystem {
     return { kind, wavelength: lam, shape: [p.ny, p.nx], pixelscale, field: p.field };
   }
 
-  /** Frees the native scratch buffers kept for later calls (they are rebuilt on demand). */
+  /**
+   * Frees what this system keeps for later calls: native scratch buffers and
+   * the copies its worker processes hold (all rebuilt on demand). Systems that
+   * are garbage-collected are released from the workers automatically.
+   */
   release(): void {
     this.compiled?.handle.dropScratch();
+    if (this.compiled?.shared) {
+      unshareSystem(this.compiled.shared);
+      sharedRegistry.unregister(this.compiled);
+      this.compiled.shared = undefined;
+    }
   }
 }
+
+// A compiled system shared with worker processes is dropped from them when
+// the system is garbage-collected (FinalizationRegistry) or released.
+const sharedRegistry = new FinalizationRegistry<SharedSystem>((s) => unshareSystem(s));
 
 function resolveSource(opts: CalcPsfOptions): { wavelengths: number[]; weights: number[]; offsetR: number; offsetTheta: number } {
   if ((opts.wavelength === undefined) === (opts.source === undefined)) {

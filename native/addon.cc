@@ -886,6 +886,22 @@ Napi::Value FitsRead(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// fitsVerify(path) -> [{ dataOk, hduOk }] per HDU (1 ok, 0 absent, -1 wrong)
+Napi::Value FitsVerify(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) throwType(env, "`path` must be a string");
+  std::vector<fits::Check> checks;
+  runSync(env, [&] { checks = fits::verify(info[0].As<Napi::String>().Utf8Value()); });
+  auto arr = Napi::Array::New(env, checks.size());
+  for (size_t i = 0; i < checks.size(); ++i) {
+    auto o = Napi::Object::New(env);
+    o.Set("dataOk", checks[i].dataOk);
+    o.Set("hduOk", checks[i].hduOk);
+    arr.Set(static_cast<uint32_t>(i), o);
+  }
+  return arr;
+}
+
 // fitsWrite(path, [{ data, ny, nx, extname, cards }])
 Napi::Value FitsWrite(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -962,6 +978,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("shmMap", ShmMap);
   fn("fitsRead", FitsRead);
   fn("fitsWrite", FitsWrite);
+  fn("fitsVerify", FitsVerify);
   exports.Set("NativeSystem", SystemWrap::Define(env));
   return exports;
 }

@@ -126,6 +126,23 @@ Image read(const std::string& path, int hdu) {
   return img;
 }
 
+std::vector<Check> verify(const std::string& path) {
+  File file;
+  int status = 0;
+  if (fits_open_file(&file.f, path.c_str(), READONLY, &status)) fail("cannot open", path, status);
+  int n = 0;
+  if (fits_get_num_hdus(file.f, &n, &status)) fail("cannot read", path, status);
+  std::vector<Check> out;
+  for (int i = 1; i <= n; ++i) {
+    int type = 0;
+    if (fits_movabs_hdu(file.f, i, &type, &status)) fail("cannot read", path, status);
+    Check c;
+    if (fits_verify_chksum(file.f, &c.dataOk, &c.hduOk, &status)) fail("cannot verify", path, status);
+    out.push_back(c);
+  }
+  return out;
+}
+
 void write(const std::string& path, const std::vector<Image>& hdus) {
   AIRY_ASSERT(!hdus.empty(), "fits::write: no HDUs");
   const std::string tmp = path + ".tmp-" + std::to_string(reinterpret_cast<uintptr_t>(&hdus));

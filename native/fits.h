@@ -32,6 +32,13 @@ struct Image {
 // (ERR_AIRY_FITS) naming the file and CFITSIO's reason.
 Image read(const std::string& path, int hdu);
 
+// CFITSIO's checksum verification of every HDU: for each, whether DATASUM
+// and CHECKSUM are present and match (1), absent (0) or wrong (-1).
+struct Check {
+  int dataOk = 0, hduOk = 0;
+};
+std::vector<Check> verify(const std::string& path);
+
 // Writes the images as primary HDU + image extensions (64-bit floats),
 // replacing `path` atomically (written to a temporary file, then renamed).
 void write(const std::string& path, const std::vector<Image>& hdus);

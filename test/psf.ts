@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   OpticalSystem, CircularAperture, SquareAperture, HexagonAperture, CircularOcculter, ScalarTransmission,
-  ZernikeWFE, ArrayOptic, FitsOptic, loadSystem, readFits, writeFitsImages, besselJ0, besselJ1, AiryError,
+  ZernikeWFE, ArrayOptic, FitsOptic, loadSystem, readFits, writeFitsImages, verifyFitsChecksums, besselJ0, besselJ1, AiryError,
 } from '../lib/index';
 
 const ARCSEC = (180 / Math.PI) * 3600;
@@ -248,6 +248,7 @@ t.test('FITS: written and read back identical, with POPPY and provenance keyword
   t.equal(back.header.NWAVES, 2);
   t.equal(back.header.WGHT1, 0.75);
   t.ok(Math.abs((back.header.WAVELEN as number) - 1.05e-6) < 1e-18, 'WAVELEN is the weighted mean');
+  t.same(verifyFitsChecksums(file), [true, true], 'CFITSIO verifies DATASUM and CHECKSUM of both HDUs');
   // The detector-sampled image is the oversampled one binned 2x2.
   t.ok(Math.abs(psf.detSampled.data.reduce((a, b) => a + b, 0) - psf.total()) < 1e-12, 'binning conserves flux');
 });
