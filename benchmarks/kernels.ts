@@ -71,29 +71,33 @@ for (const th of ONLY.has('fft') ? THREADS : []) {
     const data = new Float64Array(2 * size * size).map((_, i) => Math.cos(i * 0.1));
     const out = new Float64Array(data.length);
     // Rounds alternate a batch of raw executions with a batch of airy calls on
-    // the same arrays, so drift on a noisy machine hits both alike; each
-    // batch runs back to back (steady state for both plans) and gives its
-    // median; the figure is the median over rounds.
+    // the same arrays; each batch runs back to back (steady state for both
+    // plans) and gives its median. The ratio is the median of the per-round
+    // ratios (a paired comparison: drift on a noisy machine cancels within a
+    // round); the times shown are medians over rounds.
     const rawT: number[] = [];
     const airyT: number[] = [];
+    const ratios: number[] = [];
     const batch = Math.max(3, r * 2);
     fft2Sync({ data, shape: [size, size] }, { threads: th, planner: 'measure', out });
-    for (let round = 0; round < 9; round++) {
-      rawT.push(n.fftwRawExecute(data, size, size, false, th, 1, out, batch));
+    for (let round = 0; round < 15; round++) {
+      const raw = n.fftwRawExecute(data, size, size, false, th, 1, out, batch);
       const ts: number[] = [];
       for (let i = 0; i < batch; i++) {
         const t0 = performance.now();
         fft2Sync({ data, shape: [size, size] }, { threads: th, planner: 'measure', out });
         ts.push((performance.now() - t0) / 1e3);
       }
+      rawT.push(raw);
       airyT.push(median(ts));
+      ratios.push(median(ts) / raw);
     }
     const rawS = median(rawT);
     const airyS = median(airyT);
     const N = size * size;
     const mf = (s: number) => (5 * N * Math.log2(N)) / (s * 1e6);
-    console.log(`${String(th).padStart(7)} ${String(size).padStart(5)} ${planS.toFixed(2).padStart(8)} ${(airyS * 1e3).toFixed(2).padStart(10)} ${(rawS * 1e3).toFixed(2).padStart(8)} ${mf(airyS).toFixed(0).padStart(13)} ${mf(rawS).toFixed(0).padStart(12)} ${(airyS / rawS).toFixed(3).padStart(15)}`);
-    results.push({ kind: 'fft2', threads: th, n: size, planSeconds: planS, airySeconds: airyS, rawSeconds: rawS, airyMflops: mf(airyS), rawMflops: mf(rawS), airyOverRaw: airyS / rawS });
+    console.log(`${String(th).padStart(7)} ${String(size).padStart(5)} ${planS.toFixed(2).padStart(8)} ${(airyS * 1e3).toFixed(2).padStart(10)} ${(rawS * 1e3).toFixed(2).padStart(8)} ${mf(airyS).toFixed(0).padStart(13)} ${mf(rawS).toFixed(0).padStart(12)} ${median(ratios).toFixed(3).padStart(15)}`);
+    results.push({ kind: 'fft2', threads: th, n: size, planSeconds: planS, airySeconds: airyS, rawSeconds: rawS, airyMflops: mf(airyS), rawMflops: mf(rawS), airyOverRaw: median(ratios) });
   }
 }
 
