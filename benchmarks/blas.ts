@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { blasInfo, config, getBlasThreads, loadSystem, setBlasThreads } from '../lib/index';
 import { native } from '../lib/binding';
 import { renderChart } from '../lib/chart';
-import { machineInfo, median, printMachine } from './machine';
+import { machineInfo, median, printMachine, workload } from './machine';
 
 const argv = process.argv.slice(2);
 const opt = (n: string, d: string) => {
@@ -39,7 +39,6 @@ interface Row {
   error?: string;
 }
 
-const benchDir = [path.join(__dirname, '..', '..', 'shared', 'bench'), path.join(__dirname, 'workloads')].find((d) => fs.existsSync(path.join(d, 'imaging.json')))!;
 
 async function child(): Promise<void> {
   const n = native();
@@ -56,7 +55,7 @@ async function child(): Promise<void> {
   if (getBlasThreads() !== 1) gemm1 = Number.NaN;
   const gemmAll = gemm(cores);
   config.set({ blasThreads: blasInfo().threadsSettable ? cores : 0, fftThreads: 1 });
-  const osys = loadSystem(JSON.parse(fs.readFileSync(path.join(benchDir, 'imaging.json'), 'utf8')));
+  const osys = loadSystem(workload('imaging', 1));
   await osys.calcPsf();
   const runs: number[] = [];
   for (let r = 0; r < REPEATS; r++) {

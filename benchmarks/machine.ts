@@ -1,5 +1,7 @@
 // Machine and library details printed next to every benchmark figure.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { blasInfo, cfitsioVersion, cpuInfo, fftwInfo, version } from '../lib/index';
 
@@ -58,4 +60,15 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Folder of the standard workloads (../shared/bench, or the copies in benchmarks/workloads). */
+export const workloadDir = [path.join(__dirname, '..', '..', 'shared', 'bench'), path.join(__dirname, 'workloads')].find((d) => fs.existsSync(path.join(d, 'imaging.json')))!;
+
+/** A standard workload's JSON system with the oversampling set to k (system and detector). */
+export function workload(name: string, k = 1): Record<string, unknown> {
+  const j = JSON.parse(fs.readFileSync(path.join(workloadDir, `${name}.json`), 'utf8'));
+  j.oversample = k;
+  j.planes[j.planes.length - 1].oversample = k;
+  return j;
 }

@@ -8,9 +8,8 @@
 //   npm run bench:psf [-- --k 1,2,4 --repeats 3 --json out.json]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { config, loadSystem, setBlasThreads } from '../lib/index';
-import { machineInfo, median, printMachine } from './machine';
+import { machineInfo, median, printMachine, workload } from './machine';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,14 +18,6 @@ function arg(name: string, def: string): string {
 const KS = arg('k', '1,2,4').split(',').map(Number);
 const REPEATS = Number(arg('repeats', '3'));
 const JSON_OUT = arg('json', '');
-const benchDir = [path.join(__dirname, '..', '..', 'shared', 'bench'), path.join(__dirname, 'workloads')].find((d) => fs.existsSync(path.join(d, 'imaging.json')))!;
-
-function workload(name: string, k: number): Record<string, unknown> {
-  const j = JSON.parse(fs.readFileSync(path.join(benchDir, `${name}.json`), 'utf8'));
-  j.oversample = k;
-  j.planes[j.planes.length - 1].oversample = k;
-  return j;
-}
 
 // Child mode: one coronagraph wavelength, print peak RSS.
 if (process.argv.includes('--child-rss')) {

@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { config, loadSystem, shutdownPool, version, type CalcPsfOptions } from '../lib/index';
 import { renderChart } from '../lib/chart';
-import { machineInfo, median, printMachine, type MachineInfo } from './machine';
+import { machineInfo, median, printMachine, type MachineInfo, workload } from './machine';
 
 const argv = process.argv.slice(2);
 const flag = (n: string) => argv.includes(`--${n}`);
@@ -61,14 +61,6 @@ interface Point {
   peakRssBytes: number;
 }
 
-const benchDir = [path.join(__dirname, '..', '..', 'shared', 'bench'), path.join(__dirname, 'workloads')].find((d) => fs.existsSync(path.join(d, 'imaging.json')))!;
-
-function workload(name: string, k: number): Record<string, unknown> {
-  const j = JSON.parse(fs.readFileSync(path.join(benchDir, `${name}.json`), 'utf8'));
-  j.oversample = k;
-  j.planes[j.planes.length - 1].oversample = k;
-  return j;
-}
 
 function rssNow(): number {
   try {
