@@ -216,13 +216,11 @@ async function demoCommand(opts) {
 
 function benchCommand(opts, cmd) {
   const script = path.join(ROOT, 'benchmarks', 'suite.ts');
-  let tsx;
   try {
-    tsx = require.resolve('tsx', { paths: [ROOT] });
+    require.resolve('tsx', { paths: [ROOT] });
   } catch {
     throw new Error('airy bench runs the TypeScript benchmark suite and needs the development dependencies: run `npm install` in the airy checkout');
   }
-  void tsx;
   const args = ['--import', 'tsx', script, ...cmd.args];
   if (opts.quick) args.push('--quick');
   if (opts.full) args.push('--full');

@@ -133,18 +133,20 @@ t.test('an offset source lands at x = −r·sin θ, y = +r·cos θ (1% of a pixe
   }
 });
 
-t.test('FFT round trip through an empty image plane equals the direct MFT (1e-9 relative)', async (t) => {
-  const direct = circularSystem(128, 4, 16);
-  const viaFft = new OpticalSystem({ npix: 128, oversample: 3 });
-  viaFft.addPupil(new CircularAperture({ radius: D / 2 }));
-  viaFft.addImage([]);
-  viaFft.addPupil([]);
-  viaFft.addDetector({ pixelscale: LAMD / 4, fovPixels: 64 });
-  const a = await direct.calcPsf({ wavelength: LAM });
-  const b = await viaFft.calcPsf({ wavelength: LAM });
-  let num = 0, den = 0;
-  for (let i = 0; i < a.data.length; i++) { num = Math.max(num, Math.abs(a.data[i]! - b.data[i]!)); den = Math.max(den, a.data[i]!); }
-  t.ok(num / den < 1e-9, `max difference ${(num / den).toExponential(2)} of peak (odd padded size ${128 * 3})`);
+t.test('FFT round trip through an empty image plane equals the direct MFT (1e-9 relative), even and odd padded sizes', async (t) => {
+  for (const [npix, os] of [[128, 3], [127, 3], [101, 2]] as const) {
+    const direct = circularSystem(npix, 4, 16);
+    const viaFft = new OpticalSystem({ npix, oversample: os });
+    viaFft.addPupil(new CircularAperture({ radius: D / 2 }));
+    viaFft.addImage([]);
+    viaFft.addPupil([]);
+    viaFft.addDetector({ pixelscale: LAMD / 4, fovPixels: 64 });
+    const a = await direct.calcPsf({ wavelength: LAM });
+    const b = await viaFft.calcPsf({ wavelength: LAM });
+    let num = 0, den = 0;
+    for (let i = 0; i < a.data.length; i++) { num = Math.max(num, Math.abs(a.data[i]! - b.data[i]!)); den = Math.max(den, a.data[i]!); }
+    t.ok(num / den < 1e-9, `npix ${npix}, padded ${npix * os} (${(npix * os) % 2 ? 'odd' : 'even'}): max difference ${(num / den).toExponential(2)} of peak`);
+  }
 });
 
 t.test('ZernikeWFE terms have RMS equal to their coefficient (1e-3) over the disk', async (t) => {
@@ -352,4 +354,23 @@ t.test('returnIntermediates: the field at every plane; Parseval across the FFT; 
   open.addDetector({ pixelscale: LAMD / 2, fovPixels: 16 });
   const p = (await open.calcPsf({ wavelength: LAM, returnIntermediates: true })).intermediates![0]!;
   t.ok(Math.abs(energy(p[1]!.field) - 1) < 1e-12 && Math.abs(energy(p[2]!.field) - 1) < 1e-12, 'pupil -> image -> pupil conserves energy');
+});
+
+t.test('the image plane is centred on pixel floor(N/2) for even and odd padded sizes (where masks are centred)', async (t) => {
+  for (const [npix, os] of [[64, 2], [63, 3]] as const) {
+    const o = new OpticalSystem({ npix, oversample: os });
+    o.addPupil(new CircularAperture({ radius: D / 2 }));
+    o.addImage([]);
+    o.addPupil([]);
+    o.addDetector({ pixelscale: LAMD / 2, fovPixels: 16 });
+    const planes = (await o.calcPsf({ wavelength: LAM, returnIntermediates: true })).intermediates![0]!;
+    const img = planes[1]!;
+    const N = img.shape[0];
+    let best = -1, at = -1;
+    for (let i = 0; i < N * N; i++) {
+      const v = img.field[2 * i]! ** 2 + img.field[2 * i + 1]! ** 2;
+      if (v > best) { best = v; at = i; }
+    }
+    t.same([Math.floor(at / N), at % N], [Math.floor(N / 2), Math.floor(N / 2)], `N = ${N}: peak at the centre pixel`);
+  }
 });
