@@ -28,7 +28,8 @@ export interface PoolTask {
   wavelength: number;
   tiltX: number;
   tiltY: number;
-  imageMasks: (NativeWindow & { data?: Float64Array })[];
+  /** Made when the task is sent (image-plane masks can be large). */
+  imageMasks: () => (NativeWindow & { data?: Float64Array })[];
 }
 
 /** A compiled system published for workers through a shared file. */
@@ -229,7 +230,7 @@ export async function runOnPool(system: SharedSystem, tasks: PoolTask[], size: n
         };
         w.child.send({
           type: 'run', id, systemId: system.id, wavelength: task.wavelength, tiltX: task.tiltX, tiltY: task.tiltY,
-          imageMasks: task.imageMasks, effort, resultFile, resultBytes, offset: task.index * pixels, length: pixels,
+          imageMasks: task.imageMasks(), effort, resultFile, resultBytes, offset: task.index * pixels, length: pixels,
         } satisfies ToWorker);
       };
       for (const w of team) feed(w);

@@ -322,7 +322,7 @@ export class OpticalSystem {
     const scale = (wavelength / (N * c.pupilScale)) * ARCSEC_PER_RAD;
     const half = Math.floor(N / 2);
     const grid: Grid = { ny: N, nx: N, cy: half, cx: half, scale };
-    const masks = c.imagePlanes.map((optics) => {
+    const masks: (NativeWindow & { data?: Float64Array })[] = c.imagePlanes.map((optics) => {
       if (optics.length === 0) return { y0: 0, x0: 0, ny: 0, nx: 0, outsideRe: 1, outsideIm: 0 };
       const r = windowFor(optics, grid);
       const { amp, opd } = raster(optics, grid, r);
@@ -336,8 +336,12 @@ export class OpticalSystem {
       const outside = optics.reduce((a, o) => a * o.outside(), 1);
       return { ...r, outsideRe: outside, outsideIm: 0, data };
     });
-    if (c.imageCache.size > 64) c.imageCache.clear();
-    c.imageCache.set(wavelength, masks);
+    // Keep masks for repeated wavelengths, up to 256 MB in all.
+    const bytes = (list: typeof masks) => list.reduce((a, w) => a + (w.data?.byteLength ?? 0), 0);
+    let held = 0;
+    for (const v of c.imageCache.values()) held += bytes(v);
+    if (held + bytes(masks) > 256 * 2 ** 20) c.imageCache.clear();
+    if (bytes(masks) <= 256 * 2 ** 20) c.imageCache.set(wavelength, masks);
     return masks;
   }
 
@@ -373,10 +377,14 @@ export class OpticalSystem {
     const plan = this.planParallel(opts, nw, fftThreads, returnIntermediates);
     checkParallelSafety(detectFacts({ mode: plan.mode, startMethod: plan.startMethod, workers: plan.workers, kernelThreads: plan.kernelThreads, allowOversubscribe: opts.allowOversubscribe }));
 
-    // Image-plane masks for every wavelength (rasterised here, in order).
-    const r0 = performance.now();
-    const masks = src.wavelengths.map((lam) => this.imageMasks(c, lam));
-    rasterSeconds += (performance.now() - r0) / 1e3;
+    // Image-plane masks, rasterised when a wavelength needs them (a
+    // full-plane mask at N = 4096 is 256 MB; all of them at once would not fit).
+    const maskFor = (i: number) => {
+      const r0 = performance.now();
+      const mk = this.imageMasks(c, src.wavelengths[i]!);
+      rasterSeconds += (performance.now() - r0) / 1e3;
+      return mk;
+    };
 
     let kernelSeconds = 0;
     let nativeSeconds = 0;
@@ -401,7 +409,7 @@ export class OpticalSystem {
       const out = new Float64Array(m * m);
       let t: Awaited<ReturnType<NativeSystemHandle['propagate']>>;
       try {
-        t = await c.handle.propagate(lam, tiltX, tiltY, masks[i]!, threads, effort, out, returnIntermediates);
+        t = await c.handle.propagate(lam, tiltX, tiltY, maskFor(i), threads, effort, out, returnIntermediates);
       } catch (e) {
         return nativeError(e, lam);
       }
@@ -431,7 +439,8 @@ export class OpticalSystem {
         if (restore > 0) setBlasThreads(restore);
       }
     } else if (plan.startMethod === 'fork') {
-      const waves = src.wavelengths.map((lam, i) => ({ wavelength: lam, tiltX, tiltY, imageMasks: masks[i]! }));
+      // Forked children inherit the parent's memory: every mask is made first.
+      const waves = src.wavelengths.map((lam, i) => ({ wavelength: lam, tiltX, tiltY, imageMasks: maskFor(i) }));
       const pids: number[] = [];
       const kill = () => {
         for (const pid of pids) {
@@ -461,7 +470,7 @@ export class OpticalSystem {
       for (let i = 0; i < nw; i++) psfs[i] = all!.subarray(i * m * m, (i + 1) * m * m);
     } else {
       const shared = this.sharedSystem(c);
-      const all = await runOnPool(shared, src.wavelengths.map((lam, i) => ({ index: i, wavelength: lam, tiltX, tiltY, imageMasks: masks[i]! })),
+      const all = await runOnPool(shared, src.wavelengths.map((lam, i) => ({ index: i, wavelength: lam, tiltX, tiltY, imageMasks: () => maskFor(i) })),
         plan.workers, m * m, effort, {
           signal: opts.signal,
           onDone: (i, t) => {
