@@ -48,6 +48,9 @@ export function measuredWorkerBaseline(): number {
   return idleWorkerRss;
 }
 let seq = 0;
+// Message ids are unique for the life of the process: a worker still busy
+// with a task of an earlier, failed call must not be mistaken for this one's.
+let msgSeq = 0;
 const shmDir = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
 const ownedFiles = new Set<string>();
 
@@ -173,13 +176,13 @@ export async function runOnPool(system: SharedSystem, tasks: PoolTask[], size: n
   // same wavelengths call after call and reuses its cached MFT kernels.
   const queues = team.map((_, w) => tasks.filter((_t, i) => i % team.length === w));
   let finished = 0;
-  let msgId = 0;
   try {
     await new Promise<void>((resolve, reject) => {
       let failed = false;
       const fail = (e: Error) => {
         if (failed) return;
         failed = true;
+        opts.signal?.removeEventListener('abort', abort);
         for (const w of team) {
           w.onMessage = undefined;
           w.onExit = undefined;
@@ -211,7 +214,7 @@ export async function runOnPool(system: SharedSystem, tasks: PoolTask[], size: n
           return;
         }
         const task = queue.shift()!;
-        const id = ++msgId;
+        const id = ++msgSeq;
         w.busy = true;
         w.child.channel?.ref();
         if (!w.systems.has(system.id)) {
