@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // airy command line.
 // Exit codes: 0 success; 1 runtime failure (computation, I/O, missing library);
-// 2 bad usage or bad input (unknown option, malformed system JSON, bad value).
+// 2 bad usage or bad input (unknown option, malformed system JSON, bad value,
+// a parallel set-up the safety policy refuses).
 'use strict';
 
 const fs = require('node:fs');
@@ -294,8 +295,11 @@ async function main() {
       return;
     }
     const verbose = process.argv.includes('--verbose');
-    const usage = e instanceof UsageError || e instanceof TypeError || e instanceof RangeError;
-    console.error(`airy: ${verbose && e.stack ? e.stack : e.message}`);
+    // A refused parallel set-up is a choice the caller can change: exit 2.
+    const refused = e && e.name === 'UnsafeParallelismError';
+    const usage = refused || e instanceof UsageError || e instanceof TypeError || e instanceof RangeError;
+    const code = e && typeof e.code === 'string' && e.code.startsWith('ERR_AIRY_') ? ` [${e.code}]` : '';
+    console.error(`airy:${code} ${verbose && e.stack ? e.stack : e.message}`);
     process.exitCode = usage ? 2 : 1;
   }
 }

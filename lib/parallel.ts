@@ -84,7 +84,7 @@ export function checkParallelSafety(facts: ParallelFacts): SafetyVerdict {
     if (facts.blasThreadsStarted) {
       throw new UnsafeParallelismError(
         `Refusing to fork: ${facts.blasVendor} BLAS threads (${facts.blasThreading}) have already run in this process; a forked child can hang in the BLAS thread pool.`,
-        'ERR_AIRY_FORK_AFTER_BLAS_THREADS', "startMethod: 'spawn', or blasThreads: 1 in processes that fork");
+        'ERR_AIRY_FORK_AFTER_BLAS_THREADS', "startMethod: 'spawn', or start processes that fork with the BLAS at one thread (OPENBLAS_NUM_THREADS=1 or OMP_NUM_THREADS=1 in the environment; OpenBLAS starts its thread pool when it loads)");
     }
   }
   const busyThreads = (mode === 'none' ? 1 : workers) * kernelThreads;

@@ -951,6 +951,9 @@ Napi::Value FitsWrite(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // Whether the BLAS thread pool started when the library was loaded is read
+  // now, before any call can change the thread count.
+  (void)blas::threadsStarted();
   auto fn = [&](const char* name, Napi::Function::Callback cb) {
     exports.Set(name, Napi::Function::New(env, cb, name));
   };

@@ -203,6 +203,9 @@ int getThreads() {
 bool setThreads(int n) {
   const Info& in = cached();
   if (n < 1) return false;
+  // Latch whether the pool started at load before the count changes: after
+  // openblas_set_num_threads(1) the count no longer tells.
+  (void)threadsStarted();
   if (in.vendor == "openblas") {
     if (auto f = sym<void (*)(int)>("openblas_set_num_threads")) return f(n), true;
   } else if (in.vendor == "mkl") {

@@ -56,7 +56,8 @@ const Info& info();
 // Sets the BLAS thread count where the vendor allows it. Returns false if not.
 bool setThreads(int n);
 int getThreads();
-// True once a GEMM has run with more than one BLAS thread in this process.
+// True once BLAS threads have run in this process: a GEMM with more than one
+// thread, or (OpenBLAS pthreads) a pool started when the library was loaded.
 bool threadsStarted();
 
 }  // namespace blas

@@ -68,6 +68,37 @@ t.test('airy psf --json --quiet: machine-readable summary, no progress', async (
   t.ok(j.flux > 0.9 && j.flux < 1, `flux ${j.flux}`);
 });
 
+t.test('airy psf --start-method fork: same PSF as serial with a one-thread BLAS; refused with a code otherwise', async (t) => {
+  const dir = tmp();
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const sys = path.join(EXAMPLES, 'lyot-coronagraph.json');
+  const lam = ['--wavelengths', '1e-6,1.1e-6,1.2e-6', '-q'];
+  const one = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+  let r = airy(['psf', sys, '-o', path.join(dir, 'serial.fits'), ...lam], { env: one });
+  t.equal(r.status, 0, r.stderr);
+  r = airy(['psf', sys, '-o', path.join(dir, 'fork.fits'), ...lam, '--parallel', 'processes', '--start-method', 'fork', '--nprocs', '2'], { env: one });
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /mode processes\/fork, workers 2/);
+  const a = readFits(path.join(dir, 'serial.fits'));
+  const b = readFits(path.join(dir, 'fork.fits'));
+  let d = 0;
+  for (let i = 0; i < a.data.length; i++) d = Math.max(d, Math.abs(a.data[i]! - b.data[i]!));
+  t.ok(d <= 1e-12 * Math.max(...a.data), `forked children match serial (max difference ${d})`);
+
+  const env = { ...process.env };
+  delete env.OPENBLAS_NUM_THREADS;
+  delete env.OMP_NUM_THREADS;
+  const info = JSON.parse(airy(['info', '--json'], { env }).stdout);
+  r = airy(['psf', sys, '-o', path.join(dir, 'refused.fits'), ...lam, '--parallel', 'processes', '--start-method', 'fork', '--nprocs', '2'], { env });
+  if (info.blas.threadsStarted) {
+    t.equal(r.status, 2, 'a refused set-up is a usage error');
+    t.match(r.stderr, /^airy: \[ERR_AIRY_FORK_AFTER_BLAS_THREADS\] Refusing to fork: .*OPENBLAS_NUM_THREADS=1/m);
+    t.notOk(fs.existsSync(path.join(dir, 'refused.fits')), 'nothing written');
+  } else {
+    t.equal(r.status, 0, `${info.blas.vendor}/${info.blas.threading}: no BLAS threads at load, fork allowed`);
+  }
+});
+
 t.test('a malformed system exits 2 with the JSON path and no stack trace', async (t) => {
   const dir = tmp();
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));

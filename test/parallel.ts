@@ -138,6 +138,31 @@ t.test('fork: compute-only children agree with serial; refused after FFTW thread
   t.equal(out.after, 'ERR_AIRY_FORK_AFTER_FFTW_THREADS', 'fork refused once FFTW threads have run in the process');
 });
 
+t.test('fork refused when the BLAS pool started at load, even after the thread count is lowered (real process)', async (t) => {
+  const script = `
+    const { OpticalSystem, CircularAperture, blasInfo, setBlasThreads } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'index.ts'))});
+    (async () => {
+      const b = blasInfo();
+      setBlasThreads(1);
+      const o = new OpticalSystem({ npix: 32 }); o.addPupil(new CircularAperture({ radius: 1 })); o.addDetector({ pixelscale: 0.05, fovPixels: 8 });
+      let verdict;
+      try { await o.calcPsf({ source: { wavelengths: [1e-6, 2e-6] }, parallel: 'processes', startMethod: 'fork', nProcesses: 1 }); verdict = 'allowed'; } catch (e) { verdict = e.code; }
+      console.log(JSON.stringify({ vendor: b.vendor, threading: b.threading, threads: b.threads, verdict, started: blasInfo().threadsStarted }));
+    })();`;
+  const env = { ...process.env };
+  delete env.OPENBLAS_NUM_THREADS;
+  delete env.OMP_NUM_THREADS;
+  const r = spawnSync(process.execPath, [...process.execArgv, '-e', script], { env, encoding: 'utf8', timeout: 60_000 });
+  t.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  if (out.vendor === 'openblas' && out.threading === 'pthreads' && out.threads > 1) {
+    t.equal(out.started, true, 'the pool OpenBLAS started at load is remembered after setBlasThreads(1)');
+    t.equal(out.verdict, 'ERR_AIRY_FORK_AFTER_BLAS_THREADS');
+  } else {
+    t.equal(out.verdict, out.started ? 'ERR_AIRY_FORK_AFTER_BLAS_THREADS' : 'allowed', `${out.vendor}/${out.threading}, ${out.threads} thread(s): verdict follows threadsStarted`);
+  }
+});
+
 t.test('a worker that dies fails the call naming the wavelength; the pool recovers', async (t) => {
   const osys = coronagraph(256, 4); // ~0.1 s per wavelength
   await osys.calcPsf({ source: { wavelengths: [1e-6, 1.1e-6] }, parallel: 'processes', nProcesses: 2 });
