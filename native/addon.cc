@@ -542,7 +542,7 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
         }
       }
     }
-    runSync(env, [&] { sys_->validate(); });
+    runSync(env, [&] { sys_->prepare(); });
   }
 
  private:

@@ -103,6 +103,18 @@ void System::validate() const {
   }
 }
 
+void System::prepare() {
+  validate();
+  const Window& w = steps.front().mask;
+  const size_t nn = static_cast<size_t>(npix) * npix;
+  double e = 0;
+  if (w.amp)
+    for (size_t i = 0; i < nn; ++i) e += w.amp[i] * w.amp[i];
+  else
+    e = static_cast<double>(nn);
+  pupilEnergy = e;
+}
+
 std::unique_ptr<System::Scratch> System::acquire() {
   {
     std::lock_guard<std::mutex> lock(poolMutex());
@@ -188,11 +200,7 @@ Timing direct(System& sys, const Wave& wave, double* out, Clock::time_point t0) 
   const int n = sys.npix;
   const size_t nn = static_cast<size_t>(n) * n;
   const size_t m = static_cast<size_t>(det.npixY) * det.npixX;
-  double e = 0;
-  if (w.amp)
-    for (size_t i = 0; i < nn; ++i) e += w.amp[i] * w.amp[i];
-  else
-    e = static_cast<double>(nn);
+  const double e = sys.pupilEnergy;
   double scale2 = 1.0;
   if (sys.normalize == Normalize::First || sys.normalize == Normalize::ExitPupil) {
     if (!(e > 0)) throw Error("ERR_AIRY_NO_LIGHT", "the pupil transmits no light");
@@ -264,12 +272,7 @@ Timing propagate(System& sys, const Wave& wave, double* out) {
   // The source offset is a phase tilt exp(-2*pi*i*(x*tx + y*ty)/lambda):
   // with the forward transform's exp(+2*pi*i*x*u) it lands at (+tx, +ty).
   const Window& w0 = sys.steps.front().mask;
-  double e0 = 0;
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j) {
-      const double a = w0.amp ? w0.amp[static_cast<size_t>(i) * n + j] : 1.0;
-      e0 += a * a;
-    }
+  const double e0 = sys.pupilEnergy;
   double scale = 1.0;
   if (sys.normalize == Normalize::First) {
     if (!(e0 > 0)) throw Error("ERR_AIRY_NO_LIGHT", "the entrance pupil transmits no light");

@@ -63,8 +63,14 @@ class System {
   Normalize normalize = Normalize::First;
   std::vector<Step> steps;
 
+  // Sum of |amplitude|^2 over the entrance pupil (wavelength-independent),
+  // set by prepare().
+  double pupilEnergy = 0;
+
   // Checks the step sequence; throws airy::Error on a malformed system.
   void validate() const;
+  // validate(), then the per-system constants every wavelength uses.
+  void prepare();
 
   // Scratch buffers for one propagation, returned to the pool afterwards so
   // later wavelengths reuse pages already faulted in.
