@@ -246,14 +246,18 @@ void cgemm(int M, int N, int K, const std::complex<float>* A,
   cblas_cgemm(kRowMajor, kNoTrans, kNoTrans, M, N, K, &one, A, lda > 0 ? lda : K, B, N, &zero, C, N);
 }
 
-void dgemm(int M, int N, int K, const double* A, const double* B, double* C, int lda) {
+void dgemm(int M, int N, int K, const double* A, const double* B, double* C, int lda, int ldb,
+           int ldc) {
   noteThreadedCall();
-  cblas_dgemm(kRowMajor, kNoTrans, kNoTrans, M, N, K, 1.0, A, lda > 0 ? lda : K, B, N, 0.0, C, N);
+  cblas_dgemm(kRowMajor, kNoTrans, kNoTrans, M, N, K, 1.0, A, lda > 0 ? lda : K, B,
+              ldb > 0 ? ldb : N, 0.0, C, ldc > 0 ? ldc : N);
 }
 
-void sgemm(int M, int N, int K, const float* A, const float* B, float* C, int lda) {
+void sgemm(int M, int N, int K, const float* A, const float* B, float* C, int lda, int ldb,
+           int ldc) {
   noteThreadedCall();
-  cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, M, N, K, 1.0f, A, lda > 0 ? lda : K, B, N, 0.0f, C, N);
+  cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, M, N, K, 1.0f, A, lda > 0 ? lda : K, B,
+              ldb > 0 ? ldb : N, 0.0f, C, ldc > 0 ? ldc : N);
 }
 
 }  // namespace blas

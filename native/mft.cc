@@ -181,17 +181,52 @@ void transform(const Params& p, const std::complex<R>* in, std::complex<R>* out)
   checkFinite(out, static_cast<size_t>(p.npixY) * p.npixX);
 }
 
+// Whether an output axis's sample coordinates come in +/- pairs
+// (coord(n-1-j) = -coord(j)): then the kernel columns for j and n-1-j are
+// complex conjugates.
+static bool mirrored(Centering c, double offset) {
+  return c == Centering::Symmetric || (c == Centering::Adjustable && offset == 0.0);
+}
+
 template <typename R>
 void transformReal(const Params& p, const R* in, std::complex<R>* out) {
   check(p);
   auto k = kernels<R>(p);
+  using C = std::complex<R>;
+  const int nx = p.npixX, ny = p.npixY;
+  AlignedBuffer<C> t(static_cast<size_t>(p.npupY) * nx);
   // Viewing the interleaved complex X as a real npupX x (2*npixX) matrix, the
   // real product in * X is exactly the interleaved complex t.
-  AlignedBuffer<std::complex<R>> t(static_cast<size_t>(p.npupY) * p.npixX);
-  blas::rgemm(p.npupY, 2 * p.npixX, p.npupX, in, reinterpret_cast<const R*>(k->x.data()),
-              reinterpret_cast<R*>(t.data()), p.inStride);
-  blas::gemm<R>(p.npixY, p.npixX, p.npupY, k->y.data(), t.data(), out);
-  checkFinite(out, static_cast<size_t>(p.npixY) * p.npixX);
+  const R* x = reinterpret_cast<const R*>(k->x.data());
+  R* tr = reinterpret_cast<R*>(t.data());
+  // A real input has a Hermitian transform. On a mirrored output grid the
+  // columns j and nx-1-j of t are conjugates (X's are, and the input is
+  // real): half the columns are computed, the rest copied.
+  const bool symX = mirrored(p.centering, p.offsetX);
+  if (symX) {
+    const int h = (nx + 1) / 2;
+    blas::rgemm(p.npupY, 2 * h, p.npupX, in, x, tr, p.inStride, 2 * nx, 2 * nx);
+    for (int y = 0; y < p.npupY; ++y) {
+      C* row = t.data() + static_cast<size_t>(y) * nx;
+      for (int j = 0; j < nx - h; ++j) row[nx - 1 - j] = std::conj(row[j]);
+    }
+  } else {
+    blas::rgemm(p.npupY, 2 * nx, p.npupX, in, x, tr, p.inStride);
+  }
+  // With both axes mirrored, out(ny-1-v, nx-1-u) = conj(out(v, u)): the
+  // first half of the rows are computed, the rest copied.
+  if (symX && mirrored(p.centering, p.offsetY)) {
+    const int hv = (ny + 1) / 2;
+    blas::gemm<R>(hv, nx, p.npupY, k->y.data(), t.data(), out);
+    for (int v = hv; v < ny; ++v) {
+      const C* src = out + static_cast<size_t>(ny - 1 - v) * nx;
+      C* dst = out + static_cast<size_t>(v) * nx;
+      for (int u = 0; u < nx; ++u) dst[u] = std::conj(src[nx - 1 - u]);
+    }
+  } else {
+    blas::gemm<R>(ny, nx, p.npupY, k->y.data(), t.data(), out);
+  }
+  checkFinite(out, static_cast<size_t>(ny) * nx);
 }
 
 template void transform<double>(const Params&, const std::complex<double>*,

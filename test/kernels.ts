@@ -1,5 +1,5 @@
 import t from 'tap';
-import { fft2, fft2Sync, mft, mftSync, mftCacheStats } from '../lib/index';
+import { fft2, fft2Sync, mft, mftSync, mftCacheStats, type MftOptions } from '../lib/index';
 import { centroid, circularPupil, energy, fftshift, intensity, randomComplex, relErr, toComplex } from './helpers/arrays';
 
 t.test('fft2: forward then inverse restores the input; Parseval holds', async (t) => {
@@ -127,14 +127,26 @@ t.test('SYMMETRIC centring: even and odd outputs are centred on (n-1)/2', async 
   }
 });
 
-t.test('the real-input path equals the complex path', async (t) => {
+t.test('the real-input path equals the complex path (Hermitian half-transforms on mirrored grids)', async (t) => {
+  // An asymmetric real pupil: a mirrored half copied into the wrong place
+  // would differ at O(1).
   const pupil = circularPupil(48);
-  for (let i = 0; i < pupil.length; i++) pupil[i]! *= 0.5 + 0.5 * Math.cos(i * 0.01);
-  const opts = { nlamD: [12, 14] as [number, number], npix: [50, 61] as [number, number] };
-  const real = await mft({ data: pupil, shape: [48, 48], real: true }, opts);
-  const cplx = await mft({ data: toComplex(pupil), shape: [48, 48] }, opts);
-  // Same arithmetic but in a different order (dgemm vs zgemm): rounding only.
-  t.ok(relErr(real.data, cplx.data) < 1e-12, `relative difference ${relErr(real.data, cplx.data)}`);
+  for (let i = 0; i < pupil.length; i++) pupil[i]! *= 0.5 + 0.5 * Math.cos(i * 0.01) + (i % 48 > 30 ? 0.3 : 0);
+  const cases: { label: string; o: MftOptions }[] = [];
+  for (const npix of [[50, 61], [61, 50], [33, 33], [40, 40]] as [number, number][]) {
+    cases.push({ label: `ADJUSTABLE ${npix}`, o: { nlamD: [12, 14], npix } });
+    cases.push({ label: `SYMMETRIC ${npix}`, o: { nlamD: [12, 14], npix, centering: 'SYMMETRIC' } });
+    cases.push({ label: `FFTSTYLE ${npix}`, o: { nlamD: [12, 14], npix, centering: 'FFTSTYLE' } });
+    cases.push({ label: `offset x ${npix}`, o: { nlamD: [12, 14], npix, offset: [0, 2.5] } });
+    cases.push({ label: `offset y ${npix}`, o: { nlamD: [12, 14], npix, offset: [-1.5, 0] } });
+    cases.push({ label: `inverse ${npix}`, o: { nlamD: [12, 14], npix, inverse: true } });
+  }
+  for (const c of cases) {
+    const real = await mft({ data: pupil, shape: [48, 48], real: true }, c.o);
+    const cplx = await mft({ data: toComplex(pupil), shape: [48, 48] }, c.o);
+    // Same arithmetic but in a different order (dgemm vs zgemm): rounding only.
+    t.ok(relErr(real.data, cplx.data) < 1e-12, `${c.label}: relative difference ${relErr(real.data, cplx.data)}`);
+  }
 });
 
 t.test('float32 agrees with float64 to float32 precision', async (t) => {
