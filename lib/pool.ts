@@ -163,6 +163,9 @@ export function shutdownPool(): void {
  * each PSF of `pixels` doubles into `out` at `index * pixels`. Rejects on the
  * first failure, naming the wavelength; `signal` kills the busy workers.
  */
+/** Tasks queued in one worker at a time (one computing, the rest waiting). */
+const PIPELINE = 2;
+
 export async function runOnPool(system: SharedSystem, tasks: PoolTask[], size: number, pixels: number, effort: number, opts: {
   signal?: AbortSignal;
   onDone?: (index: number, t: { kernelSeconds: number; totalSeconds: number; maxRssBytes: number }) => void;
@@ -197,10 +200,23 @@ export async function runOnPool(system: SharedSystem, tasks: PoolTask[], size: n
       };
       if (opts.signal?.aborted) return abort();
       opts.signal?.addEventListener('abort', abort, { once: true });
+      // Each worker holds up to PIPELINE tasks: the next one is already in its
+      // queue when the current one finishes, so no round trip to this process
+      // sits between two wavelengths. Masks are made only for tasks sent.
+      const inflight = new Map<Worker, Map<number, PoolTask>>(team.map((w) => [w, new Map()]));
+      const send = (w: Worker, task: PoolTask) => {
+        const id = ++msgSeq;
+        inflight.get(w)!.set(id, task);
+        w.child.send({
+          type: 'run', id, systemId: system.id, wavelength: task.wavelength, tiltX: task.tiltX, tiltY: task.tiltY,
+          imageMasks: task.imageMasks(), effort, resultFile, resultBytes, offset: task.index * pixels, length: pixels,
+        } satisfies ToWorker);
+      };
       const feed = (w: Worker) => {
         if (failed) return;
         const queue = queues[team.indexOf(w)]!;
-        if (queue.length === 0) {
+        const mine = inflight.get(w)!;
+        if (queue.length === 0 && mine.size === 0) {
           w.busy = false;
           w.child.channel?.unref();
           if (finished === tasks.length) {
@@ -213,28 +229,34 @@ export async function runOnPool(system: SharedSystem, tasks: PoolTask[], size: n
           }
           return;
         }
-        const task = queue.shift()!;
-        const id = ++msgSeq;
-        w.busy = true;
-        w.child.channel?.ref();
-        if (!w.systems.has(system.id)) {
-          w.child.send({ type: 'system', id: system.id, file: system.file, bytes: system.bytes, desc: system.desc } satisfies ToWorker);
-          w.systems.add(system.id);
-        }
-        w.onExit = (why) => fail(new AiryError(`worker process ${w.pid} ${why} while computing wavelength ${task.wavelength} m (index ${task.index}); the pool will start a new worker`, 'ERR_AIRY_WORKER_DIED'));
-        w.onMessage = (m) => {
-          if (m.type === 'done' && m.id === id) {
-            finished++;
-            opts.onDone?.(task.index, m);
-            feed(w);
-          } else if (m.type === 'error' && m.id === id) {
-            fail(new AiryError(`wavelength ${task.wavelength} m (index ${task.index}) failed in worker ${w.pid}: ${m.message}`, m.code));
+        if (!w.busy) {
+          w.busy = true;
+          w.child.channel?.ref();
+          if (!w.systems.has(system.id)) {
+            w.child.send({ type: 'system', id: system.id, file: system.file, bytes: system.bytes, desc: system.desc } satisfies ToWorker);
+            w.systems.add(system.id);
           }
-        };
-        w.child.send({
-          type: 'run', id, systemId: system.id, wavelength: task.wavelength, tiltX: task.tiltX, tiltY: task.tiltY,
-          imageMasks: task.imageMasks(), effort, resultFile, resultBytes, offset: task.index * pixels, length: pixels,
-        } satisfies ToWorker);
+          w.onExit = (why) => {
+            // The oldest task in flight is the one the worker was computing.
+            const task = mine.values().next().value as PoolTask | undefined;
+            const what = task ? `wavelength ${task.wavelength} m (index ${task.index})` : 'a wavelength';
+            fail(new AiryError(`worker process ${w.pid} ${why} while computing ${what}; the pool will start a new worker`, 'ERR_AIRY_WORKER_DIED'));
+          };
+          w.onMessage = (m) => {
+            if (!('id' in m)) return;
+            const task = mine.get(m.id);
+            if (!task) return; // a message from an earlier, failed call
+            if (m.type === 'done') {
+              mine.delete(m.id);
+              finished++;
+              opts.onDone?.(task.index, m);
+              feed(w);
+            } else if (m.type === 'error') {
+              fail(new AiryError(`wavelength ${task.wavelength} m (index ${task.index}) failed in worker ${w.pid}: ${m.message}`, m.code));
+            }
+          };
+        }
+        while (mine.size < PIPELINE && queue.length > 0) send(w, queue.shift()!);
       };
       for (const w of team) feed(w);
     });

@@ -69,10 +69,23 @@ function main(): void {
       systems.delete(msg.id);
       return;
     }
+    // Runs arrive ahead of time (the parent keeps the next one queued here);
+    // they are computed one at a time, in order.
+    queue.push(msg);
+    if (queue.length === 1) runNext();
+  });
+  const queue: Extract<ToWorker, { type: 'run' }>[] = [];
+  const runNext = () => {
+    const msg = queue[0];
+    if (!msg) return;
+    const next = () => {
+      queue.shift();
+      runNext();
+    };
     const sys = systems.get(msg.systemId);
     if (!sys) {
       send({ type: 'error', id: msg.id, code: 'ERR_AIRY_WORKER', message: `worker ${process.pid} has no system ${msg.systemId}` });
-      return;
+      return next();
     }
     let res = results.get(msg.resultFile);
     if (!res) {
@@ -82,10 +95,16 @@ function main(): void {
     }
     const out = new Float64Array(res, msg.offset * 8, msg.length);
     sys.propagate(msg.wavelength, msg.tiltX, msg.tiltY, msg.imageMasks, 1, msg.effort, out).then(
-      (t) => send({ type: 'done', id: msg.id, kernelSeconds: t.kernelSeconds, totalSeconds: t.totalSeconds, maxRssBytes: peakRss() }),
-      (e: Error & { code?: string }) => send({ type: 'error', id: msg.id, code: e.code ?? 'ERR_AIRY_NATIVE', message: e.message }),
+      (t) => {
+        send({ type: 'done', id: msg.id, kernelSeconds: t.kernelSeconds, totalSeconds: t.totalSeconds, maxRssBytes: peakRss() });
+        next();
+      },
+      (e: Error & { code?: string }) => {
+        send({ type: 'error', id: msg.id, code: e.code ?? 'ERR_AIRY_NATIVE', message: e.message });
+        next();
+      },
     );
-  });
+  };
   // The parent went away: leave, never linger as an orphan.
   process.on('disconnect', () => process.exit(0));
   send({ type: 'ready', pid: process.pid, idleRssBytes: peakRss() });
