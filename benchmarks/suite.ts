@@ -1,8 +1,10 @@
 // The seed's comparison: seconds for a 10-wavelength PSF against the
 // oversampling factor k, for every way of parallelising, for direct imaging
 // and for coronagraphy (the workloads of ../shared/bench, or the copies in
-// benchmarks/workloads). Each point is the median of repeated warm runs;
-// speed-ups are against mode 1 measured in the same run.
+// benchmarks/workloads). The modes of one workload and k run in interleaved
+// rounds (each round times every mode once, in rotating order); a point is
+// the median of its rounds, and its speed-up the median of its per-round
+// ratios to mode 1, so machine noise falls on all modes alike.
 //
 //   npm run bench [-- --quick | --full] [--repeats N] [--out benchmarks/results/suite]
 //
@@ -16,11 +18,11 @@
 //                 then refuses to fork)
 //   5 threads     native threads in one process, kernels single-threaded
 //   6 auto        what airy picks by itself
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
-import { config, loadSystem, shutdownPool, version, type CalcPsfOptions } from '../lib/index';
+import { config, loadSystem, shutdownPool, version, type CalcPsfOptions, type OpticalSystem } from '../lib/index';
 import { renderChart } from '../lib/chart';
 import { machineInfo, median, printMachine, type MachineInfo, workload } from './machine';
 
@@ -95,21 +97,52 @@ function modeOptions(mode: ModeName, cores: number): CalcPsfOptions {
   }
 }
 
-async function measure(name: string, k: number, mode: ModeName, cores: number): Promise<Point> {
-  const osys = loadSystem(workload(name, k));
-  const o = modeOptions(mode, cores);
-  const warm = await osys.calcPsf(o); // plans, kernels, rasters, worker start-up
-  const runs: number[] = [];
-  let peak = 0;
-  for (let r = 0; r < REPEATS; r++) {
-    const t0 = performance.now();
-    const p = await osys.calcPsf(o);
-    runs.push((performance.now() - t0) / 1e3);
-    const w = p.parallel?.workerPeakRssBytes ?? 0;
-    peak = Math.max(peak, rssNow() + w * (p.parallel?.workers ?? 0));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Times `modes` on one workload in interleaved rounds: every round runs each
+ * mode once (the order rotating from round to round), so a slow stretch of
+ * the machine falls on all modes alike. The speed-up of a mode is the median
+ * of its per-round ratios to the first mode of the group (serial).
+ */
+async function measureGroup(name: string, k: number, modes: readonly ModeName[], cores: number, onRun?: () => void): Promise<Point[]> {
+  const systems = modes.map(() => loadSystem(workload(name, k)));
+  const warm: Awaited<ReturnType<OpticalSystem['calcPsf']>>[] = [];
+  for (let j = 0; j < modes.length; j++) {
+    warm.push(await systems[j]!.calcPsf(modeOptions(modes[j]!, cores))); // plans, kernels, rasters, worker start-up
+    await settle(modes[j]!);
   }
-  osys.release();
-  return { workload: name, k, mode, seconds: median(runs), runs, workers: warm.parallel?.workers ?? 1, chosen: `${warm.parallel?.mode}${warm.parallel?.mode === 'processes' ? `/${warm.parallel.startMethod}` : ''}`, peakRssBytes: peak };
+  const runs: number[][] = modes.map(() => []);
+  const peak: number[] = modes.map(() => 0);
+  for (let r = 0; r < REPEATS; r++) {
+    for (let q = 0; q < modes.length; q++) {
+      const j = (q + r) % modes.length;
+      const o = modeOptions(modes[j]!, cores);
+      const t0 = performance.now();
+      const p = await systems[j]!.calcPsf(o);
+      runs[j]!.push((performance.now() - t0) / 1e3);
+      const w = p.parallel?.workerPeakRssBytes ?? 0;
+      peak[j] = Math.max(peak[j]!, rssNow() + w * (p.parallel?.workers ?? 0));
+      await settle(modes[j]!);
+      onRun?.();
+    }
+  }
+  for (const o of systems) o.release();
+  return modes.map((mode, j) => ({
+    workload: name, k, mode, seconds: median(runs[j]!), runs: runs[j]!,
+    speedup: median(runs[0]!.map((base, r) => base / runs[j]![r]!)),
+    workers: warm[j]!.parallel?.workers ?? 1,
+    chosen: `${warm[j]!.parallel?.mode}${warm[j]!.parallel?.mode === 'processes' ? `/${warm[j]!.parallel!.startMethod}` : ''}`,
+    peakRssBytes: peak[j]!,
+  }));
+}
+
+/**
+ * After threaded BLAS work, OpenBLAS's pool threads spin for ~0.1 s before
+ * they sleep; the next mode would share the cores with them. Untimed pause.
+ */
+async function settle(mode: ModeName): Promise<void> {
+  if (mode === 'kernels') await sleep(300);
 }
 
 async function forkChild(): Promise<void> {
@@ -117,7 +150,10 @@ async function forkChild(): Promise<void> {
   for (const name of WORKLOADS) {
     for (const k of KS) {
       try {
-        console.log(JSON.stringify(await measure(name, k, 'fork', cores)));
+        // Paired with serial in this same process: the fork speed-up is
+        // measured against a baseline that ran in the same rounds.
+        const [, fork] = await measureGroup(name, k, ['serial', 'fork'], cores);
+        console.log(JSON.stringify(fork));
       } catch (e) {
         console.log(JSON.stringify({ workload: name, k, mode: 'fork', error: (e as Error).message }));
       }
@@ -125,18 +161,40 @@ async function forkChild(): Promise<void> {
   }
 }
 
+/** Runs the fork points in a child with a one-thread BLAS; `onPoint` gets each JSON line as it arrives. */
+function runForkChild(onPoint: (line: string) => void): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...process.execArgv, __filename, '--fork-child', '--k', KS.join(','), '--repeats', String(REPEATS), '--workloads', WORKLOADS.join(',')], {
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let buf = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      buf += d;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line.startsWith('{')) onPoint(line);
+      }
+    });
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
 async function main(): Promise<void> {
   const machine = machineInfo();
   printMachine(machine);
   const cores = machine.cores;
-  console.log(`\nworkloads ${WORKLOADS.join(', ')}; k = ${KS.join(', ')}; ${REPEATS} timed run(s) per point after a warm-up; ${cores} cores\n`);
+  console.log(`\nworkloads ${WORKLOADS.join(', ')}; k = ${KS.join(', ')}; ${REPEATS} interleaved round(s) after a warm-up (each round times every mode once); speed-up = median per-round ratio to serial; ${cores} cores\n`);
   const inProcess: ModeName[] = ['serial', 'kernels', 'spawn', 'threads', 'auto'];
   // Progress in units of expected work (a point costs about k² times its
   // workload's weight; the coronagraph's FFTs weigh ~6 imaging MFTs), so the
   // time left is estimated from the work done, not from the points counted.
   const weight = (name: string, k: number) => (name === 'coronagraph' ? 6 : 1) * k * k;
-  const forkWork = WORKLOADS.reduce((a, w) => a + KS.reduce((b, k) => b + weight(w, k), 0), 0);
-  const total = inProcess.length * forkWork + forkWork;
+  const groupWork = WORKLOADS.reduce((a, w) => a + KS.reduce((b, k) => b + weight(w, k), 0), 0);
+  const total = (inProcess.length + 2) * groupWork; // + the fork child's serial and fork
   let pointsDone = 0;
   const nPoints = WORKLOADS.length * KS.length * (inProcess.length + 1);
   const bar = new SingleBar({ format: 'bench [{bar}] {points}/{nPoints} points | {point} | elapsed {duration_formatted} | left ~{eta_formatted}', etaBuffer: 4, hideCursor: true, noTTYOutput: true, notTTYSchedule: 10000 }, Presets.shades_classic);
@@ -145,30 +203,27 @@ async function main(): Promise<void> {
   const errors: string[] = [];
   for (const name of WORKLOADS) {
     for (const k of KS) {
-      for (const mode of inProcess) {
-        bar.update({ point: `${name} k=${k} ${mode}` });
-        try {
-          points.push(await measure(name, k, mode, cores));
-        } catch (e) {
-          errors.push(`${name} k=${k} ${mode}: ${(e as Error).message}`);
-        }
-        bar.increment(weight(name, k), { points: ++pointsDone });
+      bar.update({ point: `${name} k=${k}` });
+      // One share of the group's work per timed run, one for the warm-ups.
+      const share = weight(name, k) / (REPEATS + 1);
+      try {
+        points.push(...await measureGroup(name, k, inProcess, cores, () => bar.increment(share)));
+      } catch (e) {
+        errors.push(`${name} k=${k}: ${(e as Error).message}`);
       }
+      pointsDone += inProcess.length;
+      bar.increment(share * inProcess.length, { points: pointsDone });
     }
   }
   shutdownPool();
   bar.update({ point: 'fork (child process)' });
-  const child = spawnSync(process.execPath, [...process.execArgv, __filename, '--fork-child', '--k', KS.join(','), '--repeats', String(REPEATS), '--workloads', WORKLOADS.join(',')], {
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, encoding: 'utf8', maxBuffer: 1 << 24,
-  });
-  for (const line of child.stdout.split('\n')) {
-    if (!line.startsWith('{')) continue;
+  const child = await runForkChild((line) => {
     const p = JSON.parse(line);
     if (p.error) errors.push(`${p.workload} k=${p.k} fork: ${p.error}`);
     else points.push(p);
-  }
+    bar.increment(2 * weight(p.workload, p.k), { points: ++pointsDone, point: `fork ${p.workload} k=${p.k} done` });
+  });
   if (child.status !== 0) errors.push(`fork child exited with ${child.status}: ${child.stderr.trim().split('\n').pop()}`);
-  bar.increment(forkWork, { points: nPoints });
   bar.stop();
 
   // The native kernel benchmark, folded into the same results file.
@@ -188,10 +243,6 @@ native kernels (sizes ${kernelSizes}) ...`);
     errors.push(`kernel benchmark failed: ${(kr.stderr || '').trim().split('\n').pop()}`);
   }
 
-  for (const p of points) {
-    const base = points.find((q) => q.workload === p.workload && q.k === p.k && q.mode === 'serial');
-    if (base) p.speedup = base.seconds / p.seconds;
-  }
   printTable(points);
   for (const e of errors) console.log(`error: ${e}`);
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
