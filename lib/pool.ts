@@ -158,18 +158,40 @@ export function shutdownPool(): void {
   workers.length = 0;
 }
 
-/**
- * Runs `tasks` on `size` workers (started or replaced as needed), writing
- * each PSF of `pixels` doubles into `out` at `index * pixels`. Rejects on the
- * first failure, naming the wavelength; `signal` kills the busy workers.
- */
 /** Tasks queued in one worker at a time (one computing, the rest waiting). */
 const PIPELINE = 2;
 
-export async function runOnPool(system: SharedSystem, tasks: PoolTask[], size: number, pixels: number, effort: number, opts: {
+/** Options of {@link runOnPool}. */
+interface PoolRunOptions {
   signal?: AbortSignal;
   onDone?: (index: number, t: { kernelSeconds: number; totalSeconds: number; maxRssBytes: number }) => void;
-}): Promise<Float64Array> {
+}
+
+/** The end of the last call queued on the pool: calls run one after another. */
+let poolTail: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `tasks` on `size` workers (started or replaced as needed) and returns
+ * the PSFs, `pixels` doubles each at `index * pixels`. Rejects on the first
+ * failure, naming the wavelength; `signal` kills the busy workers. Calls made
+ * while another is running wait for it (the workers serve one call at a time).
+ */
+export function runOnPool(system: SharedSystem, tasks: PoolTask[], size: number, pixels: number, effort: number, opts: PoolRunOptions): Promise<Float64Array> {
+  const run = poolTail.then(() => runNow(system, tasks, size, pixels, effort, opts));
+  poolTail = run.catch(() => undefined);
+  const signal = opts.signal;
+  if (!signal) return run;
+  // Aborted while waiting for its turn: reject now (runNow then finds the
+  // signal aborted and gives the workers straight back).
+  return new Promise<Float64Array>((resolve, reject) => {
+    const onAbort = () => reject(new AiryError('calcPsf was aborted', 'ABORT_ERR', { cause: signal.reason }));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    run.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+async function runNow(system: SharedSystem, tasks: PoolTask[], size: number, pixels: number, effort: number, opts: PoolRunOptions): Promise<Float64Array> {
   while (workers.filter((w) => !w.exited).length < size) await spawnWorker();
   const team = workers.filter((w) => !w.exited).slice(0, size);
   const resultFile = shmFile('psfs');

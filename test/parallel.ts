@@ -198,6 +198,34 @@ t.test('an AbortSignal cancels promptly and leaves no orphan processes', async (
   t.same(alive, [], 'the busy workers were killed');
 });
 
+t.test('concurrent processes-mode calls share the pool one after another; one aborted while waiting rejects at once', async (t) => {
+  const a = imaging(256);
+  const b = coronagraph(128, 2);
+  const src = { source: { wavelengths: LAM } };
+  const refA = await a.calcPsf(src);
+  const refB = await b.calcPsf(src);
+  await a.calcPsf({ ...src, parallel: 'processes', nProcesses: 2 }); // pool warm: the case that once hung
+  const watchdog = new Promise((_r, reject) => setTimeout(() => reject(new Error('concurrent calls did not finish within 60 s')), 60_000).unref());
+  const [pa, pb] = (await Promise.race([
+    Promise.all([a.calcPsf({ ...src, parallel: 'processes', nProcesses: 2 }), b.calcPsf({ ...src, parallel: 'processes', nProcesses: 2 })]),
+    watchdog,
+  ])) as [Awaited<ReturnType<OpticalSystem['calcPsf']>>, Awaited<ReturnType<OpticalSystem['calcPsf']>>];
+  const diff = (x: Float64Array, y: Float64Array) => x.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i]!)), 0);
+  t.ok(diff(pa.data, refA.data) <= 1e-12 * refA.peak(), 'first call: same PSF as serial');
+  t.ok(diff(pb.data, refB.data) <= 1e-12 * refB.peak(), 'second call: same PSF as serial');
+
+  const slow = coronagraph(256, 4);
+  const ac = new AbortController();
+  const first = slow.calcPsf({ source: { wavelengths: LAM.concat(LAM) }, parallel: 'processes', nProcesses: 2 });
+  const queued = a.calcPsf({ ...src, parallel: 'processes', nProcesses: 2, signal: ac.signal });
+  const t0 = performance.now();
+  setTimeout(() => ac.abort(), 20);
+  await t.rejects(queued, { code: 'ABORT_ERR' });
+  t.ok(performance.now() - t0 < 500, `the waiting call rejected ${(performance.now() - t0).toFixed(0)} ms after start, before the running one ended`);
+  t.ok((await first).total() > 0, 'the running call is not disturbed');
+  t.ok((await a.calcPsf({ ...src, parallel: 'processes', nProcesses: 2 })).total() > 0, 'the pool serves the next call');
+});
+
 t.test('returnIntermediates needs the fields in this process', async (t) => {
   await t.rejects(imaging().calcPsf({ source: { wavelengths: LAM }, parallel: 'processes', returnIntermediates: true }), /returnIntermediates needs parallel 'none' or 'threads'/);
   const p = await imaging().calcPsf({ source: { wavelengths: LAM }, parallel: 'threads', nProcesses: 2, returnIntermediates: true });
