@@ -151,6 +151,7 @@ export function poolPids(): number[] {
 
 /** Kills every worker process (they are started again when needed). */
 export function shutdownPool(): void {
+  dropResultArea();
   for (const w of [...workers]) {
     w.exited = true;
     w.child.kill('SIGKILL');
@@ -162,9 +163,38 @@ export function shutdownPool(): void {
 const PIPELINE = 2;
 
 /** Options of {@link runOnPool}. */
-interface PoolRunOptions {
+interface PoolRunOptions<T> {
   signal?: AbortSignal;
   onDone?: (index: number, t: { kernelSeconds: number; totalSeconds: number; maxRssBytes: number }) => void;
+  /** Reads the PSFs (wavelength i at `i * pixels`) before the pool serves another call. */
+  consume: (results: Float64Array) => T;
+}
+
+/**
+ * The shared file the workers write PSFs into, kept from call to call (calls
+ * are serialised) so its pages stay mapped and faulted in, in this process
+ * and in the workers. Replaced when too small, dropped after a failed call
+ * (a worker may still hold that call's queued tasks), not kept above 256 MB.
+ */
+let resultArea: { file: string; bytes: number; view: Float64Array } | undefined;
+const KEEP_RESULTS_MAX = 256 * 2 ** 20;
+
+function dropResultArea(): void {
+  if (resultArea) releaseFile(resultArea.file);
+  resultArea = undefined;
+}
+
+function resultsFor(bytes: number): { file: string; bytes: number; view: Float64Array; kept: boolean } {
+  if (bytes > KEEP_RESULTS_MAX) {
+    const file = shmFile('psfs');
+    return { file, bytes, view: new Float64Array(native().shmMap(file, bytes, true)), kept: false };
+  }
+  if (!resultArea || resultArea.bytes < bytes) {
+    dropResultArea();
+    const file = shmFile('psfs');
+    resultArea = { file, bytes, view: new Float64Array(native().shmMap(file, bytes, true)) };
+  }
+  return { ...resultArea, kept: true };
 }
 
 /** The end of the last call queued on the pool: calls run one after another. */
@@ -176,14 +206,14 @@ let poolTail: Promise<unknown> = Promise.resolve();
  * failure, naming the wavelength; `signal` kills the busy workers. Calls made
  * while another is running wait for it (the workers serve one call at a time).
  */
-export function runOnPool(system: SharedSystem, tasks: PoolTask[], size: number, pixels: number, effort: number, opts: PoolRunOptions): Promise<Float64Array> {
+export function runOnPool<T>(system: SharedSystem, tasks: PoolTask[], size: number, pixels: number, effort: number, opts: PoolRunOptions<T>): Promise<T> {
   const run = poolTail.then(() => runNow(system, tasks, size, pixels, effort, opts));
   poolTail = run.catch(() => undefined);
   const signal = opts.signal;
   if (!signal) return run;
   // Aborted while waiting for its turn: reject now (runNow then finds the
   // signal aborted and gives the workers straight back).
-  return new Promise<Float64Array>((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(new AiryError('calcPsf was aborted', 'ABORT_ERR', { cause: signal.reason }));
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
@@ -191,12 +221,12 @@ export function runOnPool(system: SharedSystem, tasks: PoolTask[], size: number,
   });
 }
 
-async function runNow(system: SharedSystem, tasks: PoolTask[], size: number, pixels: number, effort: number, opts: PoolRunOptions): Promise<Float64Array> {
+async function runNow<T>(system: SharedSystem, tasks: PoolTask[], size: number, pixels: number, effort: number, opts: PoolRunOptions<T>): Promise<T> {
   while (workers.filter((w) => !w.exited).length < size) await spawnWorker();
   const team = workers.filter((w) => !w.exited).slice(0, size);
-  const resultFile = shmFile('psfs');
-  const resultBytes = Math.max(8, tasks.length * pixels * 8);
-  const results = new Float64Array(native().shmMap(resultFile, resultBytes, true));
+  const area = resultsFor(Math.max(8, tasks.length * pixels * 8));
+  const { file: resultFile, bytes: resultBytes } = area;
+  let ok = false;
   // Wavelength i always goes to worker i mod size, so each worker sees the
   // same wavelengths call after call and reuses its cached MFT kernels.
   const queues = team.map((_, w) => tasks.filter((_t, i) => i % team.length === w));
@@ -282,8 +312,10 @@ async function runNow(system: SharedSystem, tasks: PoolTask[], size: number, pix
       };
       for (const w of team) feed(w);
     });
-    return results; // the mapping outlives the file, which is unlinked below
+    ok = true;
+    return opts.consume(area.view.subarray(0, tasks.length * pixels));
   } finally {
-    releaseFile(resultFile);
+    if (!area.kept) releaseFile(resultFile);
+    else if (!ok) dropResultArea();
   }
 }

@@ -420,6 +420,18 @@ export class OpticalSystem {
       finished(i);
     };
 
+    // The weighted sum, always in wavelength order: every mode gives the same bits.
+    const weightedSum = (list: Float64Array[]): Float64Array => {
+      const out = new Float64Array(m * m);
+      for (let i = 0; i < nw; i++) {
+        const w = src.weights[i]!;
+        const p = list[i]!;
+        for (let k = 0; k < out.length; k++) out[k] += w * p[k]!;
+      }
+      return out;
+    };
+    let sum: Float64Array | undefined;
+
     beforeTransform();
     if (plan.mode === 'none') {
       applyBlasThreads();
@@ -470,7 +482,8 @@ export class OpticalSystem {
       for (let i = 0; i < nw; i++) psfs[i] = all!.subarray(i * m * m, (i + 1) * m * m);
     } else {
       const shared = this.sharedSystem(c);
-      const all = await runOnPool(shared, src.wavelengths.map((lam, i) => ({ index: i, wavelength: lam, tiltX, tiltY, imageMasks: () => maskFor(i) })),
+      // The pool's results file is reused by the next call: summed before it is handed back.
+      sum = await runOnPool(shared, src.wavelengths.map((lam, i) => ({ index: i, wavelength: lam, tiltX, tiltY, imageMasks: () => maskFor(i) })),
         plan.workers, m * m, effort, {
           signal: opts.signal,
           onDone: (i, t) => {
@@ -479,16 +492,10 @@ export class OpticalSystem {
             nativeSeconds += t.totalSeconds;
             finished(i);
           },
+          consume: (all) => weightedSum(Array.from({ length: nw }, (_, i) => all.subarray(i * m * m, (i + 1) * m * m))),
         });
-      for (let i = 0; i < nw; i++) psfs[i] = all.subarray(i * m * m, (i + 1) * m * m);
     }
-    // The weighted sum, always in wavelength order: every mode gives the same bits.
-    const sum = new Float64Array(m * m);
-    for (let i = 0; i < nw; i++) {
-      const w = src.weights[i]!;
-      const p = psfs[i]!;
-      for (let k = 0; k < sum.length; k++) sum[k] += w * p[k]!;
-    }
+    sum ??= weightedSum(psfs);
     afterTransform();
     const totalSeconds = (performance.now() - t0) / 1e3;
     const meanLam = src.wavelengths.reduce((a, l, i) => a + l * src.weights[i]!, 0);

@@ -87,11 +87,13 @@ function main(): void {
       send({ type: 'error', id: msg.id, code: 'ERR_AIRY_WORKER', message: `worker ${process.pid} has no system ${msg.systemId}` });
       return next();
     }
+    // The parent keeps one results file from call to call; on a new name,
+    // mappings no queued task needs any more are let go.
     let res = results.get(msg.resultFile);
     if (!res) {
-      if (results.size > 8) results.clear();
       res = n.shmMap(msg.resultFile, msg.resultBytes, false);
       results.set(msg.resultFile, res);
+      for (const f of [...results.keys()]) if (!queue.some((q) => q.resultFile === f)) results.delete(f);
     }
     const out = new Float64Array(res, msg.offset * 8, msg.length);
     sys.propagate(msg.wavelength, msg.tiltX, msg.tiltY, msg.imageMasks, 1, msg.effort, out).then(
