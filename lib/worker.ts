@@ -91,7 +91,13 @@ function main(): void {
     // mappings no queued task needs any more are let go.
     let res = results.get(msg.resultFile);
     if (!res) {
-      res = n.shmMap(msg.resultFile, msg.resultBytes, false);
+      try {
+        res = n.shmMap(msg.resultFile, msg.resultBytes, false);
+      } catch (e) {
+        // A task left over from a failed call whose file is gone: report, go on.
+        send({ type: 'error', id: msg.id, code: 'ERR_AIRY_WORKER', message: `results file: ${(e as Error).message}` });
+        return next();
+      }
       results.set(msg.resultFile, res);
       for (const f of [...results.keys()]) if (!queue.some((q) => q.resultFile === f)) results.delete(f);
     }
