@@ -127,6 +127,13 @@ export interface NativeSystemHandle {
     fftThreads: number, effort: number, out: Float64Array, capture?: boolean): NativeTiming;
   forkCompute(waves: { wavelength: number; tiltX: number; tiltY: number; imageMasks: (NativeWindow & { data?: Float64Array })[] }[],
     workers: number, effort: number, onProgress?: (v: number) => void): Promise<Float64Array>;
+  /**
+   * Every wavelength on `workers` native threads, PSF i written at i·pixels of
+   * `out`; a thread stops before its next wavelength once `cancel[0]` is set.
+   * A failure rejects with the error's `code` and `wavelengthIndex`.
+   */
+  threadsCompute(waves: { wavelength: number; tiltX: number; tiltY: number; imageMasks: (NativeWindow & { data?: Float64Array })[] }[],
+    workers: number, effort: number, out: Float64Array, cancel: Int32Array, onProgress?: (i: number) => void): Promise<{ kernelSeconds: number; totalSeconds: number }>;
   dropScratch(): void;
 }
 

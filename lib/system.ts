@@ -436,9 +436,35 @@ export class OpticalSystem {
     if (plan.mode === 'none') {
       applyBlasThreads();
       for (let i = 0; i < nw; i++) await one(i, fftThreads);
+    } else if (plan.mode === 'threads' && c.imagePlanes.length === 0 && !returnIntermediates) {
+      // No image-plane masks to make: all wavelengths in one native call on
+      // plan.workers threads, with no return to JavaScript between them.
+      const restore = getBlasThreads();
+      setBlasThreads(1);
+      const all = new Float64Array(nw * m * m);
+      const cancel = new Int32Array(1);
+      const stop = () => {
+        cancel[0] = 1;
+      };
+      opts.signal?.addEventListener('abort', stop, { once: true });
+      try {
+        const waves = src.wavelengths.map((lam) => ({ wavelength: lam, tiltX, tiltY, imageMasks: [] }));
+        const t = await c.handle.threadsCompute(waves, plan.workers, effort, all, cancel, (i) => finished(i));
+        kernelSeconds = t.kernelSeconds;
+        nativeSeconds = t.totalSeconds;
+      } catch (e) {
+        const i = (e as { wavelengthIndex?: number }).wavelengthIndex;
+        nativeError(e, src.wavelengths[i !== undefined && i >= 0 ? i : 0]!);
+      } finally {
+        opts.signal?.removeEventListener('abort', stop);
+        if (restore > 0) setBlasThreads(restore);
+      }
+      aborted();
+      for (let i = 0; i < nw; i++) psfs[i] = all.subarray(i * m * m, (i + 1) * m * m);
     } else if (plan.mode === 'threads') {
       // Wavelengths on native threads (the libuv pool), sharing the system's
-      // read-only arrays; each thread's kernels single-threaded.
+      // read-only arrays; each thread's kernels single-threaded; image-plane
+      // masks made on this thread as each wavelength starts.
       const restore = getBlasThreads();
       setBlasThreads(1);
       try {

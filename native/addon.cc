@@ -17,6 +17,9 @@
 #include <cmath>
 #include <functional>
 #include <string>
+#include <thread>
+#include <atomic>
+#include <mutex>
 #include <vector>
 
 #include "blas.h"
@@ -494,6 +497,7 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
                        {InstanceMethod("propagate", &SystemWrap::Propagate),
                         InstanceMethod("propagateSync", &SystemWrap::PropagateSync),
                         InstanceMethod("forkCompute", &SystemWrap::ForkCompute),
+                        InstanceMethod("threadsCompute", &SystemWrap::ThreadsCompute),
                         InstanceMethod("dropScratch", &SystemWrap::DropScratch)});
   }
 
@@ -766,6 +770,142 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
     Napi::Function cb;
     if (info.Length() > 3 && info[3].IsFunction()) cb = info[3].As<Napi::Function>();
     auto* w = new ForkWorker(env, sys_, std::move(waves), workers, std::move(keep), cb);
+    auto p = w->promise();
+    w->Queue();
+    return p;
+  }
+
+  // threadsCompute(waves, workers, effort, out: Float64Array (waves x pixels),
+  //                cancel: Int32Array(1), onProgress(i)) -> Promise<{ kernelSeconds, totalSeconds }>
+  // All wavelengths on `workers` native threads (this libuv thread and
+  // workers - 1 more), each taking the next wavelength as it finishes; no
+  // return to JavaScript between wavelengths. cancel[0] != 0 stops them
+  // before their next wavelength.
+  class ThreadsWorker : public Napi::AsyncProgressQueueWorker<long> {
+   public:
+    ThreadsWorker(Napi::Env env, std::shared_ptr<prop::System> sys, std::vector<prop::Wave> waves,
+                  int workers, double* out, const int32_t* cancel, std::vector<Napi::Value> keep,
+                  Napi::Function onProgress)
+        : Napi::AsyncProgressQueueWorker<long>(env, "airy.threads"),
+          deferred_(Napi::Promise::Deferred::New(env)),
+          sys_(std::move(sys)),
+          waves_(std::move(waves)),
+          workers_(workers),
+          out_(out),
+          cancel_(cancel) {
+      for (auto& v : keep) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+      if (!onProgress.IsEmpty()) progress_ = Napi::Persistent(onProgress);
+    }
+    Napi::Promise promise() { return deferred_.Promise(); }
+
+   protected:
+    void Execute(const ExecutionProgress& p) override {
+      const prop::Step& det = sys_->steps.back();
+      const size_t m = static_cast<size_t>(det.npixY) * det.npixX;
+      const int n = static_cast<int>(waves_.size());
+      std::atomic<int> next{0};
+      std::mutex m_;  // guards the error, the timings and progress sends
+      auto lane = [&] {
+        for (;;) {
+          if (__atomic_load_n(cancel_, __ATOMIC_RELAXED) != 0) return;
+          const int i = next.fetch_add(1);
+          if (i >= n) return;
+          std::string code, message;
+          prop::Timing t;
+          capture([&] { t = prop::propagate(*sys_, waves_[i], out_ + m * i); }, code, message);
+          std::lock_guard<std::mutex> lock(m_);
+          if (!code.empty()) {
+            if (code_.empty()) {
+              code_ = code;
+              message_ = message;
+              failed_ = i;
+            }
+            next.store(n);
+            return;
+          }
+          kernel_ += t.kernelSeconds;
+          total_ += t.totalSeconds;
+          long v = i;
+          p.Send(&v, 1);
+        }
+      };
+      std::vector<std::thread> helpers;
+      for (int k = 1; k < std::min(workers_, n); ++k) helpers.emplace_back(lane);
+      lane();
+      for (auto& h : helpers) h.join();
+    }
+    void OnProgress(const long* data, size_t count) override {
+      if (progress_.IsEmpty()) return;
+      Napi::HandleScope scope(Env());
+      for (size_t i = 0; i < count; ++i) progress_.Call({Napi::Number::New(Env(), static_cast<double>(data[i]))});
+    }
+    void OnOK() override {
+      Napi::HandleScope scope(Env());
+      if (!code_.empty()) {
+        auto e = toJsError(Env(), code_, message_);
+        e.Set("wavelengthIndex", Napi::Number::New(Env(), failed_));
+        deferred_.Reject(e.Value());
+        return;
+      }
+      auto o = Napi::Object::New(Env());
+      o.Set("kernelSeconds", kernel_);
+      o.Set("totalSeconds", total_);
+      deferred_.Resolve(o);
+    }
+    void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+   private:
+    Napi::Promise::Deferred deferred_;
+    std::shared_ptr<prop::System> sys_;
+    std::vector<prop::Wave> waves_;
+    int workers_;
+    double* out_;
+    const int32_t* cancel_;
+    std::vector<Napi::ObjectReference> refs_;
+    Napi::FunctionReference progress_;
+    double kernel_ = 0, total_ = 0;
+    int failed_ = -1;
+    std::string code_, message_;
+  };
+
+  Napi::Value ThreadsCompute(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsArray()) throwType(env, "`waves` must be an array");
+    auto arr = info[0].As<Napi::Array>();
+    if (arr.Length() == 0) throwRange(env, "`waves` must not be empty");
+    std::vector<Napi::Value> keep;
+    std::vector<prop::Wave> waves;
+    int effort = intArg(info, 2, "effort", 0);
+    if (effort > 2) throwRange(env, "`effort` must be 0, 1 or 2");
+    for (uint32_t i = 0; i < arr.Length(); ++i) {
+      const std::string at = "waves[" + std::to_string(i) + "].";
+      if (!arr.Get(i).IsObject()) throwType(env, at + " must be an object");
+      auto o = arr.Get(i).As<Napi::Object>();
+      prop::Wave w = parseWave(env, o.Get("wavelength"), o.Get("tiltX"), o.Get("tiltY"), o.Get("imageMasks"), keep, at);
+      w.effort = static_cast<fft::Effort>(effort);
+      w.fftThreads = 1;
+      waves.push_back(std::move(w));
+    }
+    int workers = intArg(info, 1, "workers");
+    const prop::Step& det = sys_->steps.back();
+    const size_t m = static_cast<size_t>(det.npixY) * det.npixX;
+    auto oa = info[3];
+    if (!oa.IsTypedArray() || oa.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+      throwType(env, "`out` must be a Float64Array");
+    auto out = oa.As<Napi::Float64Array>();
+    if (out.ElementLength() != m * waves.size())
+      throwRange(env, "`out` must have " + std::to_string(m * waves.size()) + " elements");
+    keep.push_back(out);
+    auto ca = info[4];
+    if (!ca.IsTypedArray() || ca.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+        ca.As<Napi::TypedArray>().ElementLength() < 1)
+      throwType(env, "`cancel` must be an Int32Array of length >= 1");
+    auto cancel = ca.As<Napi::Int32Array>();
+    keep.push_back(cancel);
+    Napi::Function cb;
+    if (info.Length() > 5 && info[5].IsFunction()) cb = info[5].As<Napi::Function>();
+    auto* w = new ThreadsWorker(env, sys_, std::move(waves), workers, out.Data(), cancel.Data(),
+                                std::move(keep), cb);
     auto p = w->promise();
     w->Queue();
     return p;

@@ -229,6 +229,25 @@ t.test('concurrent processes-mode calls share the pool one after another; one ab
   t.ok((await a.calcPsf({ ...src, parallel: 'processes', nProcesses: 2 })).total() > 0, 'the pool serves the next call');
 });
 
+t.test('threads mode without image planes (one native call): abort stops it between wavelengths; progress and result as serial', async (t) => {
+  const o = new OpticalSystem({ npix: 1024, oversample: 1 });
+  o.addPupil([new CircularAperture({ radius: 1 }), new SecondaryObscuration({ secondaryRadius: 0.2, nSupports: 3, supportWidth: 0.02 })]);
+  o.addDetector({ pixelscale: 0.01, fovPixels: 160 });
+  const many = Array.from({ length: 40 }, (_, i) => 1e-6 * (1 + i / 40));
+  await o.calcPsf({ source: { wavelengths: many.slice(0, 2) }, parallel: 'threads', nProcesses: 2 });
+  const ac = new AbortController();
+  const seen: number[] = [];
+  const t0 = performance.now();
+  const run = o.calcPsf({ source: { wavelengths: many }, parallel: 'threads', nProcesses: 2, signal: ac.signal, onProgress: (p) => seen.push(p.done) });
+  setTimeout(() => ac.abort(), 30);
+  await t.rejects(run, { code: 'ABORT_ERR' });
+  const full = await o.calcPsf({ source: { wavelengths: many.slice(0, 4) } });
+  t.ok(seen.length < many.length, `stopped after ${seen.length} of ${many.length} wavelengths, ${(performance.now() - t0).toFixed(0)} ms`);
+  const again = await o.calcPsf({ source: { wavelengths: many.slice(0, 4) }, parallel: 'threads', nProcesses: 2, onProgress: (p) => seen.push(-p.done) });
+  t.ok(again.data.every((v, i) => v === full.data[i]), 'the next call gives the serial bits');
+  t.same(seen.filter((v) => v < 0).sort((a, b) => b - a), [-1, -2, -3, -4], 'progress for every wavelength');
+});
+
 t.test('returnIntermediates needs the fields in this process', async (t) => {
   await t.rejects(imaging().calcPsf({ source: { wavelengths: LAM }, parallel: 'processes', returnIntermediates: true }), /returnIntermediates needs parallel 'none' or 'threads'/);
   const p = await imaging().calcPsf({ source: { wavelengths: LAM }, parallel: 'threads', nProcesses: 2, returnIntermediates: true });
