@@ -64,7 +64,8 @@ export interface Binding {
   fitsRead(path: string, hdu: number): NativeFitsImage;
   fitsWrite(path: string, hdus: NativeFitsImage[]): void;
   fitsVerify(path: string): { dataOk: number; hduOk: number }[];
-  NativeSystem: new (desc: NativeSystemDesc) => NativeSystemHandle;
+  /** `borrow: true` uses the mask arrays in place (kept alive by the handle) instead of copying them. */
+  NativeSystem: new (desc: NativeSystemDesc, opts?: { borrow?: boolean }) => NativeSystemHandle;
 }
 
 /** A FITS header card as it crosses the boundary. */

@@ -62,7 +62,9 @@ function main(): void {
         if (s.mask && s.mask.opd === undefined) delete s.mask.opd;
         if (s.mask === undefined) delete s.mask;
       }
-      systems.set(msg.id, new n.NativeSystem(desc)); // copies the arrays; the mapping can go
+      // The arrays are used in place: every worker reads the same physical
+      // pages of the shared file (one copy in the caches, as with threads).
+      systems.set(msg.id, new n.NativeSystem(desc, { borrow: true }));
       return;
     }
     if (msg.type === 'drop') {

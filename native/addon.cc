@@ -501,9 +501,15 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
                         InstanceMethod("dropScratch", &SystemWrap::DropScratch)});
   }
 
-  // new NativeSystem({ npix, padded, pupilScale, normalize, steps: [...] })
+  // new NativeSystem({ npix, padded, pupilScale, normalize, steps: [...] }, { borrow? })
+  // The mask arrays are copied, or with borrow: true used in place (the
+  // arrays are then kept alive by this object, and every async call keeps
+  // this object alive; worker processes borrow from a shared mapping so
+  // that all of them read the same physical pages).
   explicit SystemWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SystemWrap>(info) {
     Napi::Env env = info.Env();
+    const bool borrow = info.Length() > 1 && info[1].IsObject() &&
+                        info[1].As<Napi::Object>().Get("borrow").ToBoolean().Value();
     if (!info[0].IsObject()) throw Napi::TypeError::New(env, "system description must be an object");
     auto d = info[0].As<Napi::Object>();
     sys_ = std::make_shared<prop::System>();
@@ -535,12 +541,18 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
         const size_t n = static_cast<size_t>(st.mask.ny) * st.mask.nx;
         bool has = false;
         auto amp = objArray(mo, "amp", ctx + ".mask", n, &has);
-        if (has) {
+        if (has && borrow) {
+          st.mask.amp = amp.Data();
+          borrowed_.push_back(Napi::Persistent(amp.As<Napi::Object>()));
+        } else if (has) {
           st.ampStore.assign(amp.Data(), amp.Data() + n);
           st.mask.amp = st.ampStore.data();
         }
         auto opd = objArray(mo, "opd", ctx + ".mask", n, &has);
-        if (has) {
+        if (has && borrow) {
+          st.mask.opd = opd.Data();
+          borrowed_.push_back(Napi::Persistent(opd.As<Napi::Object>()));
+        } else if (has) {
           st.opdStore.assign(opd.Data(), opd.Data() + n);
           st.mask.opd = st.opdStore.data();
         }
@@ -616,6 +628,7 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
       throwRange(env, "`out` must have " + std::to_string(static_cast<size_t>(det.npixY) * det.npixX) + " elements");
     c.out = c.outArray.Data();
     c.keep.push_back(c.outArray);
+    c.keep.push_back(info.This());  // borrowed arrays live as long as this object
     c.capture = boolArg(info, 7);
     return c;
   }
@@ -767,6 +780,7 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
       waves.push_back(std::move(w));
     }
     int workers = intArg(info, 1, "workers");
+    keep.push_back(info.This());
     Napi::Function cb;
     if (info.Length() > 3 && info[3].IsFunction()) cb = info[3].As<Napi::Function>();
     auto* w = new ForkWorker(env, sys_, std::move(waves), workers, std::move(keep), cb);
@@ -902,6 +916,7 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
       throwType(env, "`cancel` must be an Int32Array of length >= 1");
     auto cancel = ca.As<Napi::Int32Array>();
     keep.push_back(cancel);
+    keep.push_back(info.This());
     Napi::Function cb;
     if (info.Length() > 5 && info[5].IsFunction()) cb = info[5].As<Napi::Function>();
     auto* w = new ThreadsWorker(env, sys_, std::move(waves), workers, out.Data(), cancel.Data(),
@@ -917,6 +932,7 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
   }
 
   std::shared_ptr<prop::System> sys_;
+  std::vector<Napi::ObjectReference> borrowed_;
 };
 
 // ---- rasterisation -----------------------------------------------------------

@@ -168,6 +168,30 @@ void checkFinite(std::complex<R>* out, size_t n) {
     throw Error("ERR_AIRY_NONFINITE", "mft: input contains NaN or Infinity");
 }
 
+// The GEMM intermediate t of one transform, reused by the calling thread
+// from call to call (a fresh multi-megabyte buffer per call costs page faults
+// in every call); above kKeepBytes it is allocated per call instead.
+template <typename C>
+class Intermediate {
+ public:
+  explicit Intermediate(size_t n) {
+    constexpr size_t kKeepBytes = size_t(32) << 20;
+    if (n * sizeof(C) > kKeepBytes) {
+      own_ = AlignedBuffer<C>(n);
+      p_ = own_.data();
+      return;
+    }
+    thread_local AlignedBuffer<C> kept;
+    if (kept.size() < n) kept = AlignedBuffer<C>(n);
+    p_ = kept.data();
+  }
+  C* data() { return p_; }
+
+ private:
+  AlignedBuffer<C> own_;
+  C* p_ = nullptr;
+};
+
 }  // namespace
 
 template <typename R>
@@ -175,7 +199,7 @@ void transform(const Params& p, const std::complex<R>* in, std::complex<R>* out)
   check(p);
   auto k = kernels<R>(p);
   // t = in (npupY x npupX) * X (npupX x npixX); out = Y (npixY x npupY) * t.
-  AlignedBuffer<std::complex<R>> t(static_cast<size_t>(p.npupY) * p.npixX);
+  Intermediate<std::complex<R>> t(static_cast<size_t>(p.npupY) * p.npixX);
   blas::gemm<R>(p.npupY, p.npixX, p.npupX, in, k->x.data(), t.data(), p.inStride);
   blas::gemm<R>(p.npixY, p.npixX, p.npupY, k->y.data(), t.data(), out);
   checkFinite(out, static_cast<size_t>(p.npixY) * p.npixX);
@@ -194,7 +218,7 @@ void transformReal(const Params& p, const R* in, std::complex<R>* out) {
   auto k = kernels<R>(p);
   using C = std::complex<R>;
   const int nx = p.npixX, ny = p.npixY;
-  AlignedBuffer<C> t(static_cast<size_t>(p.npupY) * nx);
+  Intermediate<C> t(static_cast<size_t>(p.npupY) * nx);
   // Viewing the interleaved complex X as a real npupX x (2*npixX) matrix, the
   // real product in * X is exactly the interleaved complex t.
   const R* x = reinterpret_cast<const R*>(k->x.data());
