@@ -301,7 +301,13 @@ async function runNow<T>(system: SharedSystem, tasks: PoolTask[], size: number, 
             if (m.type === 'done') {
               mine.delete(m.id);
               finished++;
-              opts.onDone?.(task.index, m);
+              try {
+                opts.onDone?.(task.index, m);
+              } catch (e) {
+                // A throwing progress callback fails the call, as in the other modes.
+                fail(e as Error);
+                return;
+              }
               feed(w);
             } else if (m.type === 'error') {
               fail(new AiryError(`wavelength ${task.wavelength} m (index ${task.index}) failed in worker ${w.pid}: ${m.message}`, m.code));

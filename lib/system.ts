@@ -447,12 +447,23 @@ export class OpticalSystem {
         cancel[0] = 1;
       };
       opts.signal?.addEventListener('abort', stop, { once: true });
+      let progressError: { e: unknown } | undefined;
       try {
         const waves = src.wavelengths.map((lam) => ({ wavelength: lam, tiltX, tiltY, imageMasks: [] }));
-        const t = await c.handle.threadsCompute(waves, plan.workers, effort, all, cancel, (i) => finished(i));
+        const t = await c.handle.threadsCompute(waves, plan.workers, effort, all, cancel, (i) => {
+          // A throwing onProgress fails the call, as in the other modes.
+          try {
+            finished(i);
+          } catch (e) {
+            progressError ??= { e };
+            cancel[0] = 1;
+          }
+        });
+        if (progressError) throw progressError.e;
         kernelSeconds = t.kernelSeconds;
         nativeSeconds = t.totalSeconds;
       } catch (e) {
+        if (progressError) throw progressError.e;
         const i = (e as { wavelengthIndex?: number }).wavelengthIndex;
         nativeError(e, src.wavelengths[i !== undefined && i >= 0 ? i : 0]!);
       } finally {
@@ -492,17 +503,28 @@ export class OpticalSystem {
       opts.signal?.addEventListener('abort', kill, { once: true });
       const tk = performance.now();
       let all: Float64Array | undefined;
+      let progressError: { e: unknown } | undefined;
       try {
         all = await c.handle.forkCompute(waves, plan.workers, effort, (v) => {
           if (v < 0) pids.push(-1 - v);
-          else finished(v);
+          else {
+            // A throwing onProgress fails the call, as in the other modes.
+            try {
+              finished(v);
+            } catch (e) {
+              progressError ??= { e };
+              kill();
+            }
+          }
         });
       } catch (e) {
+        if (progressError) throw progressError.e;
         aborted();
         nativeError(e, src.wavelengths[0]!);
       } finally {
         opts.signal?.removeEventListener('abort', kill);
       }
+      if (progressError) throw progressError.e;
       aborted();
       nativeSeconds = kernelSeconds = (performance.now() - tk) / 1e3;
       for (let i = 0; i < nw; i++) psfs[i] = all!.subarray(i * m * m, (i + 1) * m * m);

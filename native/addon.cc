@@ -17,6 +17,7 @@
 #include <cmath>
 #include <functional>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <atomic>
 #include <mutex>
@@ -844,7 +845,13 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
         }
       };
       std::vector<std::thread> helpers;
-      for (int k = 1; k < std::min(workers_, n); ++k) helpers.emplace_back(lane);
+      for (int k = 1; k < std::min(workers_, n); ++k) {
+        try {
+          helpers.emplace_back(lane);
+        } catch (const std::system_error&) {
+          break;  // no more threads to be had: the lanes that exist do the work
+        }
+      }
       lane();
       for (auto& h : helpers) h.join();
     }

@@ -248,6 +248,17 @@ t.test('threads mode without image planes (one native call): abort stops it betw
   t.same(seen.filter((v) => v < 0).sort((a, b) => b - a), [-1, -2, -3, -4], 'progress for every wavelength');
 });
 
+t.test('a throwing onProgress fails the call in every mode, and the next call works', async (t) => {
+  for (const [label, osys] of [['imaging', imaging()], ['coronagraph', coronagraph()]] as const) {
+    for (const parallel of ['none', 'threads', 'processes'] as const) {
+      await t.rejects(
+        osys.calcPsf({ source: { wavelengths: LAM }, parallel, nProcesses: 2, onProgress: () => { throw new Error('progress callback failed'); } }),
+        /progress callback failed/, `${label}, ${parallel}`);
+      t.ok((await osys.calcPsf({ source: { wavelengths: LAM }, parallel, nProcesses: 2 })).total() > 0, `${label}, ${parallel}: next call`);
+    }
+  }
+});
+
 t.test('returnIntermediates needs the fields in this process', async (t) => {
   await t.rejects(imaging().calcPsf({ source: { wavelengths: LAM }, parallel: 'processes', returnIntermediates: true }), /returnIntermediates needs parallel 'none' or 'threads'/);
   const p = await imaging().calcPsf({ source: { wavelengths: LAM }, parallel: 'threads', nProcesses: 2, returnIntermediates: true });
