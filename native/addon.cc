@@ -713,13 +713,15 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
     return p;
   }
 
-  // forkCompute(waves: [{ wavelength, tiltX, tiltY, imageMasks }], workers, effort,
-  //             onProgress(i | -1-pid)) -> Promise<Float64Array (waves x pixels)>
-  class ForkWorker : public Napi::AsyncProgressQueueWorker<long> {
+  // A Promise-returning worker that reports integers to an optional JS
+  // callback as it goes (forkCompute, threadsCompute): it holds the system,
+  // the waves, the JS values their memory belongs to, and the callback.
+  class WaveWorker : public Napi::AsyncProgressQueueWorker<long> {
    public:
-    ForkWorker(Napi::Env env, std::shared_ptr<prop::System> sys, std::vector<prop::Wave> waves,
-               int workers, std::vector<Napi::Value> keep, Napi::Function onProgress)
-        : Napi::AsyncProgressQueueWorker<long>(env, "airy.fork"),
+    WaveWorker(Napi::Env env, const char* name, std::shared_ptr<prop::System> sys,
+               std::vector<prop::Wave> waves, int workers, std::vector<Napi::Value> keep,
+               Napi::Function onProgress)
+        : Napi::AsyncProgressQueueWorker<long>(env, name),
           deferred_(Napi::Promise::Deferred::New(env)),
           sys_(std::move(sys)),
           waves_(std::move(waves)),
@@ -730,15 +732,59 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
     Napi::Promise promise() { return deferred_.Promise(); }
 
    protected:
-    void Execute(const ExecutionProgress& p) override {
-      capture([&] {
-        result_ = forkrun::run(*sys_, waves_, workers_, [&](long v) { p.Send(&v, 1); });
-      }, code_, message_);
-    }
     void OnProgress(const long* data, size_t count) override {
       if (progress_.IsEmpty()) return;
       Napi::HandleScope scope(Env());
       for (size_t i = 0; i < count; ++i) progress_.Call({Napi::Number::New(Env(), static_cast<double>(data[i]))});
+    }
+    void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+    Napi::Promise::Deferred deferred_;
+    std::shared_ptr<prop::System> sys_;
+    std::vector<prop::Wave> waves_;
+    int workers_;
+    std::string code_, message_;
+
+   private:
+    std::vector<Napi::ObjectReference> refs_;
+    Napi::FunctionReference progress_;
+  };
+
+  // waves (info[0]: [{ wavelength, tiltX, tiltY, imageMasks }]) with the
+  // planner effort of info[2]; the JS arrays they point into go to `keep`.
+  std::vector<prop::Wave> parseWaves(const Napi::CallbackInfo& info, std::vector<Napi::Value>& keep) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsArray()) throwType(env, "`waves` must be an array");
+    auto arr = info[0].As<Napi::Array>();
+    if (arr.Length() == 0) throwRange(env, "`waves` must not be empty");
+    int effort = intArg(info, 2, "effort", 0);
+    if (effort > 2) throwRange(env, "`effort` must be 0, 1 or 2");
+    std::vector<prop::Wave> waves;
+    for (uint32_t i = 0; i < arr.Length(); ++i) {
+      const std::string at = "waves[" + std::to_string(i) + "].";
+      if (!arr.Get(i).IsObject()) throwType(env, at + " must be an object");
+      auto o = arr.Get(i).As<Napi::Object>();
+      prop::Wave w = parseWave(env, o.Get("wavelength"), o.Get("tiltX"), o.Get("tiltY"), o.Get("imageMasks"), keep, at);
+      w.effort = static_cast<fft::Effort>(effort);
+      waves.push_back(std::move(w));
+    }
+    return waves;
+  }
+
+  // forkCompute(waves: [{ wavelength, tiltX, tiltY, imageMasks }], workers, effort,
+  //             onProgress(i | -1-pid)) -> Promise<Float64Array (waves x pixels)>
+  class ForkWorker : public WaveWorker {
+   public:
+    ForkWorker(Napi::Env env, std::shared_ptr<prop::System> sys, std::vector<prop::Wave> waves,
+               int workers, std::vector<Napi::Value> keep, Napi::Function onProgress)
+        : WaveWorker(env, "airy.fork", std::move(sys), std::move(waves), workers, std::move(keep),
+                     onProgress) {}
+
+   protected:
+    void Execute(const ExecutionProgress& p) override {
+      capture([&] {
+        result_ = forkrun::run(*sys_, waves_, workers_, [&](long v) { p.Send(&v, 1); });
+      }, code_, message_);
     }
     void OnOK() override {
       Napi::HandleScope scope(Env());
@@ -750,36 +796,15 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
       std::memcpy(a.Data(), result_.psfs.data(), sizeof(double) * result_.psfs.size());
       deferred_.Resolve(a);
     }
-    void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
    private:
-    Napi::Promise::Deferred deferred_;
-    std::shared_ptr<prop::System> sys_;
-    std::vector<prop::Wave> waves_;
-    int workers_;
-    std::vector<Napi::ObjectReference> refs_;
-    Napi::FunctionReference progress_;
     forkrun::Result result_;
-    std::string code_, message_;
   };
 
   Napi::Value ForkCompute(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsArray()) throwType(env, "`waves` must be an array");
-    auto arr = info[0].As<Napi::Array>();
-    if (arr.Length() == 0) throwRange(env, "`waves` must not be empty");
     std::vector<Napi::Value> keep;
-    std::vector<prop::Wave> waves;
-    int effort = intArg(info, 2, "effort", 0);
-    if (effort > 2) throwRange(env, "`effort` must be 0, 1 or 2");
-    for (uint32_t i = 0; i < arr.Length(); ++i) {
-      const std::string at = "waves[" + std::to_string(i) + "].";
-      if (!arr.Get(i).IsObject()) throwType(env, at + " must be an object");
-      auto o = arr.Get(i).As<Napi::Object>();
-      prop::Wave w = parseWave(env, o.Get("wavelength"), o.Get("tiltX"), o.Get("tiltY"), o.Get("imageMasks"), keep, at);
-      w.effort = static_cast<fft::Effort>(effort);
-      waves.push_back(std::move(w));
-    }
+    std::vector<prop::Wave> waves = parseWaves(info, keep);
     int workers = intArg(info, 1, "workers");
     keep.push_back(info.This());
     Napi::Function cb;
@@ -796,22 +821,15 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
   // workers - 1 more), each taking the next wavelength as it finishes; no
   // return to JavaScript between wavelengths. cancel[0] != 0 stops them
   // before their next wavelength.
-  class ThreadsWorker : public Napi::AsyncProgressQueueWorker<long> {
+  class ThreadsWorker : public WaveWorker {
    public:
     ThreadsWorker(Napi::Env env, std::shared_ptr<prop::System> sys, std::vector<prop::Wave> waves,
                   int workers, double* out, const int32_t* cancel, std::vector<Napi::Value> keep,
                   Napi::Function onProgress)
-        : Napi::AsyncProgressQueueWorker<long>(env, "airy.threads"),
-          deferred_(Napi::Promise::Deferred::New(env)),
-          sys_(std::move(sys)),
-          waves_(std::move(waves)),
-          workers_(workers),
+        : WaveWorker(env, "airy.threads", std::move(sys), std::move(waves), workers, std::move(keep),
+                     onProgress),
           out_(out),
-          cancel_(cancel) {
-      for (auto& v : keep) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
-      if (!onProgress.IsEmpty()) progress_ = Napi::Persistent(onProgress);
-    }
-    Napi::Promise promise() { return deferred_.Promise(); }
+          cancel_(cancel) {}
 
    protected:
     void Execute(const ExecutionProgress& p) override {
@@ -855,11 +873,6 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
       lane();
       for (auto& h : helpers) h.join();
     }
-    void OnProgress(const long* data, size_t count) override {
-      if (progress_.IsEmpty()) return;
-      Napi::HandleScope scope(Env());
-      for (size_t i = 0; i < count; ++i) progress_.Call({Napi::Number::New(Env(), static_cast<double>(data[i]))});
-    }
     void OnOK() override {
       Napi::HandleScope scope(Env());
       if (!code_.empty()) {
@@ -873,40 +886,18 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
       o.Set("totalSeconds", total_);
       deferred_.Resolve(o);
     }
-    void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
    private:
-    Napi::Promise::Deferred deferred_;
-    std::shared_ptr<prop::System> sys_;
-    std::vector<prop::Wave> waves_;
-    int workers_;
     double* out_;
     const int32_t* cancel_;
-    std::vector<Napi::ObjectReference> refs_;
-    Napi::FunctionReference progress_;
     double kernel_ = 0, total_ = 0;
     int failed_ = -1;
-    std::string code_, message_;
   };
 
   Napi::Value ThreadsCompute(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsArray()) throwType(env, "`waves` must be an array");
-    auto arr = info[0].As<Napi::Array>();
-    if (arr.Length() == 0) throwRange(env, "`waves` must not be empty");
     std::vector<Napi::Value> keep;
-    std::vector<prop::Wave> waves;
-    int effort = intArg(info, 2, "effort", 0);
-    if (effort > 2) throwRange(env, "`effort` must be 0, 1 or 2");
-    for (uint32_t i = 0; i < arr.Length(); ++i) {
-      const std::string at = "waves[" + std::to_string(i) + "].";
-      if (!arr.Get(i).IsObject()) throwType(env, at + " must be an object");
-      auto o = arr.Get(i).As<Napi::Object>();
-      prop::Wave w = parseWave(env, o.Get("wavelength"), o.Get("tiltX"), o.Get("tiltY"), o.Get("imageMasks"), keep, at);
-      w.effort = static_cast<fft::Effort>(effort);
-      w.fftThreads = 1;
-      waves.push_back(std::move(w));
-    }
+    std::vector<prop::Wave> waves = parseWaves(info, keep);  // fftThreads stays 1
     int workers = intArg(info, 1, "workers");
     const prop::Step& det = sys_->steps.back();
     const size_t m = static_cast<size_t>(det.npixY) * det.npixX;
