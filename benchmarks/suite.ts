@@ -23,6 +23,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import { config, loadSystem, shutdownPool, version, type CalcPsfOptions, type OpticalSystem } from '../lib/index';
 import { renderChart } from '../lib/chart';
@@ -102,7 +103,6 @@ function modeOptions(mode: ModeName, cores: number): CalcPsfOptions {
 /** Seconds: a mode faster than this gets an untimed run before each timed one. */
 const REWARM_BELOW = 1.5;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Times `modes` on one workload in interleaved rounds: every round runs each

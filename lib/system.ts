@@ -396,6 +396,25 @@ export class OpticalSystem {
       done++;
       opts.onProgress?.({ done, total: nw, wavelength: src.wavelengths[i]! });
     };
+    // For progress reported from native calls: a throwing onProgress is kept,
+    // `stop` ends the native work early, and rethrow() fails the call with it
+    // afterwards (as it fails a serial call).
+    const guardProgress = (stop: () => void) => {
+      let caught: { e: unknown } | undefined;
+      return {
+        report: (i: number) => {
+          try {
+            finished(i);
+          } catch (e) {
+            caught ??= { e };
+            stop();
+          }
+        },
+        rethrow: () => {
+          if (caught) throw caught.e;
+        },
+      };
+    };
     const nativeError = (e: unknown, lam: number): never => {
       if (e instanceof Error && (e as { code?: string }).code === 'ERR_AIRY_NONFINITE') {
         throw new AiryError(`wavelength ${lam} m: the propagation produced NaN or Infinity (check the optics' values)`, 'ERR_AIRY_NONFINITE', { cause: e });
@@ -421,15 +440,17 @@ export class OpticalSystem {
     };
 
     // The weighted sum, always in wavelength order: every mode gives the same bits.
-    const weightedSum = (list: Float64Array[]): Float64Array => {
+    const weightedSum = (psf: (i: number) => Float64Array): Float64Array => {
       const out = new Float64Array(m * m);
       for (let i = 0; i < nw; i++) {
         const w = src.weights[i]!;
-        const p = list[i]!;
+        const p = psf(i);
         for (let k = 0; k < out.length; k++) out[k] += w * p[k]!;
       }
       return out;
     };
+    // PSF i of nw stored one after another in one array.
+    const inBlock = (all: Float64Array) => (i: number) => all.subarray(i * m * m, (i + 1) * m * m);
     let sum: Float64Array | undefined;
 
     beforeTransform();
@@ -447,23 +468,15 @@ export class OpticalSystem {
         cancel[0] = 1;
       };
       opts.signal?.addEventListener('abort', stop, { once: true });
-      let progressError: { e: unknown } | undefined;
+      const progress = guardProgress(stop);
       try {
         const waves = src.wavelengths.map((lam) => ({ wavelength: lam, tiltX, tiltY, imageMasks: [] }));
-        const t = await c.handle.threadsCompute(waves, plan.workers, effort, all, cancel, (i) => {
-          // A throwing onProgress fails the call, as in the other modes.
-          try {
-            finished(i);
-          } catch (e) {
-            progressError ??= { e };
-            cancel[0] = 1;
-          }
-        });
-        if (progressError) throw progressError.e;
+        const t = await c.handle.threadsCompute(waves, plan.workers, effort, all, cancel, progress.report);
+        progress.rethrow();
         kernelSeconds = t.kernelSeconds;
         nativeSeconds = t.totalSeconds;
       } catch (e) {
-        if (progressError) throw progressError.e;
+        progress.rethrow();
         const i = (e as { wavelengthIndex?: number }).wavelengthIndex;
         nativeError(e, src.wavelengths[i !== undefined && i >= 0 ? i : 0]!);
       } finally {
@@ -471,7 +484,7 @@ export class OpticalSystem {
         if (restore > 0) setBlasThreads(restore);
       }
       aborted();
-      for (let i = 0; i < nw; i++) psfs[i] = all.subarray(i * m * m, (i + 1) * m * m);
+      sum = weightedSum(inBlock(all));
     } else if (plan.mode === 'threads') {
       // Wavelengths on native threads (the libuv pool), sharing the system's
       // read-only arrays; each thread's kernels single-threaded; image-plane
@@ -503,31 +516,23 @@ export class OpticalSystem {
       opts.signal?.addEventListener('abort', kill, { once: true });
       const tk = performance.now();
       let all: Float64Array | undefined;
-      let progressError: { e: unknown } | undefined;
+      const progress = guardProgress(kill);
       try {
         all = await c.handle.forkCompute(waves, plan.workers, effort, (v) => {
           if (v < 0) pids.push(-1 - v);
-          else {
-            // A throwing onProgress fails the call, as in the other modes.
-            try {
-              finished(v);
-            } catch (e) {
-              progressError ??= { e };
-              kill();
-            }
-          }
+          else progress.report(v);
         });
       } catch (e) {
-        if (progressError) throw progressError.e;
+        progress.rethrow();
         aborted();
         nativeError(e, src.wavelengths[0]!);
       } finally {
         opts.signal?.removeEventListener('abort', kill);
       }
-      if (progressError) throw progressError.e;
+      progress.rethrow();
       aborted();
       nativeSeconds = kernelSeconds = (performance.now() - tk) / 1e3;
-      for (let i = 0; i < nw; i++) psfs[i] = all!.subarray(i * m * m, (i + 1) * m * m);
+      sum = weightedSum(inBlock(all!));
     } else {
       const shared = this.sharedSystem(c);
       // The pool's results file is reused by the next call: summed before it is handed back.
@@ -540,10 +545,10 @@ export class OpticalSystem {
             nativeSeconds += t.totalSeconds;
             finished(i);
           },
-          consume: (all) => weightedSum(Array.from({ length: nw }, (_, i) => all.subarray(i * m * m, (i + 1) * m * m))),
+          consume: (all) => weightedSum(inBlock(all)),
         });
     }
-    sum ??= weightedSum(psfs);
+    sum ??= weightedSum((i) => psfs[i]!);
     afterTransform();
     const totalSeconds = (performance.now() - t0) / 1e3;
     const meanLam = src.wavelengths.reduce((a, l, i) => a + l * src.weights[i]!, 0);
