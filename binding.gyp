@@ -7,6 +7,7 @@
         "native/blas.cc",
         "native/cpu.cc",
         "native/fft.cc",
+        "native/vec.cc",
         "native/fits.cc",
         "native/mft.cc",
         "native/propagate.cc",

@@ -61,27 +61,9 @@ class AlignedBuffer {
   size_t n_ = 0;
 };
 
-// Multiplies x[0..n) by `scale` and returns whether every result is finite.
-// x*0 is 0 for finite x and NaN otherwise; sixteen independent accumulators
-// let the compiler vectorise the check (one serial sum would not).
-template <typename R>
-bool scaleAndCheck(R* x, size_t n, R scale) {
-  constexpr size_t kLanes = 16;
-  R acc[kLanes] = {};
-  size_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (size_t j = 0; j < kLanes; ++j) {
-      x[i + j] *= scale;
-      acc[j] += x[i + j] * R(0);
-    }
-  }
-  R tail = 0;
-  for (; i < n; ++i) {
-    x[i] *= scale;
-    tail += x[i] * R(0);
-  }
-  for (size_t j = 0; j < kLanes; ++j) tail += acc[j];
-  return tail == R(0);
-}
+// Multiplies x[0..n) by `scale` and returns whether every result is finite
+// (native/vec.cc: one build per x86 vector width, chosen at load time).
+bool scaleAndCheck(double* x, size_t n, double scale);
+bool scaleAndCheck(float* x, size_t n, float scale);
 
 }  // namespace airy

@@ -35,6 +35,27 @@ t.test('NaN or Infinity in the data is an error, never a silent NaN result', asy
   await t.rejects(mft(real, { nlamD: 2, npix: 3 }), { name: 'RangeError', message: /plane\.data/ });
 });
 
+// The finiteness check is fused into the scaling pass (native/vec.cc, built
+// once per vector width and picked at load time): one bad value must fail the
+// call wherever it falls (first, last, odd shapes whose length leaves a scalar
+// tail), in either precision.
+t.test('a single NaN or Infinity is found at any position and in either precision', (t) => {
+  for (const [ny, nx] of [[64, 64], [37, 41]] as const) {
+    const len = 2 * ny * nx;
+    for (const pos of [0, 1, 17, len >> 1, len - 3, len - 1]) {
+      for (const Arr of [Float64Array, Float32Array]) {
+        for (const bad of [NaN, Infinity]) {
+          const data = new Arr(len).map((_, i) => Math.sin(i));
+          data[pos] = bad;
+          const what = `${Arr.name} ${ny}x${nx}, ${bad} at ${pos}`;
+          t.throws(() => fft2Sync({ data, shape: [ny, nx] }), { name: 'RangeError', message: /a\.data must contain only finite numbers/ }, `fft2 ${what}`);
+          t.throws(() => mftSync({ data, shape: [ny, nx] }, { nlamD: 4, npix: 9 }), { name: 'RangeError', message: /plane\.data/ }, `mft ${what}`);
+        }
+      }
+    }
+  }
+  t.end();
+});
 t.test('mft rejects bad options, naming them', async (t) => {
   await t.rejects(mft(ok(), { nlamD: 4, npix: 3.5 }), { name: 'RangeError', message: /options\.npix must be an integer, got 3\.5/ });
   await t.rejects(mft(ok(), { nlamD: 4, npix: 0 }), { name: 'RangeError', message: /options\.npix/ });
