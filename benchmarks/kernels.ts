@@ -70,27 +70,39 @@ for (const th of ONLY.has('fft') ? THREADS : []) {
     const planS = n.fftwPlan(size, size, false, th, 1, false);
     const data = new Float64Array(2 * size * size).map((_, i) => Math.cos(i * 0.1));
     const out = new Float64Array(data.length);
-    // Rounds alternate a batch of raw executions with a batch of airy calls on
-    // the same arrays; each batch runs back to back (steady state for both
-    // plans) and gives its median. The ratio is the median of the per-round
-    // ratios (a paired comparison: drift on a noisy machine cancels within a
-    // round); the times shown are medians over rounds.
+    // Rounds pair a batch of raw executions with a batch of airy calls on the
+    // same arrays, the two batches taking turns at going first; each batch
+    // runs back to back (steady state for both plans) and gives its median.
+    // The ratio is the median of the per-round ratios (a paired comparison:
+    // drift on a noisy machine cancels within a round); the times shown are
+    // medians over rounds.
     const rawT: number[] = [];
     const airyT: number[] = [];
     const ratios: number[] = [];
     const batch = Math.max(3, r * 2);
-    fft2Sync({ data, shape: [size, size] }, { threads: th, planner: 'measure', out });
-    for (let round = 0; round < 15; round++) {
-      const raw = n.fftwRawExecute(data, size, size, false, th, 1, out, batch);
+    const airyBatch = () => {
       const ts: number[] = [];
       for (let i = 0; i < batch; i++) {
         const t0 = performance.now();
         fft2Sync({ data, shape: [size, size] }, { threads: th, planner: 'measure', out });
         ts.push((performance.now() - t0) / 1e3);
       }
+      return median(ts);
+    };
+    fft2Sync({ data, shape: [size, size] }, { threads: th, planner: 'measure', out });
+    for (let round = 0; round < 16; round++) {
+      let raw: number;
+      let airy: number;
+      if (round % 2 === 0) {
+        raw = n.fftwRawExecute(data, size, size, false, th, 1, out, batch);
+        airy = airyBatch();
+      } else {
+        airy = airyBatch();
+        raw = n.fftwRawExecute(data, size, size, false, th, 1, out, batch);
+      }
       rawT.push(raw);
-      airyT.push(median(ts));
-      ratios.push(median(ts) / raw);
+      airyT.push(airy);
+      ratios.push(airy / raw);
     }
     const rawS = median(rawT);
     const airyS = median(airyT);

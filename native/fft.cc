@@ -87,7 +87,8 @@ struct Api<float> {
 //           baseline benchmarks compare against).
 //  Rows:    w consecutive rows of length nx, out-of-place.
 //  Columns: all nx columns (length ny, stride nx), in place; w unused.
-enum class Kind { Whole = 0, Rows = 1, Columns = 2 };
+//  Slice:   w adjacent columns of the ny x nx array, in place.
+enum class Kind { Whole = 0, Rows = 1, Columns = 2, Slice = 3 };
 
 // (kind, ny, nx, w, inverse, threads, effort, single, aligned)
 using Key = std::tuple<int, int, int, int, bool, int, int, bool, bool>;
@@ -131,6 +132,7 @@ typename Api<R>::plan_t makePlan(Kind kind, int ny, int nx, int w, bool inverse,
   switch (kind) {
     case Kind::Rows: return Api<R>::many(nx, w, in, 1, nx, out, sign, flags);
     case Kind::Columns: return Api<R>::many(ny, nx, out, nx, 1, out, sign, flags);
+    case Kind::Slice: return Api<R>::many(ny, w, out, nx, 1, out, sign, flags);
     default: return Api<R>::plan2d(ny, nx, in, out, sign, flags);
   }
 }
@@ -182,18 +184,21 @@ bool isAligned(const void* p) {
 
 // Rows per row-pass block: the largest divisor of ny whose block stays within
 // about 1 MB (a typical L2), so the scaling pass reads what the row FFT has
-// just written. (256 KB blocks measured 5-10% slower at 512², no better above.)
-int rowBlock(int ny, int nx, size_t complexBytes) {
+// just written (256 KB blocks measured 5-10% slower at 512², no better
+// above), and small enough that `minBlocks` threads each get one.
+int rowBlock(int ny, int nx, size_t complexBytes, int minBlocks) {
   const size_t budget = 1024 * 1024;
-  const int cap = static_cast<int>(std::max<size_t>(1, budget / (complexBytes * nx)));
+  const int cap = static_cast<int>(std::max<size_t>(
+      1, std::min<size_t>(budget / (complexBytes * nx), ny / std::max(1, minBlocks))));
   for (int b = std::min(cap, ny); b > 1; --b)
     if (ny % b == 0) return b;
   return 1;
 }
 
-// Persistent helper threads for the row pass (starting threads per call cost
-// ~10% of a 512x512 transform). run(parts, f) calls f(0) here and f(1..parts-1)
-// on helpers, and returns when all are done; calls are serialised.
+// Persistent helper threads for multi-threaded transforms (starting threads
+// per call cost ~10% of a 512x512 transform). run(parts, f) calls f(0) here
+// and f(1..parts-1) on helpers, and returns when all are done; calls are
+// serialised, so all `parts` calls run at once and may meet at a Barrier.
 class RowPool {
  public:
   void run(int parts, const std::function<void(int)>& f) {
@@ -248,22 +253,60 @@ RowPool& rowPool() {
   return *p;
 }
 
-// How `transform` runs an ny x nx transform: `parts` threads share the row
-// blocks; the column pass runs on `threads` FFTW threads.
+// One-shot barrier for the `parts` calls of one RowPool::run. Waiting spins
+// (the other parts are running and balanced, so the wait is short) and
+// yields the core after a while in case a part's thread is not scheduled.
+class Barrier {
+ public:
+  explicit Barrier(int parts) : left_(parts) {}
+  void arriveAndWait() {
+    if (left_.fetch_sub(1, std::memory_order_acq_rel) == 1) return;
+    for (unsigned spins = 0; left_.load(std::memory_order_acquire) > 0; ++spins) {
+      if (spins < 4096) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+      } else {
+        std::this_thread::yield();
+      }
+    }
+  }
+
+ private:
+  std::atomic<int> left_;
+};
+
+// How `transform` runs an ny x nx transform. With parts == 1: row blocks
+// here, then one column plan on `threads` FFTW threads. With parts > 1 the
+// whole transform is one RowPool job: part t takes its share of the row
+// blocks, all parts meet at a barrier, then part t transforms its slice of
+// columns. One wake-up per call instead of one for our row helpers and one
+// for FFTW's column threads (5-8% of a two-thread 512x512 transform).
 struct Split {
   int parts;
   int threads;
   int block;  // rows per row block
   bool aligned;
+  std::vector<int> sliceStart;  // parts + 1 column boundaries (parts > 1)
 };
 
 template <typename R>
 Split splitFor(const void* in, const void* out, int ny, int nx, int threads) {
   Split s;
-  s.block = rowBlock(ny, nx, sizeof(std::complex<R>));
   s.threads = std::max(1, threads);
   const size_t total = static_cast<size_t>(ny) * nx;
-  s.parts = (s.threads > 1 && total >= (size_t(1) << 15)) ? std::min(s.threads, ny / s.block) : 1;
+  const bool parallel = s.threads > 1 && total >= (size_t(1) << 15);
+  s.block = rowBlock(ny, nx, sizeof(std::complex<R>), parallel ? s.threads : 1);
+  // Column slices start on 16-byte boundaries, like the arrays the plans
+  // were made for (one column of single-precision complex is 8 bytes).
+  const int step = static_cast<int>(std::max<size_t>(1, 16 / sizeof(std::complex<R>)));
+  const int maxParts = std::min(ny / s.block, nx / step);
+  s.parts = parallel ? std::max(1, std::min(s.threads, maxParts)) : 1;
+  if (s.parts > 1) {
+    for (int t = 0; t < s.parts; ++t)
+      s.sliceStart.push_back(static_cast<int>(static_cast<long long>(nx / step) * t / s.parts) * step);
+    s.sliceStart.push_back(nx);
+  }
   // New-array execution needs every block start to keep the alignment the
   // plan was made for.
   s.aligned = isAligned(in) && isAligned(out) &&
@@ -273,17 +316,28 @@ Split splitFor(const void* in, const void* out, int ny, int nx, int threads) {
 
 template <typename R>
 struct SplitPlans {
-  std::shared_ptr<PlanHandle> rows, cols;
+  std::shared_ptr<PlanHandle> rows, cols;           // cols: parts == 1
+  std::vector<std::shared_ptr<PlanHandle>> slices;  // one per part: parts > 1
 };
 
 template <typename R>
 SplitPlans<R> splitPlans(const Split& sp, int ny, int nx, bool inverse, Effort effort,
                          double* seconds) {
   SplitPlans<R> p;
-  double a = 0, b = 0;
-  p.rows = getPlan<R>(Kind::Rows, ny, nx, sp.block, inverse, 1, effort, sp.aligned, &a);
-  p.cols = getPlan<R>(Kind::Columns, ny, nx, 0, inverse, sp.threads, effort, sp.aligned, &b);
-  if (seconds) *seconds = a + b;
+  double total = 0, t = 0;
+  p.rows = getPlan<R>(Kind::Rows, ny, nx, sp.block, inverse, 1, effort, sp.aligned, &t);
+  total += t;
+  if (sp.parts == 1) {
+    p.cols = getPlan<R>(Kind::Columns, ny, nx, 0, inverse, sp.threads, effort, sp.aligned, &t);
+    total += t;
+  } else {
+    for (int i = 0; i < sp.parts; ++i) {
+      const int w = sp.sliceStart[i + 1] - sp.sliceStart[i];
+      p.slices.push_back(getPlan<R>(Kind::Slice, ny, nx, w, inverse, 1, effort, sp.aligned, &t));
+      total += t;
+    }
+  }
+  if (seconds) *seconds = total;
   return p;
 }
 
@@ -293,9 +347,10 @@ SplitPlans<R> splitPlans(const Split& sp, int ny, int nx, bool inverse, Effort e
 // (input to output), each block scaled and checked while it is still in
 // cache, then one in-place FFTW transform of all columns. A separate scaling
 // pass after FFTW's own 2D plan costs a full extra sweep through memory
-// (7-26% measured at 512-4096); fused this way it costs almost nothing. With
-// several threads our threads share the row blocks (each block plan is
-// serial) and the column plan runs on FFTW's threads.
+// (7-26% measured at 512-4096); fused this way it costs 2-5%. With several
+// threads the transform is one job on airy's helper threads (see Split): each
+// shares the row blocks, then transforms a slice of the columns; every plan
+// is serial.
 //
 // The finiteness check sees the row-transformed data: NaN or Inf in the input
 // reaches it, and the column pass cannot overflow a finite, unitary-scaled
@@ -327,19 +382,27 @@ void transform(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
     return ok;
   };
 
-  bool finite = true;
   if (sp.parts == 1) {
-    finite = rowPass(0);
-  } else {
-    std::vector<char> ok(sp.parts, 1);
-    g_threads_started.store(true, std::memory_order_relaxed);
-    rowPool().run(sp.parts, [&](int t) { ok[t] = rowPass(t); });
-    for (char c : ok) finite = finite && c;
+    if (!rowPass(0)) throw Error("ERR_AIRY_NONFINITE", "fft2: input contains NaN or Infinity");
+    if (plans.cols->threads > 1) g_threads_started.store(true, std::memory_order_relaxed);
+    Api<R>::execute(static_cast<plan_t>(plans.cols->plan), reinterpret_cast<cpx*>(out),
+                    reinterpret_cast<cpx*>(out));
+    return;
   }
-  if (!finite) throw Error("ERR_AIRY_NONFINITE", "fft2: input contains NaN or Infinity");
-  if (plans.cols->threads > 1) g_threads_started.store(true, std::memory_order_relaxed);
-  Api<R>::execute(static_cast<plan_t>(plans.cols->plan), reinterpret_cast<cpx*>(out),
-                  reinterpret_cast<cpx*>(out));
+  // Every part goes through the barrier and its column slice even when the
+  // input is not finite (a part cannot leave a barrier the others wait at);
+  // the error is raised once all parts are done.
+  std::vector<char> ok(sp.parts, 1);
+  Barrier rowsDone(sp.parts);
+  g_threads_started.store(true, std::memory_order_relaxed);
+  rowPool().run(sp.parts, [&](int t) {
+    ok[t] = rowPass(t);
+    rowsDone.arriveAndWait();
+    auto* col = reinterpret_cast<cpx*>(out + sp.sliceStart[t]);
+    Api<R>::execute(static_cast<plan_t>(plans.slices[t]->plan), col, col);
+  });
+  for (char c : ok)
+    if (!c) throw Error("ERR_AIRY_NONFINITE", "fft2: input contains NaN or Infinity");
 }
 
 template void transform<double>(const std::complex<double>*, std::complex<double>*, int,
@@ -365,10 +428,17 @@ bool hasWisdomT(int ny, int nx, bool inverse, int threads, Effort effort) {
   auto* in = reinterpret_cast<typename Api<R>::cpx*>(a.data());
   auto* out = reinterpret_cast<typename Api<R>::cpx*>(b.data());
   const unsigned flags = effortFlag(effort) | FFTW_WISDOM_ONLY;
-  const std::pair<Kind, int> parts[2] = {{Kind::Rows, 1}, {Kind::Columns, sp.threads}};
-  for (auto& [kind, t] : parts) {
-    if (initThreads()) Api<R>::threads(t);
-    auto p = makePlan<R>(kind, ny, nx, sp.block, inverse, in, out, flags);
+  struct Part {
+    Kind kind;
+    int w, threads;
+  };
+  std::vector<Part> parts{{Kind::Rows, sp.block, 1}};
+  if (sp.parts == 1) parts.push_back({Kind::Columns, 0, sp.threads});
+  for (int i = 0; i + 1 < static_cast<int>(sp.sliceStart.size()); ++i)
+    parts.push_back({Kind::Slice, sp.sliceStart[i + 1] - sp.sliceStart[i], 1});
+  for (const Part& part : parts) {
+    if (initThreads()) Api<R>::threads(part.threads);
+    auto p = makePlan<R>(part.kind, ny, nx, part.w, inverse, in, out, flags);
     if (!p) return false;
     Api<R>::destroy(p);
   }

@@ -16,6 +16,36 @@ t.test('fft2: forward then inverse restores the input; Parseval holds', async (t
   }
 });
 
+t.test('fft2 on several threads equals the serial transform', async (t) => {
+  // From 2^15 elements up, each thread takes a share of the row blocks and
+  // then a slice of the columns (single-precision slices start on even
+  // columns). Shapes: even, odd (255 = 3·5·17 and 511 = 7·73 rows, prime 257
+  // and 509 columns), rectangular both ways, above and below 1 MB.
+  for (const [ny, nx] of [[256, 256], [255, 257], [160, 400], [520, 72], [512, 512], [511, 509]] as const) {
+    const a = randomComplex(ny, nx, ny + 7 * nx);
+    for (const inverse of [false, true]) {
+      const serial = fft2Sync({ data: a, shape: [ny, nx] }, { inverse, threads: 1 });
+      for (const threads of [2, 3]) {
+        const par = await fft2({ data: a, shape: [ny, nx] }, { inverse, threads });
+        // Different (but exact) FFTW plans for the column pass: rounding only,
+        // ~1e-16 per stage; 1e-13 relative leaves margin and catches any
+        // missing, doubled or misplaced column or row block.
+        t.ok(relErr(par.data, serial.data) < 1e-13, `${ny}x${nx} inverse=${inverse} threads=${threads}: ${relErr(par.data, serial.data)}`);
+      }
+      const s32 = fft2Sync({ data: Float32Array.from(a), shape: [ny, nx] }, { inverse, threads: 2 });
+      // Single precision against the double transform: ~log2(N)·6e-8.
+      t.ok(relErr(s32.data, serial.data) < 1e-5, `float32 ${ny}x${nx} inverse=${inverse} threads=2: ${relErr(s32.data, serial.data)}`);
+    }
+  }
+  // A bad value fails a threaded call cleanly, and the next call still works.
+  const bad = randomComplex(256, 256, 5);
+  bad[3] = Number.NaN;
+  t.throws(() => fft2Sync({ data: bad, shape: [256, 256] }, { threads: 2 }), { name: 'RangeError' });
+  const good = randomComplex(256, 256, 6);
+  const r = await fft2({ data: good, shape: [256, 256] }, { threads: 2 });
+  t.ok(relErr(r.data, fft2Sync({ data: good, shape: [256, 256] }).data) < 1e-13, 'threaded call after a failed one');
+});
+
 t.test('fft2: forward uses exp(-2πi k n / N) (FFTW/numpy sign)', async (t) => {
   // A single tone exp(+2πi·3x/N) lands in bin +3 under a negative-exponent DFT.
   const n = 16;
