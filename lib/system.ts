@@ -88,7 +88,7 @@ export interface CalcPsfOptions {
   onProgress?: (p: Progress) => void;
   /** Cancels between wavelengths. */
   signal?: AbortSignal;
-  /** FFTW threads for FFT steps (default `config.fftThreads`). */
+  /** Threads per 2D FFT in FFT steps (default `config.fftThreads`). */
   fftThreads?: number;
   /** FFTW planner effort (default `config.fftwPlanner`). */
   planner?: FftwPlanner;
