@@ -57,7 +57,7 @@ export interface SafetyVerdict {
  * - `ERR_AIRY_FORK_UNSUPPORTED`: fork on a platform without POSIX fork.
  * - `ERR_AIRY_FORK_ACCELERATE`: fork with Apple Accelerate (Grand Central
  *   Dispatch is not fork-safe; POPPY's multiprocessing crash).
- * - `ERR_AIRY_FORK_AFTER_FFTW_THREADS`: fork after FFTW threads ran here.
+ * - `ERR_AIRY_FORK_AFTER_FFTW_THREADS`: fork after multi-threaded FFTs ran here.
  * - `ERR_AIRY_FORK_AFTER_BLAS_THREADS`: fork after BLAS threads ran here.
  * - `ERR_AIRY_OVERSUBSCRIBED`: workers × kernel threads > cores.
  */
@@ -78,7 +78,7 @@ export function checkParallelSafety(facts: ParallelFacts): SafetyVerdict {
     }
     if (facts.fftwThreadsStarted) {
       throw new UnsafeParallelismError(
-        'Refusing to fork: FFTW threads have already run in this process, and a forked child inherits a thread pool whose threads do not exist in it.',
+        'Refusing to fork: multi-threaded FFTs have already run in this process, and a forked child inherits a thread pool whose threads do not exist in it.',
         'ERR_AIRY_FORK_AFTER_FFTW_THREADS', "startMethod: 'spawn', or keep fftThreads: 1 in processes that fork");
     }
     if (facts.blasThreadsStarted) {
