@@ -16,7 +16,7 @@ export interface FftwInfo {
   threads: number;
   /** Whether the FFTW threads library initialised. */
   threadsAvailable: boolean;
-  /** Whether a multi-threaded FFTW plan has run in this process. */
+  /** Whether a multi-threaded FFT (airy helper threads or FFTW threads) has run in this process. */
   threadsStarted: boolean;
   /** Wisdom file in force ('' for none). */
   wisdomFile: string;
