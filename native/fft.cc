@@ -199,7 +199,7 @@ int rowBlock(int ny, int nx, size_t complexBytes, int minBlocks) {
 // per call cost ~10% of a 512x512 transform). run(parts, f) calls f(0) here
 // and f(1..parts-1) on helpers, and returns when all are done; calls are
 // serialised, so all `parts` calls run at once and may meet at a Barrier.
-class RowPool {
+class HelperPool {
  public:
   void run(int parts, const std::function<void(int)>& f) {
     std::lock_guard<std::mutex> one(callMutex_);
@@ -248,12 +248,12 @@ class RowPool {
   unsigned long generation_ = 0;
 };
 
-RowPool& rowPool() {
-  static RowPool* p = new RowPool();  // never destroyed: helpers are detached
+HelperPool& helperPool() {
+  static HelperPool* p = new HelperPool();  // never destroyed: helpers are detached
   return *p;
 }
 
-// One-shot barrier for the `parts` calls of one RowPool::run. Waiting spins
+// One-shot barrier for the `parts` calls of one HelperPool::run. Waiting spins
 // (the other parts are running and balanced, so the wait is short) and
 // yields the core after a while in case a part's thread is not scheduled.
 class Barrier {
@@ -278,7 +278,7 @@ class Barrier {
 
 // How `transform` runs an ny x nx transform. With parts == 1: row blocks
 // here, then one column plan on `threads` FFTW threads. With parts > 1 the
-// whole transform is one RowPool job: part t takes its share of the row
+// whole transform is one HelperPool job: part t takes its share of the row
 // blocks, all parts meet at a barrier, then part t transforms its slice of
 // columns. One wake-up per call instead of one for our row helpers and one
 // for FFTW's column threads (5-8% of a two-thread 512x512 transform).
@@ -395,7 +395,7 @@ void transform(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
   std::vector<char> ok(sp.parts, 1);
   Barrier rowsDone(sp.parts);
   g_threads_started.store(true, std::memory_order_relaxed);
-  rowPool().run(sp.parts, [&](int t) {
+  helperPool().run(sp.parts, [&](int t) {
     ok[t] = rowPass(t);
     rowsDone.arriveAndWait();
     auto* col = reinterpret_cast<cpx*>(out + sp.sliceStart[t]);
