@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -88,7 +89,8 @@ struct Api<float> {
 //  Rows:    w consecutive rows of length nx, out-of-place.
 //  Columns: all nx columns (length ny, stride nx), in place; w unused.
 //  Slice:   w adjacent columns of the ny x nx array, in place.
-enum class Kind { Whole = 0, Rows = 1, Columns = 2, Slice = 3 };
+//  Buffer:  all w columns of an ny x w buffer, in place (always aligned).
+enum class Kind { Whole = 0, Rows = 1, Columns = 2, Slice = 3, Buffer = 4 };
 
 // (kind, ny, nx, w, inverse, threads, effort, single, aligned)
 using Key = std::tuple<int, int, int, int, bool, int, int, bool, bool>;
@@ -133,6 +135,7 @@ typename Api<R>::plan_t makePlan(Kind kind, int ny, int nx, int w, bool inverse,
     case Kind::Rows: return Api<R>::many(nx, w, in, 1, nx, out, sign, flags);
     case Kind::Columns: return Api<R>::many(ny, nx, out, nx, 1, out, sign, flags);
     case Kind::Slice: return Api<R>::many(ny, w, out, nx, 1, out, sign, flags);
+    case Kind::Buffer: return Api<R>::many(ny, w, out, w, 1, out, sign, flags);
     default: return Api<R>::plan2d(ny, nx, in, out, sign, flags);
   }
 }
@@ -276,22 +279,33 @@ class Barrier {
   std::atomic<int> left_;
 };
 
+// Columns per buffer of the `estimate` column pass (see Split).
+constexpr int kColumnBuffer = 16;
+
 // How `transform` runs an ny x nx transform. With parts == 1: row blocks
-// here, then one column plan on `threads` FFTW threads. With parts > 1 the
-// whole transform is one HelperPool job: part t takes its share of the row
-// blocks, all parts meet at a barrier, then part t transforms its slice of
-// columns. One wake-up per call instead of one for our row helpers and one
-// for FFTW's column threads (5-8% of a two-thread 512x512 transform).
+// here, then the columns. With parts > 1 the whole transform is one
+// HelperPool job: part t takes its share of the row blocks, all parts meet at
+// a barrier, then part t transforms its slice of columns. One wake-up per
+// call instead of one for our row helpers and one for FFTW's column threads
+// (5-8% of a two-thread 512x512 transform).
+//
+// Columns at `measure`/`patient` effort run on FFTW plans over the strided
+// columns (FFTW measures and buffers them itself). At `estimate`, FFTW's
+// heuristics transform strided columns in place, which misses the cache on
+// every element: 11.6 ms for the columns of a 512x512 array against 1.4 ms
+// when airy copies 16 columns at a time into a contiguous ny x 16 buffer,
+// transforms them there and copies them back (buffered).
 struct Split {
   int parts;
   int threads;
   int block;  // rows per row block
   bool aligned;
-  std::vector<int> sliceStart;  // parts + 1 column boundaries (parts > 1)
+  bool buffered;
+  std::vector<int> sliceStart;  // parts + 1 column boundaries
 };
 
 template <typename R>
-Split splitFor(const void* in, const void* out, int ny, int nx, int threads) {
+Split splitFor(const void* in, const void* out, int ny, int nx, int threads, Effort effort) {
   Split s;
   s.threads = std::max(1, threads);
   const size_t total = static_cast<size_t>(ny) * nx;
@@ -302,11 +316,10 @@ Split splitFor(const void* in, const void* out, int ny, int nx, int threads) {
   const int step = static_cast<int>(std::max<size_t>(1, 16 / sizeof(std::complex<R>)));
   const int maxParts = std::min(ny / s.block, nx / step);
   s.parts = parallel ? std::max(1, std::min(s.threads, maxParts)) : 1;
-  if (s.parts > 1) {
-    for (int t = 0; t < s.parts; ++t)
-      s.sliceStart.push_back(static_cast<int>(static_cast<long long>(nx / step) * t / s.parts) * step);
-    s.sliceStart.push_back(nx);
-  }
+  for (int t = 0; t < s.parts; ++t)
+    s.sliceStart.push_back(static_cast<int>(static_cast<long long>(nx / step) * t / s.parts) * step);
+  s.sliceStart.push_back(nx);
+  s.buffered = effort == Effort::Estimate;
   // New-array execution needs every block start to keep the alignment the
   // plan was made for.
   s.aligned = isAligned(in) && isAligned(out) &&
@@ -314,10 +327,40 @@ Split splitFor(const void* in, const void* out, int ny, int nx, int threads) {
   return s;
 }
 
+// The FFTW plans a Split executes: the row-block plan first, then the column
+// plans (one per part; or, buffered, one per buffer width in use).
+struct PlanSpec {
+  Kind kind;
+  int w;
+  int threads;
+  bool aligned;
+};
+
+std::vector<PlanSpec> planSpecs(const Split& sp) {
+  std::vector<PlanSpec> v{{Kind::Rows, sp.block, 1, sp.aligned}};
+  if (sp.buffered) {
+    std::vector<int> widths;
+    for (int t = 0; t < sp.parts; ++t) {
+      const int width = sp.sliceStart[t + 1] - sp.sliceStart[t];
+      if (width >= kColumnBuffer) widths.push_back(kColumnBuffer);
+      if (width % kColumnBuffer) widths.push_back(width % kColumnBuffer);
+    }
+    std::sort(widths.begin(), widths.end());
+    widths.erase(std::unique(widths.begin(), widths.end()), widths.end());
+    for (int w : widths) v.push_back({Kind::Buffer, w, 1, true});
+  } else if (sp.parts == 1) {
+    v.push_back({Kind::Columns, 0, sp.threads, sp.aligned});
+  } else {
+    for (int t = 0; t < sp.parts; ++t)
+      v.push_back({Kind::Slice, sp.sliceStart[t + 1] - sp.sliceStart[t], 1, sp.aligned});
+  }
+  return v;
+}
+
 template <typename R>
 struct SplitPlans {
-  std::shared_ptr<PlanHandle> rows, cols;           // cols: parts == 1
-  std::vector<std::shared_ptr<PlanHandle>> slices;  // one per part: parts > 1
+  std::shared_ptr<PlanHandle> rows;
+  std::vector<std::shared_ptr<PlanHandle>> cols;  // per part; buffered: indexed by width
 };
 
 template <typename R>
@@ -325,20 +368,25 @@ SplitPlans<R> splitPlans(const Split& sp, int ny, int nx, bool inverse, Effort e
                          double* seconds) {
   SplitPlans<R> p;
   double total = 0, t = 0;
-  p.rows = getPlan<R>(Kind::Rows, ny, nx, sp.block, inverse, 1, effort, sp.aligned, &t);
-  total += t;
-  if (sp.parts == 1) {
-    p.cols = getPlan<R>(Kind::Columns, ny, nx, 0, inverse, sp.threads, effort, sp.aligned, &t);
+  if (sp.buffered) p.cols.resize(kColumnBuffer + 1);
+  for (const PlanSpec& spec : planSpecs(sp)) {
+    auto h = getPlan<R>(spec.kind, ny, nx, spec.w, inverse, spec.threads, effort, spec.aligned,
+                        &t);
     total += t;
-  } else {
-    for (int i = 0; i < sp.parts; ++i) {
-      const int w = sp.sliceStart[i + 1] - sp.sliceStart[i];
-      p.slices.push_back(getPlan<R>(Kind::Slice, ny, nx, w, inverse, 1, effort, sp.aligned, &t));
-      total += t;
-    }
+    if (spec.kind == Kind::Rows) p.rows = h;
+    else if (spec.kind == Kind::Buffer) p.cols[spec.w] = h;
+    else p.cols.push_back(h);
   }
   if (seconds) *seconds = total;
   return p;
+}
+
+// A per-thread scratch buffer of at least n elements, kept between calls.
+template <typename R>
+std::complex<R>* columnBuffer(size_t n) {
+  static thread_local AlignedBuffer<std::complex<R>> buf;
+  if (buf.size() < n) buf = AlignedBuffer<std::complex<R>>(n);
+  return buf.data();
 }
 
 }  // namespace
@@ -350,7 +398,8 @@ SplitPlans<R> splitPlans(const Split& sp, int ny, int nx, bool inverse, Effort e
 // (7-26% measured at 512-4096); fused this way it costs 2-5%. With several
 // threads the transform is one job on airy's helper threads (see Split): each
 // shares the row blocks, then transforms a slice of the columns; every plan
-// is serial.
+// is serial. At `estimate` effort the columns go through small contiguous
+// buffers (see Split).
 //
 // The finiteness check sees the row-transformed data: NaN or Inf in the input
 // reaches it, and the column pass cannot overflow a finite, unitary-scaled
@@ -360,7 +409,7 @@ void transform(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
                bool inverse, int threads, Effort effort) {
   AIRY_ASSERT(ny > 0 && nx > 0, "fft: shape must be positive");
   AIRY_ASSERT(in != out, "fft: transform is out-of-place");
-  const Split sp = splitFor<R>(in, out, ny, nx, threads);
+  const Split sp = splitFor<R>(in, out, ny, nx, threads, effort);
   const SplitPlans<R> plans = splitPlans<R>(sp, ny, nx, inverse, effort, nullptr);
   using cpx = typename Api<R>::cpx;
   using plan_t = typename Api<R>::plan_t;
@@ -382,11 +431,31 @@ void transform(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
     return ok;
   };
 
+  auto columnPass = [&](int t) {
+    const int c0 = sp.sliceStart[t], c1 = sp.sliceStart[t + 1];
+    if (!sp.buffered) {
+      auto* col = reinterpret_cast<cpx*>(out + c0);
+      Api<R>::execute(static_cast<plan_t>(plans.cols[t]->plan), col, col);
+      return;
+    }
+    std::complex<R>* buf = columnBuffer<R>(static_cast<size_t>(ny) * kColumnBuffer);
+    for (int c = c0; c < c1; c += kColumnBuffer) {
+      const int w = std::min(kColumnBuffer, c1 - c);
+      const size_t bytes = w * sizeof(std::complex<R>);
+      for (int y = 0; y < ny; ++y)
+        std::memcpy(buf + static_cast<size_t>(y) * w, out + static_cast<size_t>(y) * nx + c, bytes);
+      Api<R>::execute(static_cast<plan_t>(plans.cols[w]->plan), reinterpret_cast<cpx*>(buf),
+                      reinterpret_cast<cpx*>(buf));
+      for (int y = 0; y < ny; ++y)
+        std::memcpy(out + static_cast<size_t>(y) * nx + c, buf + static_cast<size_t>(y) * w, bytes);
+    }
+  };
+
   if (sp.parts == 1) {
     if (!rowPass(0)) throw Error("ERR_AIRY_NONFINITE", "fft2: input contains NaN or Infinity");
-    if (plans.cols->threads > 1) g_threads_started.store(true, std::memory_order_relaxed);
-    Api<R>::execute(static_cast<plan_t>(plans.cols->plan), reinterpret_cast<cpx*>(out),
-                    reinterpret_cast<cpx*>(out));
+    if (!sp.buffered && plans.cols[0]->threads > 1)
+      g_threads_started.store(true, std::memory_order_relaxed);
+    columnPass(0);
     return;
   }
   // Every part goes through the barrier and its column slice even when the
@@ -398,8 +467,7 @@ void transform(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
   helperPool().run(sp.parts, [&](int t) {
     ok[t] = rowPass(t);
     rowsDone.arriveAndWait();
-    auto* col = reinterpret_cast<cpx*>(out + sp.sliceStart[t]);
-    Api<R>::execute(static_cast<plan_t>(plans.slices[t]->plan), col, col);
+    columnPass(t);
   });
   for (char c : ok)
     if (!c) throw Error("ERR_AIRY_NONFINITE", "fft2: input contains NaN or Infinity");
@@ -414,31 +482,23 @@ namespace {
 template <typename R>
 double planT(int ny, int nx, bool inverse, int threads, Effort effort) {
   double seconds = 0;
-  splitPlans<R>(splitFor<R>(nullptr, nullptr, ny, nx, threads), ny, nx, inverse, effort,
-                &seconds);
+  splitPlans<R>(splitFor<R>(nullptr, nullptr, ny, nx, threads, effort), ny, nx, inverse,
+                effort, &seconds);
   return seconds;
 }
 
 template <typename R>
 bool hasWisdomT(int ny, int nx, bool inverse, int threads, Effort effort) {
   auto lock = plannerLock();
-  const Split sp = splitFor<R>(nullptr, nullptr, ny, nx, std::max(1, threads));
+  const Split sp = splitFor<R>(nullptr, nullptr, ny, nx, std::max(1, threads), effort);
   const size_t n = static_cast<size_t>(ny) * nx;
   AlignedBuffer<std::complex<R>> a(n), b(n);
   auto* in = reinterpret_cast<typename Api<R>::cpx*>(a.data());
   auto* out = reinterpret_cast<typename Api<R>::cpx*>(b.data());
   const unsigned flags = effortFlag(effort) | FFTW_WISDOM_ONLY;
-  struct Part {
-    Kind kind;
-    int w, threads;
-  };
-  std::vector<Part> parts{{Kind::Rows, sp.block, 1}};
-  if (sp.parts == 1) parts.push_back({Kind::Columns, 0, sp.threads});
-  for (int i = 0; i + 1 < static_cast<int>(sp.sliceStart.size()); ++i)
-    parts.push_back({Kind::Slice, sp.sliceStart[i + 1] - sp.sliceStart[i], 1});
-  for (const Part& part : parts) {
-    if (initThreads()) Api<R>::threads(part.threads);
-    auto p = makePlan<R>(part.kind, ny, nx, part.w, inverse, in, out, flags);
+  for (const PlanSpec& spec : planSpecs(sp)) {
+    if (initThreads()) Api<R>::threads(spec.threads);
+    auto p = makePlan<R>(spec.kind, ny, nx, spec.w, inverse, in, out, flags);
     if (!p) return false;
     Api<R>::destroy(p);
   }

@@ -37,6 +37,17 @@ t.test('fft2 on several threads equals the serial transform', async (t) => {
       t.ok(relErr(s32.data, serial.data) < 1e-5, `float32 ${ny}x${nx} inverse=${inverse} threads=2: ${relErr(s32.data, serial.data)}`);
     }
   }
+  // `estimate` (the default, above) copies 16 columns at a time into a
+  // contiguous buffer for the column pass; `measure` runs FFTW's plans on the
+  // strided columns. Two independent column paths, same transform.
+  for (const [ny, nx] of [[255, 257], [512, 512]] as const) {
+    const a = randomComplex(ny, nx, 3 * ny + nx);
+    const est = fft2Sync({ data: a, shape: [ny, nx] }, { planner: 'estimate', threads: 1 });
+    for (const threads of [1, 2]) {
+      const mea = fft2Sync({ data: a, shape: [ny, nx] }, { planner: 'measure', threads });
+      t.ok(relErr(mea.data, est.data) < 1e-13, `${ny}x${nx} measure (threads ${threads}) vs estimate: ${relErr(mea.data, est.data)}`);
+    }
+  }
   // A bad value fails a threaded call cleanly, and the next call still works.
   const bad = randomComplex(256, 256, 5);
   bad[3] = Number.NaN;
