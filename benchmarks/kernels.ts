@@ -2,7 +2,7 @@
 // formula 5·N·log2(N)/µs) with planning and execution timed apart, and FFTW
 // wisdom re-planning, for n = 512, 1024, 2048, 4096 at 1 and 2 threads.
 //
-//   npm run bench:kernels [-- --sizes 512,1024 --threads 1,2 --only gemm,fft,wisdom
+//   npm run bench:kernels [-- --sizes 512,1024 --threads 1,2 --only gemm,fft,estimate,wisdom
 //                            --json out.json]
 //
 // Ratios are measured in the same run: airy mft vs raw GEMM of the same
@@ -20,7 +20,7 @@ function arg(name: string, def: string): string {
 const SIZES = arg('sizes', '512,1024,2048,4096').split(',').map(Number);
 const THREADS = arg('threads', '1,2').split(',').map(Number);
 const JSON_OUT = arg('json', '');
-const ONLY = new Set(arg('only', 'gemm,fft,wisdom').split(','));
+const ONLY = new Set(arg('only', 'gemm,fft,estimate,wisdom').split(','));
 const reps = (n: number) => (n <= 1024 ? 5 : n <= 2048 ? 3 : 2);
 
 const n = native();
@@ -61,56 +61,64 @@ for (const th of ONLY.has('gemm') ? THREADS : []) {
 }
 n.mftClearCache();
 
-if (ONLY.has('fft')) console.log('\n== fft2 (FFTW, measure planner; raw = FFTW\'s own 2D plan) ==');
-if (ONLY.has('fft')) console.log('threads     n   plan s    airy ms   raw ms   airy mflops   raw mflops   airy/raw time');
-for (const th of ONLY.has('fft') ? THREADS : []) {
-  for (const size of SIZES) {
-    const r = reps(size) * 2;
-    forgetWisdom();
-    const planS = n.fftwPlan(size, size, false, th, 1, false);
-    const data = new Float64Array(2 * size * size).map((_, i) => Math.cos(i * 0.1));
-    const out = new Float64Array(data.length);
-    // Rounds pair a batch of raw executions with a batch of airy calls on the
-    // same arrays, the two batches taking turns at going first; each batch
-    // runs back to back (steady state for both plans) and gives its median.
-    // The ratio is the median of the per-round ratios (a paired comparison:
-    // drift on a noisy machine cancels within a round); the times shown are
-    // medians over rounds.
-    const rawT: number[] = [];
-    const airyT: number[] = [];
-    const ratios: number[] = [];
-    const batch = Math.max(3, r * 2);
-    const airyBatch = () => {
-      const ts: number[] = [];
-      for (let i = 0; i < batch; i++) {
-        const t0 = performance.now();
-        fft2Sync({ data, shape: [size, size] }, { threads: th, planner: 'measure', out });
-        ts.push((performance.now() - t0) / 1e3);
-      }
-      return median(ts);
-    };
-    fft2Sync({ data, shape: [size, size] }, { threads: th, planner: 'measure', out });
-    for (let round = 0; round < 16; round++) {
-      let raw: number;
-      let airy: number;
-      if (round % 2 === 0) {
-        raw = n.fftwRawExecute(data, size, size, false, th, 1, out, batch);
-        airy = airyBatch();
-      } else {
-        airy = airyBatch();
-        raw = n.fftwRawExecute(data, size, size, false, th, 1, out, batch);
-      }
-      rawT.push(raw);
-      airyT.push(airy);
-      ratios.push(airy / raw);
+// fft2 against FFTW's own 2D plan at the same planner effort on the same
+// arrays. Rounds pair a batch of raw executions with a batch of airy calls,
+// the two batches taking turns at going first; each batch runs back to back
+// (steady state for both plans) and gives its median. The ratio is the median
+// of the per-round ratios (a paired comparison: drift on a noisy machine
+// cancels within a round); the times shown are medians over rounds.
+function compareFft(planner: 'estimate' | 'measure', th: number, size: number, rounds: number) {
+  const effort = planner === 'measure' ? 1 : 0;
+  forgetWisdom();
+  const planS = n.fftwPlan(size, size, false, th, effort, false);
+  const data = new Float64Array(2 * size * size).map((_, i) => Math.cos(i * 0.1));
+  const out = new Float64Array(data.length);
+  const batch = Math.max(3, reps(size) * (planner === 'measure' ? 4 : 1));
+  const airyBatch = () => {
+    const ts: number[] = [];
+    for (let i = 0; i < batch; i++) {
+      const t0 = performance.now();
+      fft2Sync({ data, shape: [size, size] }, { threads: th, planner, out });
+      ts.push((performance.now() - t0) / 1e3);
     }
-    const rawS = median(rawT);
-    const airyS = median(airyT);
-    const N = size * size;
-    const mf = (s: number) => (5 * N * Math.log2(N)) / (s * 1e6);
-    console.log(`${String(th).padStart(7)} ${String(size).padStart(5)} ${planS.toFixed(2).padStart(8)} ${(airyS * 1e3).toFixed(2).padStart(10)} ${(rawS * 1e3).toFixed(2).padStart(8)} ${mf(airyS).toFixed(0).padStart(13)} ${mf(rawS).toFixed(0).padStart(12)} ${median(ratios).toFixed(3).padStart(15)}`);
-    results.push({ kind: 'fft2', threads: th, n: size, planSeconds: planS, airySeconds: airyS, rawSeconds: rawS, airyMflops: mf(airyS), rawMflops: mf(rawS), airyOverRaw: median(ratios) });
+    return median(ts);
+  };
+  fft2Sync({ data, shape: [size, size] }, { threads: th, planner, out });
+  const rawT: number[] = [];
+  const airyT: number[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    let raw: number;
+    let airy: number;
+    if (round % 2 === 0) {
+      raw = n.fftwRawExecute(data, size, size, false, th, effort, out, batch);
+      airy = airyBatch();
+    } else {
+      airy = airyBatch();
+      raw = n.fftwRawExecute(data, size, size, false, th, effort, out, batch);
+    }
+    rawT.push(raw);
+    airyT.push(airy);
+    ratios.push(airy / raw);
   }
+  const rawS = median(rawT);
+  const airyS = median(airyT);
+  const N = size * size;
+  const mf = (s: number) => (5 * N * Math.log2(N)) / (s * 1e6);
+  console.log(`${String(th).padStart(7)} ${String(size).padStart(5)} ${planS.toFixed(2).padStart(8)} ${(airyS * 1e3).toFixed(2).padStart(10)} ${(rawS * 1e3).toFixed(2).padStart(8)} ${mf(airyS).toFixed(0).padStart(13)} ${mf(rawS).toFixed(0).padStart(12)} ${median(ratios).toFixed(3).padStart(15)}`);
+  results.push({ kind: planner === 'measure' ? 'fft2' : 'fft2-estimate', threads: th, n: size, planSeconds: planS, airySeconds: airyS, rawSeconds: rawS, airyMflops: mf(airyS), rawMflops: mf(rawS), airyOverRaw: median(ratios) });
+}
+
+const FFT_HEADER = 'threads     n   plan s    airy ms   raw ms   airy mflops   raw mflops   airy/raw time';
+if (ONLY.has('fft')) {
+  console.log('\n== fft2 (FFTW, measure planner; raw = FFTW\'s own 2D plan) ==');
+  console.log(FFT_HEADER);
+  for (const th of THREADS) for (const size of SIZES) compareFft('measure', th, size, 16);
+}
+if (ONLY.has('estimate')) {
+  console.log('\n== fft2 with the default estimate planner (raw = FFTW\'s own 2D estimate plan) ==');
+  console.log(FFT_HEADER);
+  for (const th of THREADS) for (const size of SIZES) compareFft('estimate', th, size, 6);
 }
 
 if (ONLY.has('wisdom')) console.log('\n== FFTW wisdom: measure-planning cold vs from saved wisdom ==');
