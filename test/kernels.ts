@@ -1,4 +1,6 @@
 import t from 'tap';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { fft2, fft2Sync, mft, mftSync, mftCacheStats, type MftOptions } from '../lib/index';
 import { centroid, circularPupil, energy, fftshift, intensity, randomComplex, relErr, toComplex } from './helpers/arrays';
 
@@ -55,6 +57,29 @@ t.test('fft2 on several threads equals the serial transform', async (t) => {
   const good = randomComplex(256, 256, 6);
   const r = await fft2({ data: good, shape: [256, 256] }, { threads: 2 });
   t.ok(relErr(r.data, fft2Sync({ data: good, shape: [256, 256] }).data) < 1e-13, 'threaded call after a failed one');
+});
+
+// Asking for more threads than cores must not start a helper thread per
+// requested thread: they would only wait on each other. Counted in a fresh
+// child process (Linux: /proc/self/task lists its threads).
+t.test('fft2 threads beyond the core count start at most one helper per core', { skip: process.platform !== 'linux' && 'needs /proc' }, async (t) => {
+  const index = path.resolve(__dirname, '..', 'lib', 'index.ts');
+  const probe = `
+    const fs = require('fs');
+    const a = require(${JSON.stringify(index)});
+    const n = 512, d = new Float64Array(2 * n * n).map((_, i) => Math.sin(i));
+    a.fft2Sync({ data: d, shape: [n, n] }, { threads: 1 });
+    const before = fs.readdirSync('/proc/self/task').length;
+    const s = a.fft2Sync({ data: d, shape: [n, n] }, { threads: 1 });
+    const m = a.fft2Sync({ data: d, shape: [n, n] }, { threads: 64 });
+    let e = 0;
+    for (let i = 0; i < d.length; i++) e = Math.max(e, Math.abs(m.data[i] - s.data[i]));
+    console.log(JSON.stringify({ added: fs.readdirSync('/proc/self/task').length - before, cores: require('os').availableParallelism(), e }));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', probe], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { added: number; cores: number; e: number };
+  t.ok(out.added <= Math.max(0, out.cores - 1), `threads: 64 added ${out.added} threads on ${out.cores} cores`);
+  t.ok(out.e < 1e-12, `same transform: ${out.e}`);
 });
 
 t.test('fft2: forward uses exp(-2πi k n / N) (FFTW/numpy sign)', async (t) => {
