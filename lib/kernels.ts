@@ -30,7 +30,7 @@ export interface Plane<T extends FloatArray = FloatArray> {
 export interface Fft2Options {
   /** Inverse transform (exp(+2πi…)); default forward (exp(−2πi…)), as FFTW. */
   inverse?: boolean;
-  /** Threads for this call (they share the row blocks, then the columns); default `config.fftThreads`. */
+  /** Threads for this call, at most one per core is used (they share the row blocks, then the columns); default `config.fftThreads`. */
   threads?: number;
   /** Planner effort; default `config.fftwPlanner`. */
   planner?: FftwPlanner;
