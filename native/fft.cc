@@ -398,7 +398,7 @@ std::complex<R>* columnBuffer(size_t n) {
 
 // The 2D DFT runs as FFTW row transforms over cache-sized blocks of rows
 // (input to output), each block scaled and checked while it is still in
-// cache, then one in-place FFTW transform of all columns. A separate scaling
+// cache, then in-place FFTW transforms of the columns. A separate scaling
 // pass after FFTW's own 2D plan costs a full extra sweep through memory
 // (7-26% measured at 512-4096); fused this way it costs 2-5%. With several
 // threads the transform is one job on airy's helper threads (see Split): each
