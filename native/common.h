@@ -61,6 +61,16 @@ class AlignedBuffer {
   size_t n_ = 0;
 };
 
+// A buffer of at least n elements owned by the calling thread and kept
+// between calls (grown, never shrunk). Each Tag is a separate buffer, so two
+// users on one thread never share memory.
+template <typename T, typename Tag>
+T* threadBuffer(size_t n) {
+  thread_local AlignedBuffer<T> buf;
+  if (buf.size() < n) buf = AlignedBuffer<T>(n);
+  return buf.data();
+}
+
 // Multiplies x[0..n) by `scale` and returns whether every result is finite
 // (native/vec.cc: one build per x86 vector width, chosen at load time).
 bool scaleAndCheck(double* x, size_t n, double scale);

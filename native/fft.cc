@@ -386,13 +386,8 @@ SplitPlans<R> splitPlans(const Split& sp, int ny, int nx, bool inverse, Effort e
   return p;
 }
 
-// A per-thread scratch buffer of at least n elements, kept between calls.
-template <typename R>
-std::complex<R>* columnBuffer(size_t n) {
-  static thread_local AlignedBuffer<std::complex<R>> buf;
-  if (buf.size() < n) buf = AlignedBuffer<std::complex<R>>(n);
-  return buf.data();
-}
+// Tag of the per-thread buffer the `estimate` column pass copies columns into.
+struct ColumnBuffer;
 
 }  // namespace
 
@@ -443,7 +438,8 @@ void transform(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
       Api<R>::execute(static_cast<plan_t>(plans.cols[t]->plan), col, col);
       return;
     }
-    std::complex<R>* buf = columnBuffer<R>(static_cast<size_t>(ny) * kColumnBuffer);
+    auto* buf =
+        threadBuffer<std::complex<R>, ColumnBuffer>(static_cast<size_t>(ny) * kColumnBuffer);
     for (int c = c0; c < c1; c += kColumnBuffer) {
       const int w = std::min(kColumnBuffer, c1 - c);
       const size_t bytes = w * sizeof(std::complex<R>);

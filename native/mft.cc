@@ -181,9 +181,7 @@ class Intermediate {
       p_ = own_.data();
       return;
     }
-    thread_local AlignedBuffer<C> kept;
-    if (kept.size() < n) kept = AlignedBuffer<C>(n);
-    p_ = kept.data();
+    p_ = threadBuffer<C, Intermediate>(n);
   }
   C* data() { return p_; }
 
