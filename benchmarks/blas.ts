@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { blasInfo, config, getBlasThreads, loadSystem, setBlasThreads } from '../lib/index';
 import { native } from '../lib/binding';
-import { renderChart } from '../lib/chart';
+import { renderChart } from '../lib/io/chart';
 import { machineInfo, median, printMachine, workload } from './machine';
 
 const argv = process.argv.slice(2);
@@ -47,8 +47,8 @@ async function child(): Promise<void> {
   const flops = 8 * 512 * 1024 * 1024;
   const gemm = (threads: number) => {
     if (blasInfo().threadsSettable) setBlasThreads(threads);
-    n.gemmBench(512, 1024, 1024, false, 1);
-    return flops / n.gemmBench(512, 1024, 1024, false, REPEATS) / 1e9;
+    n.gemmBench({ m: 512, n: 1024, k: 1024, iterations: 1 });
+    return flops / n.gemmBench({ m: 512, n: 1024, k: 1024, iterations: REPEATS }) / 1e9;
   };
   // Only a measurement the library confirms ran on one thread counts as such.
   let gemm1 = gemm(1);

@@ -45,11 +45,11 @@ for (const th of ONLY.has('gemm') ? THREADS : []) {
   if (blasInfo().threadsSettable) setBlasThreads(th);
   for (const size of SIZES) {
     const r = reps(size);
-    const sq = n.gemmBench(size, size, size, false, r);
+    const sq = n.gemmBench({ m: size, n: size, k: size, iterations: r });
     const sqGf = (8 * size ** 3) / sq / 1e9;
     const half = size / 2;
     // The MFT's two GEMMs: [n x n]·[n x n/2], then [n/2 x n]·[n x n/2].
-    const raw = n.gemmBench(size, half, size, false, r) + n.gemmBench(half, half, size, false, r);
+    const raw = n.gemmBench({ m: size, n: half, k: size, iterations: r }) + n.gemmBench({ m: half, n: half, k: size, iterations: r });
     const flops = 8 * (size * size * half + half * size * half);
     const data = new Float64Array(2 * size * size).map((_, i) => Math.sin(i));
     const out = new Float64Array(2 * half * half);
@@ -68,9 +68,8 @@ n.mftClearCache();
 // of the per-round ratios (a paired comparison: drift on a noisy machine
 // cancels within a round); the times shown are medians over rounds.
 function compareFft(planner: 'estimate' | 'measure', th: number, size: number, rounds: number) {
-  const effort = planner === 'measure' ? 1 : 0;
   forgetWisdom();
-  const planS = n.fftwPlan(size, size, false, th, effort, false);
+  const planS = n.fftwPlan({ ny: size, nx: size, threads: th, planner });
   const data = new Float64Array(2 * size * size).map((_, i) => Math.cos(i * 0.1));
   const out = new Float64Array(data.length);
   const batch = Math.max(3, reps(size) * (planner === 'measure' ? 4 : 1));
@@ -91,11 +90,11 @@ function compareFft(planner: 'estimate' | 'measure', th: number, size: number, r
     let raw: number;
     let airy: number;
     if (round % 2 === 0) {
-      raw = n.fftwRawExecute(data, size, size, false, th, effort, out, batch);
+      raw = n.fftwRawExecute(data, { ny: size, nx: size, threads: th, planner }, out, batch);
       airy = airyBatch();
     } else {
       airy = airyBatch();
-      raw = n.fftwRawExecute(data, size, size, false, th, effort, out, batch);
+      raw = n.fftwRawExecute(data, { ny: size, nx: size, threads: th, planner }, out, batch);
     }
     rawT.push(raw);
     airyT.push(airy);
@@ -124,12 +123,12 @@ if (ONLY.has('estimate')) {
 if (ONLY.has('wisdom')) console.log('\n== FFTW wisdom: measure-planning cold vs from saved wisdom ==');
 for (const size of ONLY.has('wisdom') ? SIZES.filter((s) => s <= 2048) : []) {
   forgetWisdom();
-  const cold = n.fftwPlan(size, size, false, 1, 1, false);
+  const cold = n.fftwPlan({ ny: size, nx: size, planner: 'measure' });
   const wisdom = n.fftwExportWisdom();
   forgetWisdom();
   n.fftwImportWisdom(wisdom);
   const t0 = performance.now();
-  const warm = n.fftwPlan(size, size, false, 1, 1, false);
+  const warm = n.fftwPlan({ ny: size, nx: size, planner: 'measure' });
   const total = (performance.now() - t0) / 1e3;
   console.log(`n=${size}: cold ${cold.toFixed(3)} s, from wisdom ${(warm * 1e3).toFixed(3)} ms (call ${(total * 1e3).toFixed(3)} ms): ${(cold / Math.max(warm, 1e-9)).toFixed(0)}x faster`);
   results.push({ kind: 'wisdom', n: size, coldSeconds: cold, wisdomSeconds: warm, speedup: cold / Math.max(warm, 1e-9) });

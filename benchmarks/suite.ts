@@ -26,7 +26,7 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import { config, loadSystem, shutdownPool, version, type CalcPsfOptions, type OpticalSystem } from '../lib/index';
-import { renderChart } from '../lib/chart';
+import { renderChart } from '../lib/io/chart';
 import { machineInfo, median, printMachine, type MachineInfo, workload } from './machine';
 
 const argv = process.argv.slice(2);

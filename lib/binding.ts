@@ -35,13 +35,39 @@ export interface NativeFftwInfo {
   threadsStarted: boolean;
 }
 
+/** FFTW planner effort, by name. */
+export type PlannerName = 'estimate' | 'measure' | 'patient';
+
+/** One 2D FFT as FFTW plans it. */
+export interface NativeTransform {
+  ny: number;
+  nx: number;
+  inverse?: boolean;
+  threads?: number;
+  planner?: PlannerName;
+  single?: boolean;
+}
+
+/** Options of the native mft. */
+export interface NativeMftOptions {
+  ny: number;
+  nx: number;
+  real?: boolean;
+  npixY: number;
+  npixX: number;
+  nlamDY: number;
+  nlamDX: number;
+  centering?: 'ADJUSTABLE' | 'SYMMETRIC' | 'FFTSTYLE';
+  offsetY?: number;
+  offsetX?: number;
+  inverse?: boolean;
+}
+
 export interface Binding {
-  fft2(data: FloatArray, ny: number, nx: number, inverse: boolean, threads: number, effort: number, out?: FloatArray): Promise<FloatArray>;
-  fft2Sync(data: FloatArray, ny: number, nx: number, inverse: boolean, threads: number, effort: number, out?: FloatArray): FloatArray;
-  mft(data: FloatArray, ny: number, nx: number, real: boolean, npixY: number, npixX: number, nlamDY: number, nlamDX: number,
-    centering: number, offsetY: number, offsetX: number, inverse: boolean, out?: FloatArray): Promise<FloatArray>;
-  mftSync(data: FloatArray, ny: number, nx: number, real: boolean, npixY: number, npixX: number, nlamDY: number, nlamDX: number,
-    centering: number, offsetY: number, offsetX: number, inverse: boolean, out?: FloatArray): FloatArray;
+  fft2(data: FloatArray, t: NativeTransform, out?: FloatArray): Promise<FloatArray>;
+  fft2Sync(data: FloatArray, t: NativeTransform, out?: FloatArray): FloatArray;
+  mft(data: FloatArray, o: NativeMftOptions, out?: FloatArray): Promise<FloatArray>;
+  mftSync(data: FloatArray, o: NativeMftOptions, out?: FloatArray): FloatArray;
   blasInfo(): NativeBlasInfo;
   blasSetThreads(n: number): boolean;
   cpuInfo(): NativeCpuInfo;
@@ -50,21 +76,27 @@ export interface Binding {
   fftwImportWisdom(text: string): boolean;
   fftwMarkWisdomSaved(): void;
   fftwForget(): void;
-  fftwPlan(ny: number, nx: number, inverse: boolean, threads: number, effort: number, single: boolean): number;
-  fftwHasWisdom(ny: number, nx: number, inverse: boolean, threads: number, effort: number, single: boolean): boolean;
-  fftwRawExecute(data: FloatArray, ny: number, nx: number, inverse: boolean, threads: number, effort: number, out: FloatArray, iterations: number): number;
-  gemmBench(m: number, n: number, k: number, single: boolean, iterations: number): number;
+  /** Seconds spent planning (0 from the cache). */
+  fftwPlan(t: NativeTransform): number;
+  fftwHasWisdom(t: NativeTransform): boolean;
+  /** Median seconds of one execution of FFTW's own plan on these arrays. */
+  fftwRawExecute(data: FloatArray, t: NativeTransform, out: FloatArray, iterations: number): number;
+  /** Median seconds of one complex GEMM. */
+  gemmBench(o: { m: number; n: number; k: number; single?: boolean; iterations: number }): number;
   mftCacheStats(): { entries: number; bytes: number; hits: number; misses: number };
   mftClearCache(): void;
-  mftSetCacheLimit(bytes: number): void;
   cfitsioVersion(): string;
-  rasterShape(shape: { prims: { kind: number; a: number; b?: number; c?: number }[]; shiftX: number; shiftY: number; rotation: number; invert: boolean },
-    cy: number, cx: number, scale: number, y0: number, x0: number, ny: number, nx: number, amp: Float64Array): void;
+  /** Samples layers on rectangle `rect` of `grid`: amplitude product and OPD sum (absent when no layer has OPD). */
+  rasterPlane(layers: NativeLayer[], grid: { ny: number; nx: number; cy: number; cx: number; scale: number },
+    rect: { y0: number; x0: number; ny: number; nx: number }): { amp: Float64Array; opd?: Float64Array };
   shmMap(path: string, bytes: number, create: boolean): ArrayBuffer;
+  /** Anonymous shared memory that forked children write into. */
+  sharedBlock(bytes: number): ArrayBuffer;
   fitsRead(path: string, hdu: number): NativeFitsImage;
-  fitsWrite(path: string, hdus: NativeFitsImage[]): void;
+  fitsWrite(path: string, hdus: NativeFitsImage[]): Promise<void>;
+  fitsWriteSync(path: string, hdus: NativeFitsImage[]): void;
   fitsVerify(path: string): { dataOk: number; hduOk: number }[];
-  /** `borrow: true` uses the mask arrays in place (kept alive by the handle) instead of copying them. */
+  /** `borrow: true` uses the arrays in place (kept alive by the handle) instead of copying them. */
   NativeSystem: new (desc: NativeSystemDesc, opts?: { borrow?: boolean }) => NativeSystemHandle;
 }
 
@@ -84,57 +116,93 @@ export interface NativeFitsImage {
   cards: NativeFitsCard[];
 }
 
-/** A window of a plane: values on a rectangle, a constant outside. */
-export interface NativeWindow {
+/** A raster primitive in an optic's local frame (native/raster.h). */
+export interface NativePrim {
+  kind: 'circle' | 'annulus' | 'rect' | 'polygon' | 'spoke' | 'bar';
+  a: number;
+  b?: number;
+  c?: number;
+}
+
+/** One raster layer of an optic, placed by shift (plane units) and rotation (radians, ccw). */
+export type NativeLayer = { shiftX: number; shiftY: number; rotation: number } & (
+  | { kind: 'shape'; prims: NativePrim[]; invert: boolean }
+  | { kind: 'scalar'; value: number }
+  | { kind: 'zernike'; radius: number; coefficients: number[] }
+  | { kind: 'thinLens'; radius: number; halfPeakToValley: number }
+  | { kind: 'fqpm'; step: number }
+  | { kind: 'bandLimited'; circular: boolean; sigma: number }
+  | { kind: 'array'; ny: number; nx: number; pixelscale: number; amp?: Float64Array; opd?: Float64Array }
+);
+
+/** A rasterised pupil plane: values on a window of the plane's grid, `outside` elsewhere. */
+export interface NativeMask {
   y0: number;
   x0: number;
   ny: number;
   nx: number;
-  outsideRe: number;
-  outsideIm: number;
+  outside: number;
+  amp?: Float64Array;
+  opd?: Float64Array;
 }
 
-/** One step of a compiled system (kind 0 pupil, 1 image, 2 detector). */
-export interface NativeStep {
-  kind: 0 | 1 | 2;
-  mask?: NativeWindow & { amp?: Float64Array; opd?: Float64Array };
-  npixY?: number;
-  npixX?: number;
-  pixelscale?: number;
-}
+/** One step of a compiled system. */
+export type NativeStep =
+  | { kind: 'pupil'; mask?: NativeMask }
+  | { kind: 'image'; layers: NativeLayer[]; extent: number; outside: number }
+  | { kind: 'detector'; npixY: number; npixX: number; pixelscale: number };
 
 /** Description a NativeSystem is built from. */
 export interface NativeSystemDesc {
   npix: number;
   padded: number;
   pupilScale: number;
-  normalize: 0 | 1 | 2 | 3;
   steps: NativeStep[];
 }
 
-/** Timing of one native propagation. */
-export interface NativeTiming {
+/** One wavelength of a batch. */
+export interface NativeWave {
+  wavelength: number;
+  tiltX: number;
+  tiltY: number;
+}
+
+/** How every wavelength of a batch is computed. */
+export interface NativeRunOptions {
+  normalize: 'none' | 'first' | 'last' | 'exit_pupil';
+  planner?: PlannerName;
+  fftThreads?: number;
+}
+
+/** The field after one step (returnIntermediates). */
+export interface NativePlane {
+  kind: 'pupil' | 'image' | 'detector';
+  ny: number;
+  nx: number;
+  field: Float64Array;
+}
+
+/** Timing of a batch, summed over its wavelengths. */
+export interface NativeBatchTiming {
   kernelSeconds: number;
   totalSeconds: number;
-  /** With capture: the field after each step (kind 0 pupil, 1 image, 2 detector). */
-  planes?: { kind: 0 | 1 | 2; ny: number; nx: number; field: Float64Array }[];
+  /** With capture: the field after each step, per wavelength. */
+  planes?: NativePlane[][];
 }
 
 /** A compiled optical system held by the addon. */
 export interface NativeSystemHandle {
-  propagate(wavelength: number, tiltX: number, tiltY: number, imageMasks: (NativeWindow & { data?: Float64Array })[],
-    fftThreads: number, effort: number, out: Float64Array, capture?: boolean): Promise<NativeTiming>;
-  propagateSync(wavelength: number, tiltX: number, tiltY: number, imageMasks: (NativeWindow & { data?: Float64Array })[],
-    fftThreads: number, effort: number, out: Float64Array, capture?: boolean): NativeTiming;
-  forkCompute(waves: { wavelength: number; tiltX: number; tiltY: number; imageMasks: (NativeWindow & { data?: Float64Array })[] }[],
-    workers: number, effort: number, onProgress?: (v: number) => void): Promise<Float64Array>;
   /**
-   * Every wavelength on `workers` native threads, PSF i written at i·pixels of
-   * `out`; a thread stops before its next wavelength once `cancel[0]` is set.
-   * A failure rejects with the error's `code` and `wavelengthIndex`.
+   * Computes every wave on `lanes` threads, PSF i at i·pixels of `out`. A
+   * lane stops before its next wavelength once `cancel[0]` is set. A failure
+   * rejects with the error's `code` and `wavelengthIndex`.
    */
-  threadsCompute(waves: { wavelength: number; tiltX: number; tiltY: number; imageMasks: (NativeWindow & { data?: Float64Array })[] }[],
-    workers: number, effort: number, out: Float64Array, cancel: Int32Array, onProgress?: (i: number) => void): Promise<{ kernelSeconds: number; totalSeconds: number }>;
+  computeWaves(waves: NativeWave[], out: Float64Array, opts: NativeRunOptions & {
+    lanes?: number; capture?: boolean; cancel?: Int32Array; onProgress?: (i: number) => void }): Promise<NativeBatchTiming>;
+  /** The same batch in `workers` forked children, written straight into `out` (a view of a sharedBlock). */
+  forkWaves(waves: NativeWave[], out: Float64Array, opts: NativeRunOptions & {
+    workers: number; onProgress?: (i: number) => void; onChild?: (pid: number) => void }): Promise<NativeBatchTiming>;
+  /** Frees scratch buffers and cached image-plane masks (rebuilt on demand). */
   dropScratch(): void;
 }
 

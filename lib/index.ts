@@ -6,29 +6,33 @@ export { AiryError, UnsafeParallelismError } from './errors';
 export { config, CONFIG_KEYS } from './config';
 export type { ConfigValues, ConfigKey, ConfigSource, FftwPlanner, Precision, ParallelMode, StartMethod } from './config';
 export { resolveParallel } from './config';
-export { blasInfo, cpuInfo, setBlasThreads, getBlasThreads, blasWarnings, suggestedCoretype, cpuLevel } from './blas';
-export type { BlasInfo, BlasVendor, CpuInfo } from './blas';
-export { fftwInfo, loadWisdom, saveWisdom, forgetWisdom, hasWisdom } from './fftw';
-export type { FftwInfo } from './fftw';
-export { fft2, fft2Sync, mft, mftSync, mftCacheStats } from './kernels';
-export type { Complex2D, Plane, Fft2Options, MftOptions, Centering } from './kernels';
+export { blasInfo, cpuInfo, setBlasThreads, getBlasThreads, blasWarnings, suggestedCoretype, cpuLevel } from './engine/blas';
+export type { BlasInfo, BlasVendor, CpuInfo } from './engine/blas';
+export { fftwInfo, loadWisdom, saveWisdom, forgetWisdom, hasWisdom } from './engine/fftw';
+export type { FftwInfo } from './engine/fftw';
+export { fft2, fft2Sync, mft, mftSync, mftCacheStats } from './engine/kernels';
+export type { Complex2D, Plane, Fft2Options, MftOptions, Centering } from './engine/kernels';
 export type { FloatArray } from './binding';
 export { version } from './version';
-export { cfitsioVersion } from './fits';
-export { OpticalSystem } from './system';
-export type { OpticalSystemOptions, DetectorOptions, CalcPsfOptions, Source, Progress, Normalize, Plane as SystemPlane } from './system';
-export { Psf, readFits, binImage } from './psf';
-export type { PsfImage, PsfTiming, IntermediatePlane } from './psf';
-export { readFitsImage, writeFitsImages, verifyFitsChecksums } from './fits';
-export type { FitsHeader, FitsImage, FitsHdu } from './fits';
-export { loadSystem, opticFromJson } from './load';
+export { cfitsioVersion } from './io/fits';
+export { OpticalSystem } from './engine/system';
+export type { OpticalSystemOptions, DetectorOptions, CalcPsfOptions, Progress, Normalize, Plane as SystemPlane } from './engine/system';
+export type { Source } from './engine/source';
+export { Psf, readFits, binImage } from './io/psf';
+export type { PsfImage, PsfTiming, IntermediatePlane } from './io/psf';
+export { readFitsImage, writeFitsImages, verifyFitsChecksums } from './io/fits';
+export type { FitsHeader, FitsImage, FitsHdu } from './io/fits';
+export { loadSystem } from './io/load';
 export {
   Optic, CircularAperture, SquareAperture, RectangleAperture, HexagonAperture, NgonAperture, SecondaryObscuration,
   CompoundOptic, ScalarTransmission, ThinLens, ZernikeWFE, CircularOcculter, AnnularFieldStop, SquareFieldStop,
-  BarOcculter, IdealFQPM, BandLimitedCoronagraph, FitsOptic, ArrayOptic, OPTIC_TYPES, zernike, nollToNM, besselJ0, besselJ1,
+  BarOcculter, IdealFQPM, BandLimitedCoronagraph, FitsOptic, ArrayOptic, OPTIC_TYPES, opticFromJson, opticTypes, defineOptic,
+  zernike, nollToNM, besselJ0, besselJ1,
 } from './optics';
-export type { Grid, Rect, PlaneKind, OpdUnits } from './optics';
-export { checkParallelSafety, detectFacts, estimateOptimalNProcesses, memoryModel, availableMemory, PROCESS_BASELINE_BYTES } from './parallel';
-export type { ParallelFacts, SafetyVerdict, WorkloadShape, MemoryModel, EstimateOptions } from './parallel';
-export { shutdownPool, poolPids } from './pool';
-export type { PsfParallel } from './psf';
+export type { Grid, Rect, PlaneKind, OpdUnits, OpticClass, OpticDef, Param, ParamSpecs, PlacementParams } from './optics';
+export { checkParallelSafety, detectFacts } from './run/safety';
+export type { ParallelFacts, SafetyVerdict } from './run/safety';
+export { estimateOptimalNProcesses, memoryModel, availableMemory, PROCESS_BASELINE_BYTES } from './run/memory';
+export type { WorkloadShape, MemoryModel, EstimateOptions } from './run/memory';
+export { shutdownPool, poolPids } from './run/pool';
+export type { PsfParallel } from './io/psf';

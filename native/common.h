@@ -25,6 +25,42 @@ class Error : public std::runtime_error {
   std::string code_;
 };
 
+// An error while computing one wavelength of a batch: `index` is the
+// wavelength's position in the batch.
+class WaveError : public Error {
+ public:
+  WaveError(std::string code, const std::string& message, long index)
+      : Error(std::move(code), message), index_(index) {}
+  long index() const { return index_; }
+
+ private:
+  long index_;
+};
+
+// An error as data: what crosses threads, processes and the N-API boundary.
+struct Failure {
+  std::string code, message;
+  long index = -1;  // wavelength index, when the error belongs to one
+  explicit operator bool() const { return !code.empty(); }
+};
+
+// Runs fn() and returns what it threw as a Failure (empty when it did not).
+template <typename F>
+Failure catchFailure(F&& fn) {
+  try {
+    fn();
+  } catch (const WaveError& e) {
+    return {e.code(), e.what(), e.index()};
+  } catch (const Error& e) {
+    return {e.code(), e.what()};
+  } catch (const std::bad_alloc&) {
+    return {"ERR_AIRY_NO_MEMORY", "out of memory"};
+  } catch (const std::exception& e) {
+    return {"ERR_AIRY_NATIVE", e.what()};
+  }
+  return {};
+}
+
 #define AIRY_ASSERT(cond, msg)                                                 \
   do {                                                                         \
     if (!(cond))                                                               \

@@ -11,12 +11,12 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include "common.h"
 #include "fft.h"
 #include "mft.h"
+#include <cstdio>
 
 namespace airy {
 namespace forkrun {
@@ -52,12 +52,17 @@ struct Shared {
   }
 };
 
-constexpr size_t kErrBytes = 512;
+// A child's failure, as it crosses back to the parent.
+struct Slot {
+  char code[64];
+  char message[448];
+  long index;
+};
 
-std::string describe(const std::vector<prop::Wave>& waves, const std::vector<size_t>& idx) {
-  std::ostringstream s;
-  for (size_t k = 0; k < idx.size(); ++k) s << (k ? ", " : "") << waves[idx[k]].wavelength << " m";
-  return s.str();
+void put(Slot& s, const Failure& f) {
+  std::snprintf(s.code, sizeof s.code, "%s", f.code.c_str());
+  std::snprintf(s.message, sizeof s.message, "%s", f.message.c_str());
+  s.index = f.index;
 }
 
 }  // namespace
@@ -67,70 +72,61 @@ void installAtforkHandlers() {
   std::call_once(once, [] { pthread_atfork(prepare, release, resetChild); });
 }
 
-Result run(prop::System& sys, const std::vector<prop::Wave>& waves, int workers,
-           const std::function<void(long)>& progress) {
+batch::Result run(prop::System& sys, const std::vector<prop::Wave>& waves,
+                  const batch::Options& opts, int workers, double* out,
+                  const std::function<void(long)>& progress) {
   installAtforkHandlers();
-  const prop::Step& det = sys.steps.back();
-  const size_t m = static_cast<size_t>(det.npixY) * det.npixX;
   const size_t n = waves.size();
   workers = std::max(1, std::min<int>(workers, static_cast<int>(n)));
-  // Layout: done flags (n), error slots (workers), PSFs (n x m).
+  // Layout: done flags (n), then one failure slot per child.
   const size_t flagsBytes = ((n * sizeof(int) + 63) / 64) * 64;
-  const size_t errBytes = workers * kErrBytes;
-  Shared shm(flagsBytes + errBytes + n * m * sizeof(double));
+  Shared shm(flagsBytes + workers * sizeof(Slot));
   auto* done = static_cast<std::atomic<int>*>(shm.p);
-  char* errs = static_cast<char*>(shm.p) + flagsBytes;
-  double* psfs = reinterpret_cast<double*>(static_cast<char*>(shm.p) + flagsBytes + errBytes);
+  auto* slots = reinterpret_cast<Slot*>(static_cast<char*>(shm.p) + flagsBytes);
   for (size_t i = 0; i < n; ++i) new (&done[i]) std::atomic<int>(0);
 
   // Plans made here are inherited by every child (no planning per child).
-  for (const auto& w : waves) {
-    if (sys.steps.size() > 2) {
-      fft::plan(sys.padded, sys.padded, false, 1, w.effort, false);
-      fft::plan(sys.padded, sys.padded, true, 1, w.effort, false);
-      break;
-    }
+  if (sys.steps.size() > 2) {
+    fft::plan(sys.padded, sys.padded, false, 1, opts.run.effort, false);
+    fft::plan(sys.padded, sys.padded, true, 1, opts.run.effort, false);
   }
 
   std::vector<pid_t> pids;
   std::vector<std::vector<size_t>> assigned(workers);
   for (size_t i = 0; i < n; ++i) assigned[i % workers].push_back(i);
+  auto killAll = [&] {
+    for (pid_t p : pids) kill(p, SIGKILL);
+  };
   for (int wkr = 0; wkr < workers; ++wkr) {
     pid_t pid = fork();
     if (pid < 0) {
-      for (pid_t p : pids) kill(p, SIGKILL);
+      const int e = errno;
+      killAll();
       for (pid_t p : pids) waitpid(p, nullptr, 0);
-      throw Error("ERR_AIRY_FORK", std::string("fork failed: ") + std::strerror(errno));
+      throw Error("ERR_AIRY_FORK", std::string("fork failed: ") + std::strerror(e));
     }
     if (pid == 0) {
       // Child: native work only, then _exit (no atexit handlers, no V8).
-      int code = 0;
-      try {
-        for (size_t i : assigned[wkr]) {
-          prop::Wave w = waves[i];
-          w.fftThreads = 1;
-          w.capture = nullptr;
-          prop::propagate(sys, w, psfs + i * m);
-          done[i].store(1, std::memory_order_release);
-        }
-      } catch (const std::exception& e) {
-        std::snprintf(errs + wkr * kErrBytes, kErrBytes, "%s", e.what());
-        code = 3;
-      } catch (...) {
-        std::snprintf(errs + wkr * kErrBytes, kErrBytes, "unknown native error");
-        code = 3;
-      }
-      _exit(code);
+      batch::Options one = opts;
+      one.run.fftThreads = 1;
+      one.lanes = 1;
+      one.capture = false;
+      batch::Result r = batch::run(sys, waves, assigned[wkr], out, one, [&](long i) {
+        done[i].store(1, std::memory_order_release);
+      });
+      if (r.failure) put(slots[wkr], r.failure);
+      _exit(r.failure ? 3 : 0);
     }
     pids.push_back(pid);
     if (progress) progress(-1 - static_cast<long>(pid));
   }
 
-  // Parent: wait off the event loop, reporting wavelengths as they finish.
+  // Parent: wait off the event loop, reporting wavelengths as they finish;
+  // the first child to fail or die ends the others.
   std::vector<char> reported(n, 0);
-  std::vector<int> status(workers, 0);
   std::vector<char> exited(workers, 0);
   int running = workers;
+  int firstBad = -1, badStatus = 0;
   auto report = [&] {
     for (size_t i = 0; i < n; ++i)
       if (!reported[i] && done[i].load(std::memory_order_acquire)) {
@@ -143,38 +139,38 @@ Result run(prop::System& sys, const std::vector<prop::Wave>& waves, int workers,
       if (exited[wkr]) continue;
       int st = 0;
       pid_t r = waitpid(pids[wkr], &st, WNOHANG);
-      if (r == pids[wkr] || (r < 0 && errno == ECHILD)) {
-        exited[wkr] = 1;
-        status[wkr] = r < 0 ? -1 : st;
-        --running;
+      if (r != pids[wkr] && !(r < 0 && errno == ECHILD)) continue;
+      exited[wkr] = 1;
+      --running;
+      const bool bad = r < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+      if (bad && firstBad < 0) {
+        firstBad = wkr;
+        badStatus = r < 0 ? -1 : st;
+        killAll();
       }
     }
-    report();
+    if (firstBad < 0) report();
     if (running > 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  report();
-
-  for (int wkr = 0; wkr < workers; ++wkr) {
-    const int st = status[wkr];
-    std::vector<size_t> missing;
-    for (size_t i : assigned[wkr])
-      if (!done[i].load()) missing.push_back(i);
-    if (st == -1) throw Error("ERR_AIRY_WORKER_DIED", "fork worker " + std::to_string(pids[wkr]) + " could not be waited for");
-    if (WIFSIGNALED(st)) {
-      throw Error("ERR_AIRY_WORKER_DIED",
-                  "fork worker " + std::to_string(pids[wkr]) + " was killed by signal " +
-                      std::to_string(WTERMSIG(st)) + " (" + strsignal(WTERMSIG(st)) +
-                      ") while computing wavelength(s) " + describe(waves, missing.empty() ? assigned[wkr] : missing));
-    }
-    if (WIFEXITED(st) && WEXITSTATUS(st) != 0) {
-      std::string msg(errs + wkr * kErrBytes);
-      throw Error("ERR_AIRY_WORKER_FAILED", "fork worker " + std::to_string(pids[wkr]) + " failed on wavelength(s) " +
-                                                describe(waves, missing.empty() ? assigned[wkr] : missing) + ": " + msg);
-    }
+  if (firstBad < 0) {
+    report();
+    return {};
   }
-  Result res;
-  res.psfs.assign(psfs, psfs + n * m);
-  return res;
+  std::vector<size_t> missing;
+  for (size_t i : assigned[firstBad])
+    if (!done[i].load()) missing.push_back(i);
+  const long index = static_cast<long>(missing.empty() ? assigned[firstBad][0] : missing[0]);
+  const std::string who = "fork worker " + std::to_string(pids[firstBad]);
+  if (badStatus != -1 && WIFEXITED(badStatus) && slots[firstBad].code[0] != 0) {
+    const Slot& s = slots[firstBad];
+    throw WaveError(s.code, s.message, s.index);
+  }
+  std::string why = badStatus == -1 ? "could not be waited for"
+                    : WIFSIGNALED(badStatus)
+                        ? "was killed by signal " + std::to_string(WTERMSIG(badStatus)) + " (" +
+                              strsignal(WTERMSIG(badStatus)) + ")"
+                        : "exited with code " + std::to_string(WEXITSTATUS(badStatus));
+  throw WaveError("ERR_AIRY_WORKER_DIED", who + " " + why, index);
 }
 
 }  // namespace forkrun

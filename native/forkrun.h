@@ -1,15 +1,14 @@
 // Wavelengths in forked, compute-only children: POSIX fork of this process,
-// each child runs native propagation only (no JavaScript), writes its PSFs
-// into memory shared with the parent, and leaves with _exit. The parent waits
-// off the event loop. The safety policy (lib/parallel.ts) decides whether a
-// fork is allowed at all before this runs.
+// each child runs its share of the batch (batch::run, no JavaScript) straight
+// into the caller's shared output block, and leaves with _exit. The parent
+// waits off the event loop. The safety policy (lib/run/safety.ts) decides
+// whether a fork is allowed at all before this runs.
 #pragma once
 
 #include <functional>
-#include <string>
 #include <vector>
 
-#include "propagate.h"
+#include "batch.h"
 
 namespace airy {
 namespace forkrun {
@@ -19,16 +18,16 @@ namespace forkrun {
 // lock some other thread held. Idempotent.
 void installAtforkHandlers();
 
-struct Result {
-  std::vector<double> psfs;  // waves.size() x (detector pixels)
-};
-
-// Computes every wave in `workers` forked children (round-robin). `progress`
-// is called from the waiting thread with the index of each finished wave
-// (and once with -1 - pid for each child started). Throws airy::Error if a
-// child fails or dies, naming its wavelengths and the reason.
-Result run(prop::System& sys, const std::vector<prop::Wave>& waves, int workers,
-           const std::function<void(long)>& progress);
+// Computes every wave in `workers` forked children (wave i in child i mod
+// workers) into `out`, which must be memory shared with the children
+// (MAP_SHARED). `progress` is called from the waiting thread with the index
+// of each finished wave, and once with -1 - pid for each child started.
+// Throws WaveError naming the failing wavelength: the child's own error, or
+// ERR_AIRY_WORKER_DIED when a child was killed. On the first failure the
+// other children are killed.
+batch::Result run(prop::System& sys, const std::vector<prop::Wave>& waves,
+                  const batch::Options& opts, int workers, double* out,
+                  const std::function<void(long)>& progress);
 
 }  // namespace forkrun
 }  // namespace airy

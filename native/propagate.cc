@@ -44,7 +44,7 @@ void roll(const cplx* src, cplx* dst, int N, int s) {
 
 // Copies an ny x nx block (row stride `stride`) of the field, times `scale`,
 // undoing a checkerboard sign when `signed_` (origin of the sign at (sy, sx)).
-void capture(std::vector<Captured>* out, StepKind kind, const cplx* f, int ny, int nx,
+void keepField(std::vector<Captured>* out, StepKind kind, const cplx* f, int ny, int nx,
              size_t stride, double scale, bool signed_ = false, int sy = 0, int sx = 0) {
   if (!out) return;
   Captured c;
@@ -141,6 +141,63 @@ void System::release(std::unique_ptr<Scratch> s) {
 void System::dropScratch() {
   std::lock_guard<std::mutex> lock(poolMutex());
   pool_.clear();
+  maskCache_.clear();
+  maskCacheBytes_ = 0;
+}
+
+System::Masks System::sampleImagePlanes(double wavelength) const {
+  const int N = padded;
+  const int half = N / 2;
+  raster::Grid grid{N, N, double(half), double(half), wavelength / (N * pupilScale) * kArcsecPerRad};
+  const double k = 2 * kPi / wavelength;
+  auto masks = std::make_shared<std::vector<ImageMask>>();
+  for (const Step& st : steps) {
+    if (st.kind != StepKind::Image) continue;
+    ImageMask m;
+    const ImageOptics& io = st.image;
+    if (!io.layers.empty()) {
+      const raster::Rect r = raster::windowFor(io.extent, grid);
+      std::vector<double> amp(r.size(), 1.0), opd;
+      bool hasOpd = false;
+      for (const auto& l : io.layers) hasOpd = hasOpd || l.hasOpd();
+      if (hasOpd) opd.assign(r.size(), 0.0);
+      for (const auto& l : io.layers) raster::apply(l, grid, r, amp.data(), hasOpd ? opd.data() : nullptr);
+      m.values.resize(r.size());
+      for (size_t i = 0; i < r.size(); ++i) {
+        const double ph = hasOpd ? k * opd[i] : 0;
+        m.values[i] = {amp[i] * std::cos(ph), amp[i] * std::sin(ph)};
+      }
+      m.window.y0 = r.y0;
+      m.window.x0 = r.x0;
+      m.window.ny = r.ny;
+      m.window.nx = r.nx;
+      m.window.outside = {io.outside, 0.0};
+    }
+    masks->push_back(std::move(m));
+  }
+  for (auto& m : *masks) m.window.values = m.values.data();
+  return masks;
+}
+
+System::Masks System::imageMasks(double wavelength) {
+  {
+    std::lock_guard<std::mutex> lock(poolMutex());
+    for (const auto& e : maskCache_)
+      if (e.first == wavelength) return e.second;
+  }
+  Masks m = sampleImagePlanes(wavelength);
+  size_t bytes = 0;
+  for (const auto& x : *m) bytes += x.values.size() * sizeof(cplx);
+  std::lock_guard<std::mutex> lock(poolMutex());
+  if (maskCacheBytes_ + bytes > kMaskCacheBytes) {
+    maskCache_.clear();
+    maskCacheBytes_ = 0;
+  }
+  if (bytes <= kMaskCacheBytes) {
+    maskCache_.emplace_back(wavelength, m);
+    maskCacheBytes_ += bytes;
+  }
+  return m;
 }
 
 namespace {
@@ -180,7 +237,7 @@ double toDetector(const Step& det, const cplx* in, int ny, int nx, int stride,
 }
 
 void captureDetector(std::vector<Captured>* out, const Step& det, const cplx* tmp, double scale2) {
-  capture(out, StepKind::Detector, tmp, det.npixY, det.npixX, det.npixX, std::sqrt(scale2));
+  keepField(out, StepKind::Detector, tmp, det.npixY, det.npixX, det.npixX, std::sqrt(scale2));
 }
 
 void normalizeLast(double* out, size_t m) {
@@ -192,7 +249,8 @@ void normalizeLast(double* out, size_t m) {
 
 // Pupil -> detector with no image plane: one MFT, the source offset as an
 // MFT output offset, and a real-input MFT when the pupil has no OPD.
-Timing direct(System& sys, const Wave& wave, double* out, Clock::time_point t0) {
+Timing direct(System& sys, const Wave& wave, const RunOptions& opts, double* out,
+              std::vector<Captured>* capture, Clock::time_point t0) {
   Timing t;
   const Step& pupil = sys.steps.front();
   const Step& det = sys.steps.back();
@@ -202,7 +260,7 @@ Timing direct(System& sys, const Wave& wave, double* out, Clock::time_point t0) 
   const size_t m = static_cast<size_t>(det.npixY) * det.npixX;
   const double e = sys.pupilEnergy;
   double scale2 = 1.0;
-  if (sys.normalize == Normalize::First || sys.normalize == Normalize::ExitPupil) {
+  if (opts.normalize == Normalize::First || opts.normalize == Normalize::ExitPupil) {
     if (!(e > 0)) throw Error("ERR_AIRY_NO_LIGHT", "the pupil transmits no light");
     scale2 = 1.0 / e;
   }
@@ -224,10 +282,10 @@ Timing direct(System& sys, const Wave& wave, double* out, Clock::time_point t0) 
     p.nlamDX = det.npixX * det.pixelscale / lamD;
     p.offsetY = offY;
     p.offsetX = offX;
-    if (wave.capture) {
+    if (capture) {
       std::vector<cplx> f(nn);
       for (size_t i = 0; i < nn; ++i) f[i] = amp[i];
-      capture(wave.capture, StepKind::Pupil, f.data(), n, n, n, std::sqrt(scale2));
+      keepField(capture, StepKind::Pupil, f.data(), n, n, n, std::sqrt(scale2));
     }
     auto k0 = Clock::now();
     mft::transformReal<double>(p, amp, tmp.data());
@@ -238,22 +296,24 @@ Timing direct(System& sys, const Wave& wave, double* out, Clock::time_point t0) 
     cplx* f = lease.s->a.data();
     const double k = 2 * kPi / wave.wavelength;
     for (size_t i = 0; i < nn; ++i) f[i] = pupilValue(w, i, k);
-    capture(wave.capture, StepKind::Pupil, f, n, n, n, std::sqrt(scale2));
+    keepField(capture, StepKind::Pupil, f, n, n, n, std::sqrt(scale2));
     t.kernelSeconds += toDetector(det, f, n, n, n, wave.wavelength, sys.pupilScale, offY, offX,
                                   scale2, tmp.data(), out);
   }
-  captureDetector(wave.capture, det, tmp.data(), scale2);
-  if (sys.normalize == Normalize::Last) normalizeLast(out, m);
+  captureDetector(capture, det, tmp.data(), scale2);
+  if (opts.normalize == Normalize::Last) normalizeLast(out, m);
   t.totalSeconds = since(t0);
   return t;
 }
 
 }  // namespace
 
-Timing propagate(System& sys, const Wave& wave, double* out) {
+Timing propagate(System& sys, const Wave& wave, const RunOptions& opts, double* out,
+                 std::vector<Captured>* capture) {
   const auto t0 = Clock::now();
   AIRY_ASSERT(wave.wavelength > 0 && std::isfinite(wave.wavelength), "propagate: bad wavelength");
-  if (sys.steps.size() == 2) return direct(sys, wave, out, t0);
+  if (sys.steps.size() == 2) return direct(sys, wave, opts, out, capture, t0);
+  const System::Masks masks = sys.imageMasks(wave.wavelength);
 
   Timing t;
   const int n = sys.npix, N = sys.padded;
@@ -274,7 +334,7 @@ Timing propagate(System& sys, const Wave& wave, double* out) {
   const Window& w0 = sys.steps.front().mask;
   const double e0 = sys.pupilEnergy;
   double scale = 1.0;
-  if (sys.normalize == Normalize::First) {
+  if (opts.normalize == Normalize::First) {
     if (!(e0 > 0)) throw Error("ERR_AIRY_NO_LIGHT", "the entrance pupil transmits no light");
     scale = 1.0 / std::sqrt(e0);
   }
@@ -309,7 +369,7 @@ Timing propagate(System& sys, const Wave& wave, double* out) {
     }
   }
   // The entrance pupil as it enters the first transform, without the sign.
-  capture(wave.capture, StepKind::Pupil, cur + static_cast<size_t>(p0) * N + p0, n, n, N, 1.0,
+  keepField(capture, StepKind::Pupil, cur + static_cast<size_t>(p0) * N + p0, n, n, N, 1.0,
           even && firstIsFft, p0, p0);
   double scale2 = 1.0;  // intensity scale still to apply at the detector
   bool signPending = false;
@@ -327,7 +387,7 @@ Timing propagate(System& sys, const Wave& wave, double* out) {
     if (st.kind == StepKind::Image) {
       // ---- pupil -> image: forward FFT (exp(+2*pi*i*x*u)), unitary ------
       auto k0 = Clock::now();
-      fft::transform<double>(cur, other, N, N, /*inverse=*/true, wave.fftThreads, wave.effort);
+      fft::transform<double>(cur, other, N, N, /*inverse=*/true, opts.fftThreads, opts.effort);
       t.kernelSeconds += since(k0);
       std::swap(cur, other);
       if (!even) {
@@ -335,8 +395,8 @@ Timing propagate(System& sys, const Wave& wave, double* out) {
         std::swap(cur, other);
       }
       // ---- image-plane mask (origin at pixel N/2) ------------------------
-      AIRY_ASSERT(imageIndex < wave.imageMasks.size(), "propagate: missing image mask");
-      const Window& w = wave.imageMasks[imageIndex++];
+      AIRY_ASSERT(imageIndex < masks->size(), "propagate: missing image mask");
+      const Window& w = (*masks)[imageIndex++].window;
       if (w.outside != cplx(1.0, 0.0)) {
         // Outside the window: rows above and below, then the row margins.
         for (int y = 0; y < N; ++y) {
@@ -358,17 +418,17 @@ Timing propagate(System& sys, const Wave& wave, double* out) {
       }
       for (int y = 0; y < w.ny; ++y) {
         cplx* row = cur + static_cast<size_t>(y + w.y0) * N + w.x0;
-        const double* mv = w.cpx + 2 * static_cast<size_t>(y) * w.nx;
-        for (int x = 0; x < w.nx; ++x) row[x] *= cplx(mv[2 * x], mv[2 * x + 1]);
+        const cplx* mv = w.values + static_cast<size_t>(y) * w.nx;
+        for (int x = 0; x < w.nx; ++x) row[x] *= mv[x];
       }
-      capture(wave.capture, StepKind::Image, cur, N, N, N, 1.0);
+      keepField(capture, StepKind::Image, cur, N, N, N, 1.0);
       // ---- image -> pupil: inverse FFT (exp(-2*pi*i*x*u)) -----------------
       if (!even) {
         roll(cur, other, N, N - half);
         std::swap(cur, other);
       }
       k0 = Clock::now();
-      fft::transform<double>(cur, other, N, N, /*inverse=*/false, wave.fftThreads, wave.effort);
+      fft::transform<double>(cur, other, N, N, /*inverse=*/false, opts.fftThreads, opts.effort);
       t.kernelSeconds += since(k0);
       std::swap(cur, other);
       signPending = even;
@@ -382,7 +442,7 @@ Timing propagate(System& sys, const Wave& wave, double* out) {
       const Window& w = st.mask;
       const bool nextIsDetector = sys.steps[si + 1].kind == StepKind::Detector;
       const bool flip = signPending != (even && !nextIsDetector);
-      const bool crop = nextIsDetector && !w.empty() && w.outside == cplx(0.0, 0.0) && !wave.capture;
+      const bool crop = nextIsDetector && !w.empty() && w.outside == cplx(0.0, 0.0) && !capture;
       const cplx outside = w.empty() ? cplx(1.0, 0.0) : w.outside;
       for (int y = 0; y < N; ++y) {
         cplx* row = cur + static_cast<size_t>(y) * N;
@@ -407,14 +467,14 @@ Timing propagate(System& sys, const Wave& wave, double* out) {
         cropY0 = cropX0 = 0;
         cropNy = cropNx = N;
       }
-      if (si == lastPupil && sys.normalize == Normalize::ExitPupil) {
+      if (si == lastPupil && opts.normalize == Normalize::ExitPupil) {
         double e = 0;
         for (int y = 0; y < cropNy; ++y)
           e += energy(cur + static_cast<size_t>(y + cropY0) * N + cropX0, cropNx);
         if (!(e > 0)) throw Error("ERR_AIRY_NO_LIGHT", "the exit pupil transmits no light");
         scale2 = 1.0 / e;
       }
-      capture(wave.capture, StepKind::Pupil, cur, N, N, N, std::sqrt(scale2), even && !nextIsDetector);
+      keepField(capture, StepKind::Pupil, cur, N, N, N, std::sqrt(scale2), even && !nextIsDetector);
       continue;
     }
     // ---- detector ---------------------------------------------------------
@@ -423,9 +483,9 @@ Timing propagate(System& sys, const Wave& wave, double* out) {
     t.kernelSeconds += toDetector(st, cur + static_cast<size_t>(cropY0) * N + cropX0, cropNy,
                                   cropNx, N, wave.wavelength, sys.pupilScale, 0.0, 0.0, scale2,
                                   tmp.data(), out);
-    captureDetector(wave.capture, st, tmp.data(), scale2);
+    captureDetector(capture, st, tmp.data(), scale2);
   }
-  if (sys.normalize == Normalize::Last) normalizeLast(out, m);
+  if (opts.normalize == Normalize::Last) normalizeLast(out, m);
   t.totalSeconds = since(t0);
   return t;
 }

@@ -1,20 +1,23 @@
 // One wavelength through a compiled optical system, entirely in native code:
 // pupil -> (MFT | FFT) -> image plane -> ... -> detector intensity.
 //
-// The TypeScript side rasterises every plane (wavelength-independent pupil
-// arrays once per system, image-plane masks per wavelength because their
-// sampling scales with the wavelength) and hands them over as windows: a
-// rectangle of values on the plane's grid and one constant outside it.
+// Pupil planes arrive rasterised (once per system, see raster.h); image
+// planes arrive as optics and are sampled here per wavelength, because their
+// sampling scales with the wavelength, and kept in a per-system cache. Both
+// are windows: a rectangle of values on the plane's grid and one constant
+// outside it.
 #pragma once
 
 #include <complex>
 #include <cstddef>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <vector>
 
 #include "common.h"
 #include "fft.h"
+#include "raster.h"
 
 namespace airy {
 namespace prop {
@@ -23,30 +26,51 @@ using cplx = std::complex<double>;
 
 // A mask over the rectangle [y0, y0+ny) x [x0, x0+nx) of a plane's grid,
 // `outside` everywhere else. Pupil masks carry amplitude and OPD (metres);
-// image masks carry complex values directly (their phase already evaluated
-// at the wavelength).
+// image masks carry complex values (their phase evaluated at the wavelength).
 struct Window {
   int y0 = 0, x0 = 0, ny = 0, nx = 0;
   const double* amp = nullptr;   // ny*nx, null = 1
   const double* opd = nullptr;   // ny*nx metres, null = 0
-  const double* cpx = nullptr;   // ny*nx interleaved complex, null = use amp/opd
+  const cplx* values = nullptr;  // ny*nx complex, null = use amp/opd
   cplx outside{1.0, 0.0};
   bool empty() const { return ny == 0 || nx == 0; }
 };
 
-enum class StepKind { Pupil = 0, Image = 1, Detector = 2 };
+enum class StepKind { Pupil, Image, Detector };
+
+// An image plane's optics, sampled per wavelength on the FFT's image grid.
+struct ImageOptics {
+  std::vector<raster::Layer> layers;
+  double extent = -1;   // arcsec from the centre beyond which the optics are
+                        // constant (< 0: unbounded)
+  double outside = 1;   // amplitude there
+};
+
+// An image plane sampled at one wavelength.
+struct ImageMask {
+  Window window;
+  std::vector<cplx> values;
+};
 
 struct Step {
   StepKind kind = StepKind::Pupil;
-  // Pupil: the plane's mask (owned by the System). Image: none (per call).
+  // Pupil: the plane's rasterised mask (arrays owned or borrowed by the binding).
   Window mask;
-  std::vector<double> ampStore, opdStore;
+  // Image: the optics to sample per wavelength.
+  ImageOptics image;
   // Detector: output size (oversampled pixels) and pixel scale (arcsec).
   int npixY = 0, npixX = 0;
   double pixelscale = 0;
 };
 
-enum class Normalize { None = 0, First = 1, Last = 2, ExitPupil = 3 };
+enum class Normalize { None, First, Last, ExitPupil };
+
+// How one batch of wavelengths is computed (the same for every wavelength).
+struct RunOptions {
+  Normalize normalize = Normalize::First;
+  int fftThreads = 1;
+  fft::Effort effort = fft::Effort::Estimate;
+};
 
 struct Timing {
   double kernelSeconds = 0;  // MFT and FFT calls
@@ -60,8 +84,9 @@ class System {
   int npix = 0;           // pupil grid (n x n)
   int padded = 0;         // FFT grid N = n * oversample
   double pupilScale = 0;  // metres per pupil pixel
-  Normalize normalize = Normalize::First;
   std::vector<Step> steps;
+  // Arrays the masks and layers point into, when the system owns them.
+  std::deque<std::vector<double>> arrays;
 
   // Sum of |amplitude|^2 over the entrance pupil (wavelength-independent),
   // set by prepare().
@@ -79,10 +104,21 @@ class System {
   };
   std::unique_ptr<Scratch> acquire();
   void release(std::unique_ptr<Scratch> s);
+  // Frees the scratch pool and the image-mask cache (rebuilt on demand).
   void dropScratch();
 
+  // Every image plane sampled at `wavelength` (cached per wavelength, up to
+  // kMaskCacheBytes in all).
+  using Masks = std::shared_ptr<const std::vector<ImageMask>>;
+  Masks imageMasks(double wavelength);
+  static constexpr size_t kMaskCacheBytes = size_t(256) << 20;
+
  private:
-  std::vector<std::unique_ptr<Scratch>> pool_;  // guarded by the shared pool mutex
+  Masks sampleImagePlanes(double wavelength) const;
+  // Guarded by the shared pool mutex.
+  std::vector<std::unique_ptr<Scratch>> pool_;
+  std::vector<std::pair<double, Masks>> maskCache_;
+  size_t maskCacheBytes_ = 0;
 };
 
 // A copy of the field at one plane (returnIntermediates), scaled so that
@@ -94,14 +130,8 @@ struct Captured {
 };
 
 struct Wave {
-  double wavelength = 0;               // metres
-  double tiltX = 0, tiltY = 0;         // source offset, arcsec
-  std::vector<Window> imageMasks;      // one per image step, in order
-  int fftThreads = 1;
-  fft::Effort effort = fft::Effort::Estimate;
-  // When set, the field after each step is copied here (costs a copy per
-  // plane and turns off the Lyot-plane crop).
-  std::vector<Captured>* capture = nullptr;
+  double wavelength = 0;        // metres
+  double tiltX = 0, tiltY = 0;  // source offset, arcsec
 };
 
 // The one mutex guarding every system's scratch pool; held across fork().
@@ -110,8 +140,11 @@ void unlockAfterFork();
 void resetInChild();
 
 // Detector intensity (npixY x npixX of the detector step) for one
-// wavelength, written to `out`. Thread-safe for concurrent calls.
-Timing propagate(System& sys, const Wave& wave, double* out);
+// wavelength, written to `out`. With `capture`, the field after each step is
+// copied there (a copy per plane; the Lyot-plane crop is turned off).
+// Thread-safe for concurrent calls.
+Timing propagate(System& sys, const Wave& wave, const RunOptions& opts, double* out,
+                 std::vector<Captured>* capture = nullptr);
 
 }  // namespace prop
 }  // namespace airy

@@ -80,14 +80,14 @@ inline bool inside(const Compiled& c, double x, double y) {
   return false;
 }
 
-}  // namespace
 
-void multiplyCoverage(const Shape& s, double cy, double cx, double scale, int y0, int x0,
-                      int ny, int nx, double* amp) {
+void coverage(const ShapeLayer& s, const Layer& at, const Grid& g, const Rect& r, double* amp) {
+  const double cy = g.cy, cx = g.cx;
+  const int y0 = r.y0, x0 = r.x0, ny = r.ny, nx = r.nx;
   std::vector<Compiled> prims;
   for (const Prim& p : s.prims) prims.push_back(compile(p));
-  const double co = std::cos(-s.rotation), si = std::sin(-s.rotation);
-  const double h = scale;
+  const double co = std::cos(-at.rotation), si = std::sin(-at.rotation);
+  const double h = g.scale;
   const double halfDiag = h * M_SQRT1_2 * 1.0001;
   auto unionSdf = [&](double x, double y) {
     double d = std::numeric_limits<double>::infinity();
@@ -100,10 +100,10 @@ void multiplyCoverage(const Shape& s, double cy, double cx, double scale, int y0
     return false;
   };
   for (int i = 0; i < ny; ++i) {
-    const double gy = (i + y0 - cy) * h - s.shiftY;
+    const double gy = (i + y0 - cy) * h - at.shiftY;
     double* row = amp + static_cast<size_t>(i) * nx;
     for (int j = 0; j < nx; ++j) {
-      const double gx = (j + x0 - cx) * h - s.shiftX;
+      const double gx = (j + x0 - cx) * h - at.shiftX;
       const double x = co * gx - si * gy;
       const double y = si * gx + co * gy;
       const double d = unionSdf(x, y);
@@ -126,6 +126,218 @@ void multiplyCoverage(const Shape& s, double cy, double cx, double scale, int y0
       row[j] *= s.invert ? 1 - f : f;
     }
   }
+}
+
+// Local (un-shifted, un-rotated) coordinates of grid pixels, row by row.
+struct Local {
+  double co, si;
+  const Layer& at;
+  const Grid& g;
+  Local(const Layer& l, const Grid& grid)
+      : co(std::cos(-l.rotation)), si(std::sin(-l.rotation)), at(l), g(grid) {}
+  void operator()(int i, int j, double& x, double& y) const {
+    const double gx = (j - g.cx) * g.scale - at.shiftX;
+    const double gy = (i - g.cy) * g.scale - at.shiftY;
+    x = co * gx - si * gy;
+    y = si * gx + co * gy;
+  }
+};
+
+// Calls f(k, x, y) for every pixel k of rectangle r in the layer's frame.
+template <typename F>
+void eachPixel(const Layer& l, const Grid& g, const Rect& r, F&& f) {
+  const Local loc(l, g);
+  for (int i = 0; i < r.ny; ++i)
+    for (int j = 0; j < r.nx; ++j) {
+      double x, y;
+      loc(i + r.y0, j + r.x0, x, y);
+      f(static_cast<size_t>(i) * r.nx + j, x, y);
+    }
+}
+
+// Noll index j (from 1) -> radial order n and signed azimuthal frequency m
+// (sine terms negative).
+void nollToNM(int j, int& n, int& m) {
+  n = 0;
+  while ((n + 1) * (n + 2) / 2 < j) ++n;
+  const int k = j - n * (n + 1) / 2 - 1;
+  m = n % 2 == 0 ? 2 * ((k + 1) / 2) : 2 * (k / 2) + 1;
+  if (m != 0 && j % 2 == 1) m = -m;
+}
+
+double factorial(int n) {
+  double f = 1;
+  for (int i = 2; i <= n; ++i) f *= i;
+  return f;
+}
+
+// One Zernike term with its radial polynomial's coefficients precomputed.
+struct ZernikeTerm {
+  double coefficient;
+  int n, m;
+  std::vector<double> radial;  // R(rho) = sum_s radial[s] rho^(n - 2s)
+  double norm;
+
+  double at(double rho, double theta) const {
+    double r = 0;
+    for (size_t s = 0; s < radial.size(); ++s) r += radial[s] * std::pow(rho, n - 2 * static_cast<int>(s));
+    const int am = std::abs(m);
+    if (am == 0) return norm * r;
+    return norm * r * (m > 0 ? std::cos(am * theta) : std::sin(am * theta));
+  }
+};
+
+ZernikeTerm zernikeTerm(int j, double coefficient) {
+  ZernikeTerm t{coefficient, 0, 0, {}, 0};
+  nollToNM(j, t.n, t.m);
+  const int am = std::abs(t.m);
+  for (int s = 0; s <= (t.n - am) / 2; ++s)
+    t.radial.push_back((s % 2 ? -1 : 1) * factorial(t.n - s) /
+                       (factorial(s) * factorial((t.n + am) / 2 - s) * factorial((t.n - am) / 2 - s)));
+  t.norm = am == 0 ? std::sqrt(t.n + 1.0) : std::sqrt(2.0 * (t.n + 1));
+  return t;
+}
+
+// Bessel J1: power series below 12, Hankel's asymptotic expansion above.
+double besselJ1(double x) {
+  const double ax = std::abs(x);
+  if (ax < 12) {
+    double term = x / 2, sum = term;
+    const double q = -(x * x) / 4;
+    for (int k = 1; k < 60; ++k) {
+      term *= q / (k * (k + 1.0));
+      sum += term;
+      if (std::abs(term) < 1e-17 * std::abs(sum)) break;
+    }
+    return sum;
+  }
+  const double mu = 4;
+  double p = 1, q = 0, term = 1;
+  for (int k = 1; k < 20; ++k) {
+    term *= (mu - (2.0 * k - 1) * (2.0 * k - 1)) / (k * 8 * ax);
+    if (k % 2 == 1) q += (k % 4 == 1 ? 1 : -1) * term;
+    else p += (k % 4 == 2 ? -1 : 1) * term;
+  }
+  const double w = ax - 0.75 * M_PI;
+  const double v = std::sqrt(2 / (M_PI * ax)) * (p * std::cos(w) - q * std::sin(w));
+  return x < 0 ? -v : v;
+}
+
+// Bilinear sample of an ny x nx array at fractional index (fy, fx); 0 outside.
+double bilinear(const double* a, int ny, int nx, double fy, double fx) {
+  if (fy < -0.5 || fy > ny - 0.5 || fx < -0.5 || fx > nx - 0.5) return 0;
+  const double y = std::min(std::max(fy, 0.0), ny - 1.0);
+  const double x = std::min(std::max(fx, 0.0), nx - 1.0);
+  const int y0 = std::min(static_cast<int>(std::floor(y)), std::max(ny - 2, 0));
+  const int x0 = std::min(static_cast<int>(std::floor(x)), std::max(nx - 2, 0));
+  const double ty = ny > 1 ? y - y0 : 0, tx = nx > 1 ? x - x0 : 0;
+  auto v = [&](int i, int j) {
+    return a[static_cast<size_t>(std::min(i, ny - 1)) * nx + std::min(j, nx - 1)];
+  };
+  return (1 - ty) * ((1 - tx) * v(y0, x0) + tx * v(y0, x0 + 1)) +
+         ty * ((1 - tx) * v(y0 + 1, x0) + tx * v(y0 + 1, x0 + 1));
+}
+
+// JavaScript's Math.round (halves toward +infinity).
+double roundHalfUp(double v) { return std::floor(v + 0.5); }
+
+struct Apply {
+  const Layer& l;
+  const Grid& g;
+  const Rect& r;
+  double* amp;
+  double* opd;
+
+  void operator()(const ShapeLayer& s) const { coverage(s, l, g, r, amp); }
+  void operator()(const ScalarLayer& s) const {
+    for (size_t k = 0; k < r.size(); ++k) amp[k] *= s.value;
+  }
+  void operator()(const ZernikeLayer& z) const {
+    if (!opd) return;
+    std::vector<ZernikeTerm> terms;
+    for (size_t i = 0; i < z.coefficients.size(); ++i)
+      if (z.coefficients[i] != 0) terms.push_back(zernikeTerm(static_cast<int>(i) + 1, z.coefficients[i]));
+    eachPixel(l, g, r, [&](size_t k, double x, double y) {
+      const double rho = std::sqrt(x * x + y * y) / z.radius;
+      if (rho > 1) return;
+      const double th = std::atan2(y, x);
+      double v = 0;
+      for (const auto& t : terms) v += t.coefficient * t.at(rho, th);
+      opd[k] += v;
+    });
+  }
+  void operator()(const ThinLensLayer& t) const {
+    if (!opd) return;
+    const double r2 = t.radius * t.radius;
+    eachPixel(l, g, r, [&](size_t k, double x, double y) {
+      const double rho2 = (x * x + y * y) / r2;
+      if (rho2 <= 1) opd[k] += t.halfPeakToValley * (2 * rho2 - 1);
+    });
+  }
+  void operator()(const FqpmLayer& f) const {
+    if (!opd) return;
+    eachPixel(l, g, r, [&](size_t k, double x, double y) {
+      if (x * y > 0) opd[k] += f.step;
+    });
+  }
+  void operator()(const BandLimitedLayer& b) const {
+    eachPixel(l, g, r, [&](size_t k, double x, double y) {
+      double t;
+      if (b.circular) {
+        const double s = b.sigma * std::sqrt(x * x + y * y);
+        t = s < 1e-8 ? 0 : 1 - std::pow(2 * besselJ1(s) / s, 2);
+      } else {
+        const double s = b.sigma * x;
+        t = s == 0 ? 0 : 1 - std::pow(std::sin(s) / s, 2);
+      }
+      amp[k] *= t;
+    });
+  }
+  void operator()(const ArrayLayer& a) const {
+    // Same sampling: snap to the nearest sample so the arrays pass through unchanged.
+    const bool same = g.scale == a.pixelscale && l.rotation == 0;
+    eachPixel(l, g, r, [&](size_t k, double x, double y) {
+      double fy = y / a.pixelscale + (a.ny - 1) / 2.0;
+      double fx = x / a.pixelscale + (a.nx - 1) / 2.0;
+      if (same) {
+        fy = roundHalfUp(fy * 1e9) / 1e9;
+        fx = roundHalfUp(fx * 1e9) / 1e9;
+      }
+      if (a.amp) amp[k] *= bilinear(a.amp, a.ny, a.nx, fy, fx);
+      if (a.opd && opd) opd[k] += bilinear(a.opd, a.ny, a.nx, fy, fx);
+    });
+  }
+};
+
+struct WritesOpd {
+  bool operator()(const ZernikeLayer& z) const {
+    for (double c : z.coefficients)
+      if (c != 0) return true;
+    return false;
+  }
+  bool operator()(const ThinLensLayer& t) const { return t.halfPeakToValley != 0; }
+  bool operator()(const FqpmLayer&) const { return true; }
+  bool operator()(const ArrayLayer& a) const { return a.opd != nullptr; }
+  template <typename T>
+  bool operator()(const T&) const { return false; }
+};
+
+}  // namespace
+
+bool Layer::hasOpd() const { return std::visit(WritesOpd{}, what); }
+
+Rect windowFor(double extent, const Grid& g) {
+  if (!(extent >= 0) || !std::isfinite(extent)) return {0, 0, g.ny, g.nx};
+  const double half = extent / g.scale + 1;
+  const int y0 = std::max(0, static_cast<int>(std::floor(g.cy - half)));
+  const int x0 = std::max(0, static_cast<int>(std::floor(g.cx - half)));
+  const int y1 = std::min(g.ny, static_cast<int>(std::ceil(g.cy + half)) + 1);
+  const int x1 = std::min(g.nx, static_cast<int>(std::ceil(g.cx + half)) + 1);
+  return {y0, x0, std::max(0, y1 - y0), std::max(0, x1 - x0)};
+}
+
+void apply(const Layer& layer, const Grid& g, const Rect& r, double* amp, double* opd) {
+  std::visit(Apply{layer, g, r, amp, opd}, layer.what);
 }
 
 }  // namespace raster

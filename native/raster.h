@@ -1,14 +1,18 @@
-// Anti-aliased rasterisation of analytic shapes: a pixel's value is the
-// fraction of its area inside the shape (edge pixels supersampled 12x12;
-// pixels wholly inside or outside are exact).
+// Sampling optics on a plane's grid. A plane is a list of layers (one per
+// optic, or several for a compound optic): each multiplies the amplitude,
+// adds to the optical path difference, or both. Edges of analytic shapes are
+// anti-aliased: a pixel's value is the fraction of its area inside the shape
+// (edge pixels supersampled 12x12; pixels wholly inside or outside are exact).
 #pragma once
 
+#include <cstddef>
+#include <variant>
 #include <vector>
 
 namespace airy {
 namespace raster {
 
-enum class PrimKind { Circle = 0, Annulus = 1, Rect = 2, Polygon = 3, Spoke = 4, Bar = 5 };
+enum class PrimKind { Circle, Annulus, Rect, Polygon, Spoke, Bar };
 
 // One primitive, in the optic's local frame (metres or arcsec):
 //  Circle{r}, Annulus{ri, ro}, Rect{w, h}, Polygon{nsides, circumradius,
@@ -19,18 +23,71 @@ struct Prim {
   double a = 0, b = 0, c = 0;
 };
 
-// The union of primitives, placed by a shift and a rotation (counter-
-// clockwise, radians); `invert` gives 1 - coverage (an occulter).
-struct Shape {
+// Coverage of a union of primitives (1 - coverage with `invert`: an occulter).
+struct ShapeLayer {
   std::vector<Prim> prims;
-  double shiftX = 0, shiftY = 0, rotation = 0;
   bool invert = false;
 };
+// A uniform amplitude factor.
+struct ScalarLayer {
+  double value = 1;
+};
+// Noll-normalised Zernike terms (coefficients in metres RMS, j from 1) inside `radius`.
+struct ZernikeLayer {
+  double radius = 1;
+  std::vector<double> coefficients;
+};
+// Defocus: opd += peakToValley/2 * (2 rho^2 - 1) inside `radius`.
+struct ThinLensLayer {
+  double radius = 1;
+  double halfPeakToValley = 0;
+};
+// Four-quadrant phase mask: opd += step where x*y > 0.
+struct FqpmLayer {
+  double step = 0;
+};
+// 1 - [2 J1(sigma r)/(sigma r)]^2 (circular) or 1 - [sin(sigma x)/(sigma x)]^2.
+struct BandLimitedLayer {
+  bool circular = true;
+  double sigma = 1;
+};
+// Arrays resampled bilinearly onto the grid, centred on the optic's origin;
+// 0 outside them. Pointers stay owned by the caller (the compiled system).
+struct ArrayLayer {
+  int ny = 0, nx = 0;
+  double pixelscale = 1;
+  const double* amp = nullptr;  // null: no amplitude
+  const double* opd = nullptr;  // null: no OPD (metres)
+};
 
-// Multiplies amp[ny*nx] (the rectangle at (y0, x0) of a grid whose pixel
-// (i, j) sits at ((j - cx)*scale, (i - cy)*scale)) by the shape's coverage.
-void multiplyCoverage(const Shape& s, double cy, double cx, double scale, int y0, int x0,
-                      int ny, int nx, double* amp);
+// A layer and where it sits: shift (plane units) and rotation (radians, ccw).
+struct Layer {
+  std::variant<ShapeLayer, ScalarLayer, ZernikeLayer, ThinLensLayer, FqpmLayer, BandLimitedLayer,
+               ArrayLayer>
+      what;
+  double shiftX = 0, shiftY = 0, rotation = 0;
+  // True if this layer adds to the OPD.
+  bool hasOpd() const;
+};
+
+// Pixel (i, j) of a grid sits at ((j - cx)*scale, (i - cy)*scale).
+struct Grid {
+  int ny = 0, nx = 0;
+  double cy = 0, cx = 0, scale = 1;
+};
+
+struct Rect {
+  int y0 = 0, x0 = 0, ny = 0, nx = 0;
+  size_t size() const { return static_cast<size_t>(ny) * nx; }
+};
+
+// The pixels of `g` within `extent` (plane units, from the origin, plus a
+// pixel of margin); the whole grid when extent is negative (unbounded).
+Rect windowFor(double extent, const Grid& g);
+
+// Samples `layer` on rectangle `r` of grid `g`: amp (r.size()) multiplied,
+// opd (r.size(), may be null when the layer has none) added to.
+void apply(const Layer& layer, const Grid& g, const Rect& r, double* amp, double* opd);
 
 }  // namespace raster
 }  // namespace airy

@@ -28,7 +28,7 @@ t.test('CommonJS: require("airy") shares one instance with ESM', async (t) => {
 t.test('type declarations are emitted', async (t) => {
   const fs = await import('node:fs');
   t.ok(fs.existsSync(path.join(root, 'dist', 'index.d.ts')));
-  t.match(fs.readFileSync(path.join(root, 'dist', 'kernels.d.ts'), 'utf8'), /export declare function mft/);
+  t.match(fs.readFileSync(path.join(root, 'dist', 'engine', 'kernels.d.ts'), 'utf8'), /export declare function mft/);
 });
 
 t.test('a missing system library names the install command for the platform', async (t) => {

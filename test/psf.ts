@@ -156,9 +156,7 @@ t.test('ZernikeWFE terms have RMS equal to their coefficient (1e-3) over the dis
     const coeffs = new Array(j).fill(0);
     coeffs[j - 1] = 1e-7;
     const z = new ZernikeWFE({ radius: R, coefficients: coeffs });
-    const opd = new Float64Array(n * n);
-    const amp = new Float64Array(n * n).fill(1);
-    z.apply({ ny: n, nx: n, cy: (n - 1) / 2, cx: (n - 1) / 2, scale: (2 * R) / n }, { y0: 0, x0: 0, ny: n, nx: n }, amp, opd);
+    const opd = z.sample({ ny: n, nx: n, cy: (n - 1) / 2, cx: (n - 1) / 2, scale: (2 * R) / n }, { y0: 0, x0: 0, ny: n, nx: n }).opd!;
     let s2 = 0, cnt = 0;
     for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) {
       if (Math.hypot(i - (n - 1) / 2, k - (n - 1) / 2) * ((2 * R) / n) > R) continue;
@@ -259,8 +257,7 @@ t.test('FitsOptic and ArrayOptic reproduce the analytic aperture on the same gri
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airy-fitsoptic-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const n = 64;
-  const amp = new Float64Array(n * n).fill(1);
-  new CircularAperture({ radius: 1 }).apply({ ny: n, nx: n, cy: (n - 1) / 2, cx: (n - 1) / 2, scale: 2 / n }, { y0: 0, x0: 0, ny: n, nx: n }, amp, null);
+  const { amp } = new CircularAperture({ radius: 1 }).sample({ ny: n, nx: n, cy: (n - 1) / 2, cx: (n - 1) / 2, scale: 2 / n }, { y0: 0, x0: 0, ny: n, nx: n });
   const file = path.join(dir, 'pupil.fits');
   writeFitsImages(file, [{ data: amp, shape: [n, n], cards: [['PUPLSCAL', 2 / n]] }]);
   const run = async (o: unknown) => {

@@ -74,11 +74,11 @@ t.test('mft rejects bad options, naming them', async (t) => {
 
 t.test('the native layer asserts its arguments too (no crash on a bad direct call)', async (t) => {
   const n = native();
-  t.throws(() => n.fft2Sync(new Float64Array(8), 2, 3, false, 1, 0), { name: 'RangeError', message: /data.*expected 12/ });
-  t.throws(() => n.fft2Sync({} as Float64Array, 2, 2, false, 1, 0), { name: 'TypeError' });
-  t.throws(() => n.mftSync(new Float64Array(8), 2, 2, false, -1, 2, 1, 1, 0, 0, 0, false), { name: 'RangeError', message: /npixY/ });
-  t.throws(() => n.mftSync(new Float64Array(8), 2, 2, false, 2, 2, 1, 1, 7, 0, 0, false), { name: 'RangeError', message: /centering/ });
-  t.throws(() => n.fft2Sync(new Float64Array(8), 2, 2, false, 1, 9), { name: 'RangeError', message: /effort/ });
+  t.throws(() => n.fft2Sync(new Float64Array(8), { ny: 2, nx: 3 }), { name: 'RangeError', message: /data.*expected 12/ });
+  t.throws(() => n.fft2Sync({} as Float64Array, { ny: 2, nx: 2 }), { name: 'TypeError' });
+  t.throws(() => n.mftSync(new Float64Array(8), { ny: 2, nx: 2, npixY: -1, npixX: 2, nlamDY: 1, nlamDX: 1 }), { name: 'RangeError', message: /npixY/ });
+  t.throws(() => n.mftSync(new Float64Array(8), { ny: 2, nx: 2, npixY: 2, npixX: 2, nlamDY: 1, nlamDX: 1, centering: 'MIDDLE' as never }), { name: 'RangeError', message: /centering/ });
+  t.throws(() => n.fft2Sync(new Float64Array(8), { ny: 2, nx: 2, planner: 'hard' as never }), { name: 'RangeError', message: /planner/ });
 });
 
 t.test('results can be written into a caller-provided array', async (t) => {

@@ -4,12 +4,12 @@
  * interleaved (re, im) and row-major with shape `[ny, nx]`; Float32Array
  * selects single precision (cgemm, fftwf), Float64Array double.
  */
-import { native, type FloatArray } from './binding';
-import { config, onConfigChange, resolve, type FftwPlanner } from './config';
-import { rethrowNative } from './errors';
-import { afterTransform, beforeTransform, effortCode } from './fftw';
+import { native, type FloatArray, type NativeMftOptions, type NativeTransform } from '../binding';
+import { config, onConfigChange, resolve, type FftwPlanner } from '../config';
+import { rethrowNative } from '../errors';
+import { afterTransform, beforeTransform } from './fftw';
 import { setBlasThreads } from './blas';
-import { bool, finiteNumber, integer, oneOf, pair, positiveNumber, shape2, show } from './validate';
+import { bool, finiteNumber, integer, oneOf, pair, positiveNumber, shape2, show } from '../validate';
 
 /** A complex 2D array: `data` holds ny·nx interleaved (re, im) pairs. */
 export interface Complex2D<T extends FloatArray = FloatArray> {
@@ -133,7 +133,8 @@ function fftArgs(a: unknown, opts: Fft2Options) {
   const threads = resolve('fftThreads', opts.threads, 'options.threads');
   const planner = resolve('fftwPlanner', opts.planner, 'options.planner');
   const out = checkOut(opts.out, p.data, 2 * p.ny * p.nx);
-  return [p.data, p.ny, p.nx, inverse, threads, effortCode(planner), out] as const;
+  const t: NativeTransform = { ny: p.ny, nx: p.nx, inverse, threads, planner };
+  return [p.data, t, out] as const;
 }
 
 /**
@@ -151,7 +152,7 @@ export async function fft2<T extends FloatArray>(a: Complex2D<T>, opts: Fft2Opti
     nonFinite('a.data', e);
   }
   afterTransform();
-  return { data: out as T, shape: [args[1], args[2]] };
+  return { data: out as T, shape: [args[1].ny, args[1].nx] };
 }
 
 /** Synchronous {@link fft2}, for small arrays; blocks the event loop. */
@@ -165,7 +166,7 @@ export function fft2Sync<T extends FloatArray>(a: Complex2D<T>, opts: Fft2Option
     nonFinite('a.data', e);
   }
   afterTransform();
-  return { data: out as T, shape: [args[1], args[2]] };
+  return { data: out as T, shape: [args[1].ny, args[1].nx] };
 }
 
 function mftArgs(plane: unknown, opts: MftOptions) {
@@ -185,7 +186,8 @@ function mftArgs(plane: unknown, opts: MftOptions) {
   }
   const inverse = opts.inverse === undefined ? false : bool('options.inverse', opts.inverse);
   const out = checkOut(opts.out, p.data, 2 * npixY * npixX);
-  return [p.data, p.ny, p.nx, p.real, npixY, npixX, nlamDY, nlamDX, CENTERINGS.indexOf(centering), offY, offX, inverse, out] as const;
+  const o: NativeMftOptions = { ny: p.ny, nx: p.nx, real: p.real, npixY, npixX, nlamDY, nlamDX, centering, offsetY: offY, offsetX: offX, inverse };
+  return [p.data, o, out] as const;
 }
 
 /**
@@ -200,7 +202,7 @@ export async function mft<T extends FloatArray>(plane: Plane<T>, opts: MftOption
   applyBlasThreads();
   try {
     const out = await native().mft(...args);
-    return { data: out as T, shape: [args[4], args[5]] };
+    return { data: out as T, shape: [args[1].npixY, args[1].npixX] };
   } catch (e) {
     nonFinite('plane.data', e);
   }
@@ -212,7 +214,7 @@ export function mftSync<T extends FloatArray>(plane: Plane<T>, opts: MftOptions)
   applyBlasThreads();
   try {
     const out = native().mftSync(...args);
-    return { data: out as T, shape: [args[4], args[5]] };
+    return { data: out as T, shape: [args[1].npixY, args[1].npixX] };
   } catch (e) {
     nonFinite('plane.data', e);
   }

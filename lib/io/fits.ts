@@ -1,8 +1,8 @@
 /** FITS files through CFITSIO. */
 import * as fs from 'node:fs';
-import { native } from './binding';
-import type { NativeFitsCard } from './binding';
-import { AiryError, rethrowNative } from './errors';
+import { native } from '../binding';
+import type { NativeFitsCard } from '../binding';
+import { AiryError, rethrowNative } from '../errors';
 
 /** The linked CFITSIO library's version, e.g. `4.2`. */
 export function cfitsioVersion(): string {

@@ -4,9 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { native } from './binding';
-import { config, onConfigChange, type FftwPlanner } from './config';
-import { AiryError } from './errors';
+import { native } from '../binding';
+import { config, onConfigChange, type FftwPlanner } from '../config';
+import { AiryError } from '../errors';
 
 /** FFTW as used by this process. */
 export interface FftwInfo {
@@ -38,11 +38,6 @@ export function fftwInfo(): FftwInfo {
     planner: config.get('fftwPlanner'),
     cachedPlans: f.cachedPlans,
   };
-}
-
-/** Planner effort as the native layer numbers it. */
-export function effortCode(p: FftwPlanner): number {
-  return p === 'estimate' ? 0 : p === 'measure' ? 1 : 2;
 }
 
 /**
@@ -90,8 +85,10 @@ export function saveWisdom(file: string = config.get('fftwWisdomFile')): void {
  * i.e. whether planning it now needs no measuring.
  */
 export function hasWisdom(shape: [number, number], opts: { inverse?: boolean; threads?: number; planner?: FftwPlanner; precision?: 'double' | 'single' } = {}): boolean {
-  return native().fftwHasWisdom(shape[0], shape[1], opts.inverse ?? false, opts.threads ?? config.get('fftThreads'),
-    effortCode(opts.planner ?? config.get('fftwPlanner')), opts.precision === 'single');
+  return native().fftwHasWisdom({
+    ny: shape[0], nx: shape[1], inverse: opts.inverse ?? false, threads: opts.threads ?? config.get('fftThreads'),
+    planner: opts.planner ?? config.get('fftwPlanner'), single: opts.precision === 'single',
+  });
 }
 
 /** Drops all cached plans and all wisdom in this process (the file is untouched). */

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { PNG } from 'pngjs';
 import { renderSvg, svgToPng } from './chart';
-import { finiteNumber, show } from './validate';
+import { finiteNumber, show } from '../validate';
 
 /** Options of {@link psfToPng}. */
 export interface PictureOptions {

@@ -4,7 +4,7 @@
  */
 import { readFitsImage, writeFitsImages, type FitsHeader } from './fits';
 import { psfToPng, type PictureOptions } from './picture';
-import { AiryError } from './errors';
+import { AiryError } from '../errors';
 
 /** A sampled image: row-major intensities, axis 0 = y. */
 export interface PsfImage {

@@ -8,9 +8,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { native, type NativeSystemDesc, type NativeWindow } from './binding';
-import { AiryError } from './errors';
-import type { FromWorker, SharedDesc, ToWorker } from './worker';
+import { native, type NativeRunOptions, type NativeSystemDesc, type NativeWave } from '../binding';
+import { AiryError } from '../errors';
+import { type ArrayRef, type FromWorker, type SharedDesc, type ToWorker, withArrays } from './worker';
 
 interface Worker {
   child: ChildProcess;
@@ -22,14 +22,10 @@ interface Worker {
   onMessage?: (m: FromWorker) => void;
 }
 
-/** One wavelength of work. */
+/** One wavelength of work: its index in the call and the wave. */
 export interface PoolTask {
   index: number;
-  wavelength: number;
-  tiltX: number;
-  tiltY: number;
-  /** Made when the task is sent (image-plane masks can be large). */
-  imageMasks: () => (NativeWindow & { data?: Float64Array })[];
+  wave: NativeWave;
 }
 
 /** A compiled system published for workers through a shared file. */
@@ -81,25 +77,23 @@ function releaseFile(f: string): void {
   }
 }
 
-/** Writes a compiled system's arrays into one shared file (once per system). */
+/** Writes a compiled system's arrays into one shared file (once per system); the description refers to them. */
 export function shareSystem(desc: NativeSystemDesc): SharedSystem {
   let doubles = 0;
-  for (const s of desc.steps) doubles += (s.mask?.amp?.length ?? 0) + (s.mask?.opd?.length ?? 0);
+  withArrays<Float64Array, Float64Array>(desc, (a) => {
+    doubles += a.length;
+    return a;
+  });
   const bytes = Math.max(8, doubles * 8);
   const file = shmFile('system');
   const all = new Float64Array(native().shmMap(file, bytes, true));
   let at = 0;
-  const put = (a?: Float64Array) => {
-    if (!a) return undefined;
+  const shared = withArrays<Float64Array, ArrayRef>(desc, (a) => {
     all.set(a, at);
-    const r = { offset: at, length: a.length };
+    const r: ArrayRef = { shmOffset: at, length: a.length };
     at += a.length;
     return r;
-  };
-  const shared: SharedDesc = {
-    ...desc,
-    steps: desc.steps.map((s) => ({ ...s, mask: s.mask ? { ...s.mask, amp: put(s.mask.amp), opd: put(s.mask.opd) } : undefined })),
-  };
+  }) as SharedDesc;
   return { id: `${process.pid}-${seq}`, file, bytes, desc: shared };
 }
 
@@ -144,6 +138,14 @@ function spawnWorker(): Promise<Worker> {
   });
 }
 
+/** Takes a worker out of the pool and kills it. */
+function retire(w: Worker): void {
+  w.exited = true;
+  const i = workers.indexOf(w);
+  if (i >= 0) workers.splice(i, 1);
+  w.child.kill('SIGKILL');
+}
+
 /** Current worker processes (pids). */
 export function poolPids(): number[] {
   return workers.filter((w) => !w.exited).map((w) => w.pid);
@@ -162,9 +164,18 @@ export function shutdownPool(): void {
 /** Tasks queued in one worker at a time (one computing, the rest waiting). */
 const PIPELINE = 2;
 
+/** A wavelength's failure in a worker, as the native batch reports one: code, message, index. */
+class WaveFailure extends Error {
+  constructor(message: string, readonly code: string, readonly wavelengthIndex: number) {
+    super(message);
+  }
+}
+
 /** Options of {@link runOnPool}. */
 interface PoolRunOptions<T> {
   signal?: AbortSignal;
+  /** How every wavelength is computed. */
+  run: NativeRunOptions;
   onDone?: (index: number, t: { kernelSeconds: number; totalSeconds: number; maxRssBytes: number }) => void;
   /** Reads the PSFs (wavelength i at `i * pixels`) before the pool serves another call. */
   consume: (results: Float64Array) => T;
@@ -206,8 +217,8 @@ let poolTail: Promise<unknown> = Promise.resolve();
  * failure, naming the wavelength; `signal` kills the busy workers. Calls made
  * while another is running wait for it (the workers serve one call at a time).
  */
-export function runOnPool<T>(system: SharedSystem, tasks: PoolTask[], size: number, pixels: number, effort: number, opts: PoolRunOptions<T>): Promise<T> {
-  const run = poolTail.then(() => runNow(system, tasks, size, pixels, effort, opts));
+export function runOnPool<T>(system: SharedSystem, tasks: PoolTask[], size: number, pixels: number, opts: PoolRunOptions<T>): Promise<T> {
+  const run = poolTail.then(() => runNow(system, tasks, size, pixels, opts));
   poolTail = run.catch(() => undefined);
   const signal = opts.signal;
   if (!signal) return run;
@@ -221,7 +232,7 @@ export function runOnPool<T>(system: SharedSystem, tasks: PoolTask[], size: numb
   });
 }
 
-async function runNow<T>(system: SharedSystem, tasks: PoolTask[], size: number, pixels: number, effort: number, opts: PoolRunOptions<T>): Promise<T> {
+async function runNow<T>(system: SharedSystem, tasks: PoolTask[], size: number, pixels: number, opts: PoolRunOptions<T>): Promise<T> {
   while (workers.filter((w) => !w.exited).length < size) await spawnWorker();
   const team = workers.filter((w) => !w.exited).slice(0, size);
   const area = resultsFor(Math.max(8, tasks.length * pixels * 8));
@@ -247,21 +258,21 @@ async function runNow<T>(system: SharedSystem, tasks: PoolTask[], size: number, 
         reject(e);
       };
       const abort = () => {
-        for (const w of team) if (w.busy && !w.exited) w.child.kill('SIGKILL');
+        // Killed workers leave the pool now, before their exit is reported, so the next call never picks one.
+        for (const w of team) if (w.busy && !w.exited) retire(w);
         fail(new AiryError('calcPsf was aborted', 'ABORT_ERR', { cause: opts.signal?.reason }));
       };
       if (opts.signal?.aborted) return abort();
       opts.signal?.addEventListener('abort', abort, { once: true });
       // Each worker holds up to PIPELINE tasks: the next one is already in its
       // queue when the current one finishes, so no round trip to this process
-      // sits between two wavelengths. Masks are made only for tasks sent.
+      // sits between two wavelengths.
       const inflight = new Map<Worker, Map<number, PoolTask>>(team.map((w) => [w, new Map()]));
       const send = (w: Worker, task: PoolTask) => {
         const id = ++msgSeq;
         inflight.get(w)!.set(id, task);
         w.child.send({
-          type: 'run', id, systemId: system.id, wavelength: task.wavelength, tiltX: task.tiltX, tiltY: task.tiltY,
-          imageMasks: task.imageMasks(), effort, resultFile, resultBytes, offset: task.index * pixels, length: pixels,
+          type: 'run', id, systemId: system.id, wave: task.wave, run: opts.run, resultFile, resultBytes, offset: task.index * pixels, length: pixels,
         } satisfies ToWorker);
       };
       const feed = (w: Worker) => {
@@ -291,8 +302,7 @@ async function runNow<T>(system: SharedSystem, tasks: PoolTask[], size: number, 
           w.onExit = (why) => {
             // The oldest task in flight is the one the worker was computing.
             const task = mine.values().next().value as PoolTask | undefined;
-            const what = task ? `wavelength ${task.wavelength} m (index ${task.index})` : 'a wavelength';
-            fail(new AiryError(`worker process ${w.pid} ${why} while computing ${what}; the pool will start a new worker`, 'ERR_AIRY_WORKER_DIED'));
+            fail(new WaveFailure(`worker process ${w.pid} ${why}; the pool will start a new worker`, 'ERR_AIRY_WORKER_DIED', task?.index ?? tasks[0]!.index));
           };
           w.onMessage = (m) => {
             if (!('id' in m)) return;
@@ -310,7 +320,7 @@ async function runNow<T>(system: SharedSystem, tasks: PoolTask[], size: number, 
               }
               feed(w);
             } else if (m.type === 'error') {
-              fail(new AiryError(`wavelength ${task.wavelength} m (index ${task.index}) failed in worker ${w.pid}: ${m.message}`, m.code));
+              fail(new WaveFailure(m.message, m.code, task.index));
             }
           };
         }

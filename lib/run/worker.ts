@@ -1,12 +1,13 @@
 /**
  * A worker process of the `parallel: 'processes'` (spawn) pool. It computes
- * whole wavelengths natively with single-threaded BLAS and FFTW: the
- * compiled system's arrays and the PSFs cross through shared memory files
- * (mapped, never copied through the IPC pipe); only small messages and the
- * per-wavelength image-plane masks go through the channel.
+ * whole wavelengths through the same native batch as every other mode
+ * (computeWaves, one lane, single-threaded BLAS and FFTW): the compiled
+ * system's arrays and the PSFs cross through shared memory files (mapped,
+ * never copied through the IPC pipe); only small messages go through the
+ * channel.
  */
 import * as fs from 'node:fs';
-import { native, type NativeSystemDesc, type NativeSystemHandle, type NativeWindow } from './binding';
+import { native, type NativeRunOptions, type NativeSystemDesc, type NativeSystemHandle, type NativeWave } from '../binding';
 
 /** Peak resident memory of this process (VmHWM; getrusage would carry the parent's peak across exec). */
 export function peakRss(): number {
@@ -19,11 +20,19 @@ export function peakRss(): number {
   return process.resourceUsage().maxRSS * 1024;
 }
 
+/** Where a shared array lives in the system file, in doubles. */
+export interface ArrayRef {
+  shmOffset: number;
+  length: number;
+}
+
+/** A system description whose Float64Arrays are refs into a shared file. */
+export type SharedDesc = unknown;
+
 /** Messages from the parent. */
 export type ToWorker =
   | { type: 'system'; id: string; file: string; bytes: number; desc: SharedDesc }
-  | { type: 'run'; id: number; systemId: string; wavelength: number; tiltX: number; tiltY: number;
-      imageMasks: (NativeWindow & { data?: Float64Array })[]; effort: number; resultFile: string; resultBytes: number; offset: number; length: number }
+  | { type: 'run'; id: number; systemId: string; wave: NativeWave; run: NativeRunOptions; resultFile: string; resultBytes: number; offset: number; length: number }
   | { type: 'drop'; id: string };
 
 /** Messages to the parent. */
@@ -32,12 +41,17 @@ export type FromWorker =
   | { type: 'done'; id: number; kernelSeconds: number; totalSeconds: number; maxRssBytes: number }
   | { type: 'error'; id: number; code: string; message: string };
 
-/** A system description whose arrays live in a shared file: { offset, length } in doubles. */
-export interface SharedDesc extends Omit<NativeSystemDesc, 'steps'> {
-  steps: (Omit<NativeSystemDesc['steps'][number], 'mask'> & {
-    mask?: NativeWindow & { amp?: { offset: number; length: number }; opd?: { offset: number; length: number } };
-  })[];
+/** A copy of `v` with every Float64Array (or, reading back, every array ref) replaced by `f` of it. */
+export function withArrays<A, B>(v: unknown, f: (a: A) => B, isArray: (x: unknown) => boolean = (x) => x instanceof Float64Array): unknown {
+  if (isArray(v)) return f(v as A);
+  if (Array.isArray(v)) return v.map((x) => withArrays(x, f, isArray));
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withArrays(x, f, isArray)]));
+  }
+  return v;
 }
+
+const isRef = (x: unknown) => x !== null && typeof x === 'object' && 'shmOffset' in x;
 
 function main(): void {
   const n = native();
@@ -49,19 +63,7 @@ function main(): void {
   process.on('message', (msg: ToWorker) => {
     if (msg.type === 'system') {
       const buf = n.shmMap(msg.file, msg.bytes, false);
-      const view = (r?: { offset: number; length: number }) => (r ? new Float64Array(buf, r.offset * 8, r.length) : undefined);
-      const desc: NativeSystemDesc = {
-        ...msg.desc,
-        steps: msg.desc.steps.map((s) => ({
-          ...s,
-          mask: s.mask ? { ...s.mask, amp: view(s.mask.amp), opd: view(s.mask.opd) } : undefined,
-        })) as NativeSystemDesc['steps'],
-      };
-      for (const s of desc.steps) {
-        if (s.mask && s.mask.amp === undefined) delete s.mask.amp;
-        if (s.mask && s.mask.opd === undefined) delete s.mask.opd;
-        if (s.mask === undefined) delete s.mask;
-      }
+      const desc = withArrays<ArrayRef, Float64Array>(msg.desc, (r) => new Float64Array(buf, r.shmOffset * 8, r.length), isRef) as NativeSystemDesc;
       // The arrays are used in place: every worker reads the same physical
       // pages of the shared file (one copy in the caches, as with threads).
       systems.set(msg.id, new n.NativeSystem(desc, { borrow: true }));
@@ -104,7 +106,7 @@ function main(): void {
       for (const f of [...results.keys()]) if (!queue.some((q) => q.resultFile === f)) results.delete(f);
     }
     const out = new Float64Array(res, msg.offset * 8, msg.length);
-    sys.propagate(msg.wavelength, msg.tiltX, msg.tiltY, msg.imageMasks, 1, msg.effort, out).then(
+    sys.computeWaves([msg.wave], out, { ...msg.run, lanes: 1, fftThreads: 1 }).then(
       (t) => {
         send({ type: 'done', id: msg.id, kernelSeconds: t.kernelSeconds, totalSeconds: t.totalSeconds, maxRssBytes: peakRss() });
         next();

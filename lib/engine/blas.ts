@@ -3,8 +3,8 @@
  * symbols at run time (never from build flags), plus thread control and a
  * check for OpenBLAS kernels that waste the CPU.
  */
-import { native } from './binding';
-import { integer } from './validate';
+import { native } from '../binding';
+import { integer } from '../validate';
 
 /** BLAS library vendors airy recognises. */
 export type BlasVendor = 'openblas' | 'mkl' | 'blis' | 'atlas' | 'flexiblas' | 'accelerate' | 'reference' | 'unknown';

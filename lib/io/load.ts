@@ -4,10 +4,11 @@
  */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { AiryError } from './errors';
-import { OPTIC_TYPES, Optic } from './optics';
-import { OpticalSystem, type Normalize, type Source } from './system';
-import { oneOf, show } from './validate';
+import { AiryError } from '../errors';
+import { resolveSource, type Source } from '../engine/source';
+import { OpticalSystem, type Normalize } from '../engine/system';
+import { opticFromJson } from '../optics';
+import { oneOf, show } from '../validate';
 
 const TOP_KEYS = ['npix', 'oversample', 'pupilDiameter', 'name', 'planes', 'source', 'normalize'];
 const PLANE_KEYS: Record<string, string[]> = {
@@ -24,29 +25,6 @@ function unknownKeys(path: string, o: Record<string, unknown>, keys: string[]): 
   for (const k of Object.keys(o)) {
     if (!keys.includes(k)) throw new RangeError(`${path ? `${path}.` : ''}${k} is not a known key (known: ${keys.join(', ')})`);
   }
-}
-
-/**
- * Builds one optic from its JSON object. Relative FITS paths of a FitsOptic
- * are resolved against `baseDir` (the JSON file's folder when loading a file).
- */
-export function opticFromJson(v: unknown, path: string, baseDir?: string): Optic {
-  if (!isObject(v)) throw new TypeError(`${path} must be an object with a "type", got ${show(v)}`);
-  if (typeof v.type !== 'string') throw new TypeError(`${path}.type must be an optic type name, got ${show(v.type)}`);
-  const Ctor = OPTIC_TYPES[v.type];
-  if (!Ctor) throw new RangeError(`${path}.type: unknown optic type ${show(v.type)} (known: ${Object.keys(OPTIC_TYPES).join(', ')})`);
-  const params: Record<string, unknown> = { ...v };
-  delete params.type;
-  if (v.type === 'CompoundOptic') {
-    if (!Array.isArray(v.optics)) throw new TypeError(`${path}.optics must be an array of optics, got ${show(v.optics)}`);
-    params.optics = v.optics.map((o, i) => opticFromJson(o, `${path}.optics[${i}]`, baseDir));
-  }
-  if (v.type === 'FitsOptic' && baseDir) {
-    for (const k of ['transmission', 'opd']) {
-      if (typeof params[k] === 'string' && !nodePath.isAbsolute(params[k] as string)) params[k] = nodePath.resolve(baseDir, params[k] as string);
-    }
-  }
-  return new Ctor(params as never, path);
 }
 
 /**
@@ -98,8 +76,8 @@ export function loadSystem(json: string | object | { file: string }): OpticalSys
   osys.validate();
   if (v.source !== undefined) {
     if (!isObject(v.source)) throw new TypeError(`source must be an object { wavelengths, weights }, got ${show(v.source)}`);
+    resolveSource(v.source); // reported at load time, with its path
     osys.defaultSource = v.source as unknown as Source;
-    checkSource(v.source); // reported at load time, with its path
   }
   if (v.normalize !== undefined) osys.defaultNormalize = oneOf('normalize', v.normalize, ['first', 'last', 'exit_pupil', 'none'] as const) as Normalize;
   return osys;
@@ -110,24 +88,5 @@ function parseJson(text: string, where: string): unknown {
     return JSON.parse(text);
   } catch (e) {
     throw new AiryError(`${where}: malformed JSON: ${(e as Error).message}`, 'ERR_AIRY_JSON', { cause: e });
-  }
-}
-
-function checkSource(s: Record<string, unknown>): void {
-  unknownKeys('source', s, ['wavelengths', 'weights', 'offsetR', 'offsetTheta']);
-  if (!Array.isArray(s.wavelengths) || s.wavelengths.length === 0) throw new TypeError(`source.wavelengths must be a non-empty array of wavelengths in metres, got ${show(s.wavelengths)}`);
-  s.wavelengths.forEach((w, i) => {
-    if (typeof w !== 'number' || !Number.isFinite(w) || w <= 0) throw new RangeError(`source.wavelengths[${i}] must be a positive wavelength in metres, got ${show(w)}`);
-  });
-  if (s.weights !== undefined) {
-    if (!Array.isArray(s.weights)) throw new TypeError(`source.weights must be an array of numbers, got ${show(s.weights)}`);
-    if (s.weights.length !== s.wavelengths.length) throw new RangeError(`source.weights has ${s.weights.length} entries but source.wavelengths has ${s.wavelengths.length}`);
-    s.weights.forEach((w, i) => {
-      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new RangeError(`source.weights[${i}] must be a finite number >= 0, got ${show(w)}`);
-    });
-    if (!(s.weights as number[]).some((w) => w > 0)) throw new RangeError('source.weights sum to zero; at least one weight must be positive');
-  }
-  for (const k of ['offsetR', 'offsetTheta']) {
-    if (s[k] !== undefined && (typeof s[k] !== 'number' || !Number.isFinite(s[k]))) throw new RangeError(`source.${k} must be a finite number, got ${show(s[k])}`);
   }
 }

@@ -1,0 +1,109 @@
+/**
+ * The airy command line.
+ * Exit codes: 0 success; 1 runtime failure (computation, I/O, missing
+ * library); 2 bad usage or bad input (unknown option, malformed system JSON,
+ * bad value, a parallel set-up the safety policy refuses).
+ */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { packageRoot } from '../binding';
+import { version } from '../version';
+import { infoReport, printInfo } from './info';
+import { demoCommand, psfCommand, UsageError } from './psf';
+
+const numberList = (name: string) => (s: string) => {
+  const v = s.split(',').map((x) => Number(x.trim()));
+  if (!v.length || v.some((x) => !Number.isFinite(x))) throw new UsageError(`${name} must be comma-separated numbers, got ${JSON.stringify(s)}`);
+  return v;
+};
+const positiveInt = (name: string) => (s: string) => {
+  const v = Number(s);
+  if (!Number.isInteger(v) || v < 0) throw new UsageError(`${name} must be a non-negative integer, got ${JSON.stringify(s)}`);
+  return v;
+};
+const PARALLEL = ['none', 'processes', 'threads', 'auto'];
+
+function benchCommand(opts: { quick?: boolean; full?: boolean }, cmd: Command): void {
+  const script = path.join(packageRoot, 'benchmarks', 'suite.ts');
+  try {
+    require.resolve('tsx', { paths: [packageRoot] });
+  } catch {
+    throw new Error('airy bench runs the TypeScript benchmark suite and needs the development dependencies: run `npm install` in the airy checkout');
+  }
+  const args = ['--import', 'tsx', script, ...cmd.args];
+  if (opts.quick) args.push('--quick');
+  if (opts.full) args.push('--full');
+  const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: packageRoot });
+  process.exitCode = r.status === null ? 1 : r.status;
+}
+
+function program(): Command {
+  const p = new Command();
+  p.name('airy')
+    .description('Physical-optics PSF engine: matrix Fourier transforms on BLAS, FFTs on FFTW')
+    .version(version)
+    .option('--verbose', 'print stack traces on errors')
+    .exitOverride()
+    .showHelpAfterError('(run airy --help for usage)');
+  p.command('info')
+    .description("describe this machine's numerical set-up: CPU, BLAS, FFTW, CFITSIO, config, worker counts")
+    .option('--json', 'machine-readable JSON output')
+    .addHelpText('after', '\nExamples:\n  airy info\n  airy info --json | jq .blas')
+    .action((opts: { json?: boolean }) => {
+      const r = infoReport();
+      if (opts.json) console.log(JSON.stringify(r, null, 2));
+      else printInfo(r);
+    });
+  p.command('psf')
+    .description('compute the PSF of a JSON optical system; write FITS (and PNG)')
+    .argument('<system>', 'JSON optical system (see examples/)')
+    .option('-o, --output <file>', 'FITS file to write (default: <system>.fits)')
+    .option('--png <file>', 'also draw the PSF as a PNG')
+    .option('--wavelength <metres>', 'one wavelength', (s: string) => numberList('--wavelength')(s)[0])
+    .option('--wavelengths <list>', 'comma-separated wavelengths in metres', numberList('--wavelengths'))
+    .option('--weights <list>', 'comma-separated weights (default equal)', numberList('--weights'))
+    .addOption(new Option('--parallel <mode>', 'spread wavelengths').choices(PARALLEL))
+    .option('--nprocs <n>', 'workers (0 = estimate)', positiveInt('--nprocs'))
+    .addOption(new Option('--start-method <method>', 'worker processes').choices(['spawn', 'fork']))
+    .addOption(new Option('--normalize <how>', 'normalisation').choices(['first', 'last', 'exit_pupil', 'none']))
+    .option('--decades <n>', 'PNG log-stretch range below the peak', (s: string) => numberList('--decades')(s)[0])
+    .option('--json', 'print the summary as JSON')
+    .option('-q, --quiet', 'no progress output')
+    .addHelpText('after', '\nExamples:\n  airy psf examples/lyot-coronagraph.json -o lyot.fits --png lyot.png\n  airy psf system.json --wavelengths 1.9e-6,2.0e-6,2.1e-6 --weights 1,2,1 --parallel threads')
+    .action(psfCommand);
+  p.command('demo')
+    .description('compute polychromatic PSFs of an obscured telescope and a Lyot coronagraph; write FITS and PNG')
+    .option('--out <dir>', 'output folder', 'airy-demo')
+    .addOption(new Option('--parallel <mode>', 'spread wavelengths').choices(PARALLEL))
+    .option('-q, --quiet', 'no progress output')
+    .addHelpText('after', '\nExample:\n  airy demo && ls airy-demo')
+    .action(demoCommand);
+  p.command('bench')
+    .description('run the benchmark suite (modes × oversampling for imaging and coronagraphy)')
+    .option('--quick', 'k = 1, 2, one timed run per point (under 3 minutes on 2 cores)')
+    .option('--full', 'k = 1, 2, 4, 6')
+    .allowUnknownOption()
+    .addHelpText('after', '\nExamples:\n  airy bench --quick\n  airy bench --repeats 5 --out /tmp/mybench')
+    .action(benchCommand);
+  return p;
+}
+
+/** Runs the CLI on `argv` (process.argv form); sets process.exitCode. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    const err = e as Error & { code?: unknown };
+    // A refused parallel set-up is a choice the caller can change: exit 2.
+    const usage = err.name === 'UnsafeParallelismError' || e instanceof UsageError || e instanceof TypeError || e instanceof RangeError;
+    const code = typeof err.code === 'string' && err.code.startsWith('ERR_AIRY_') ? ` [${err.code}]` : '';
+    console.error(`airy:${code} ${argv.includes('--verbose') && err.stack ? err.stack : err.message}`);
+    process.exitCode = usage ? 2 : 1;
+  }
+}
+

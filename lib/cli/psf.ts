@@ -1,0 +1,146 @@
+/** `airy psf` and `airy demo`: PSFs of JSON systems, written as FITS and PNG. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ParallelMode, StartMethod } from '../config';
+import type { CalcPsfOptions, Normalize, OpticalSystem, Progress } from '../engine/system';
+import type { Psf } from '../io/psf';
+import { loadSystem } from '../io/load';
+import { shutdownPool } from '../run/pool';
+
+/** A usage or input error: exit code 2. */
+export class UsageError extends Error {}
+
+/** Progress: a bar on a terminal, plain lines otherwise, nothing with --quiet. */
+function progress(label: string, quiet: boolean | undefined): { onProgress?: (p: Progress) => void; stop(): void } {
+  if (quiet) return { stop() {} };
+  if (process.stderr.isTTY) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { SingleBar, Presets } = require('cli-progress') as typeof import('cli-progress');
+    const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total} wavelengths | {lam} | {duration_formatted} elapsed, ~{eta_formatted} left`, stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+    let started = false;
+    return {
+      onProgress: (p) => {
+        if (!started) {
+          bar.start(p.total, 0, { lam: '' });
+          started = true;
+        }
+        bar.update(p.done, { lam: `${(p.wavelength * 1e6).toFixed(4)} µm` });
+      },
+      stop() {
+        if (started) bar.stop();
+      },
+    };
+  }
+  return {
+    onProgress: (p) => console.error(`${label}: ${p.done}/${p.total} wavelengths (${(p.wavelength * 1e6).toFixed(4)} µm done)`),
+    stop() {},
+  };
+}
+
+function summary(psf: Psf, seconds: number): string {
+  const p = psf.parallel ?? { mode: 'none', workers: 1, startMethod: 'spawn' };
+  return `shape ${psf.shape[0]}x${psf.shape[1]}, pixel scale ${psf.pixelscale.toPrecision(4)}″/px, flux ${psf.total().toPrecision(6)}, peak ${psf.peak().toPrecision(4)}, time ${seconds.toFixed(3)} s, mode ${p.mode}${p.mode === 'processes' ? `/${p.startMethod}` : ''}, workers ${p.workers}`;
+}
+
+function loadSystemFile(file: string): OpticalSystem {
+  try {
+    return loadSystem({ file });
+  } catch (e) {
+    // A bad system is bad input: the message names the JSON path.
+    const code = (e as { code?: string }).code;
+    if (e instanceof TypeError || e instanceof RangeError || code === 'ERR_AIRY_JSON' || code === 'ERR_AIRY_SYSTEM' || code === 'ERR_AIRY_FITS') {
+      throw new UsageError(`${file}: ${(e as Error).message}`);
+    }
+    throw e;
+  }
+}
+
+async function computeWithProgress(osys: OpticalSystem, calc: CalcPsfOptions, label: string, quiet?: boolean): Promise<{ psf: Psf; seconds: number }> {
+  const bar = progress(label, quiet);
+  const t0 = performance.now();
+  try {
+    const psf = await osys.calcPsf({ ...calc, ...(bar.onProgress ? { onProgress: bar.onProgress } : {}) });
+    return { psf, seconds: (performance.now() - t0) / 1e3 };
+  } finally {
+    bar.stop();
+  }
+}
+
+/** Options of `airy psf`. */
+export interface PsfCommandOptions {
+  output?: string;
+  png?: string;
+  wavelength?: number;
+  wavelengths?: number[];
+  weights?: number[];
+  parallel?: ParallelMode;
+  nprocs?: number;
+  startMethod?: StartMethod;
+  normalize?: Normalize;
+  decades?: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export async function psfCommand(file: string, opts: PsfCommandOptions): Promise<void> {
+  if (!fs.existsSync(file)) throw new UsageError(`system file ${file} does not exist`);
+  const osys = loadSystemFile(file);
+  const calc: CalcPsfOptions = {};
+  if (opts.wavelength !== undefined && opts.wavelengths !== undefined) throw new UsageError('give --wavelength or --wavelengths, not both');
+  if (opts.weights !== undefined && opts.wavelengths === undefined) throw new UsageError('--weights needs --wavelengths');
+  if (opts.wavelength !== undefined) calc.wavelength = opts.wavelength;
+  if (opts.wavelengths !== undefined) calc.source = { wavelengths: opts.wavelengths, ...(opts.weights ? { weights: opts.weights } : {}) };
+  if (opts.parallel) calc.parallel = opts.parallel;
+  if (opts.nprocs !== undefined) calc.nProcesses = opts.nprocs;
+  if (opts.startMethod) calc.startMethod = opts.startMethod;
+  if (opts.normalize) calc.normalize = opts.normalize;
+  if (calc.wavelength === undefined && calc.source === undefined && !osys.defaultSource) {
+    throw new UsageError(`${file} has no "source": give --wavelength or --wavelengths`);
+  }
+  const { psf, seconds } = await computeWithProgress(osys, calc, 'psf', opts.quiet);
+  const out = opts.output || `${path.basename(file, path.extname(file))}.fits`;
+  await psf.writeFits(out);
+  if (opts.png) await psf.toPng(opts.png, { decades: opts.decades });
+  if (opts.json) {
+    console.log(JSON.stringify({ fits: path.resolve(out), png: opts.png ? path.resolve(opts.png) : null, shape: psf.shape, pixelscale: psf.pixelscale, flux: psf.total(), peak: psf.peak(), seconds, parallel: psf.parallel }));
+  } else {
+    console.log(`${out}${opts.png ? ` + ${opts.png}` : ''}: ${summary(psf, seconds)}`);
+  }
+}
+
+/** The demo's systems: an obscured 6.5 m telescope and a Lyot coronagraph on it. */
+function demoSystems() {
+  const telescope = [
+    { type: 'CircularAperture', radius: 3.25 },
+    { type: 'SecondaryObscuration', secondaryRadius: 0.4, nSupports: 3, supportWidth: 0.1, supportAngleOffset: 0 },
+  ];
+  const source = { wavelengths: [1.9e-6, 1.95e-6, 2.0e-6, 2.05e-6, 2.1e-6], weights: [1, 1, 1, 1, 1] };
+  const detector = { kind: 'detector', pixelscale: 0.0311, fovArcsec: 4, oversample: 4 };
+  return [
+    { name: 'telescope', title: 'Obscured 6.5 m telescope', system: { npix: 512, oversample: 1, planes: [{ kind: 'pupil', optics: telescope }, detector], source, normalize: 'first' } },
+    {
+      name: 'coronagraph',
+      title: 'Lyot coronagraph (0.4″ spot, 3.0 m Lyot stop)',
+      system: {
+        npix: 512, oversample: 4, source, normalize: 'first',
+        planes: [{ kind: 'pupil', optics: telescope }, { kind: 'image', optics: [{ type: 'CircularOcculter', radius: 0.4 }] }, { kind: 'pupil', optics: [{ type: 'CircularAperture', radius: 3.0 }] }, detector],
+      },
+    },
+  ];
+}
+
+export async function demoCommand(opts: { out: string; parallel?: ParallelMode; quiet?: boolean }): Promise<void> {
+  const dir = path.resolve(opts.out);
+  fs.mkdirSync(dir, { recursive: true });
+  console.log(`airy demo: polychromatic PSFs (5 wavelengths, 1.9-2.1 µm) into ${dir}`);
+  for (const d of demoSystems()) {
+    const osys = loadSystem(d.system);
+    const { psf, seconds } = await computeWithProgress(osys, opts.parallel ? { parallel: opts.parallel } : {}, d.name, opts.quiet);
+    const fits = path.join(dir, `${d.name}.fits`);
+    const png = path.join(dir, `${d.name}.png`);
+    await psf.writeFits(fits);
+    await psf.toPng(png, { title: d.title, subtitle: psf.describe().replace(/^PSF: /, '') });
+    console.log(`  ${d.name.padEnd(12)} ${path.relative(process.cwd(), fits) || fits}, ${path.relative(process.cwd(), png) || png}: ${summary(psf, seconds)}`);
+  }
+  shutdownPool();
+}

@@ -1,0 +1,43 @@
+/** The FITS header of a PSF: POPPY's keywords plus airy's provenance (ARCHITECTURE §7). */
+import { config } from '../config';
+import type { ResolvedSource } from './source';
+import type { ParallelPlan } from '../run/plan';
+import { version } from '../version';
+import { blasInfo } from './blas';
+import type { Compiled } from './compile';
+import { fftwInfo } from './fftw';
+
+const ARCSEC_PER_RAD = (180 / Math.PI) * 3600;
+
+export function psfHeader(c: Compiled, src: ResolvedSource, normalize: string, plan: ParallelPlan, seconds: number): Record<string, number | string | boolean> {
+  const m = c.detector.npix;
+  const meanLam = src.wavelengths.reduce((a, l, i) => a + l * src.weights[i]!, 0);
+  const b = blasInfo();
+  const header: Record<string, number | string | boolean> = {
+    PIXELSCL: c.detector.pixelscale,
+    OVERSAMP: c.detector.oversample,
+    DET_SAMP: c.detector.oversample,
+    WAVELEN: meanLam,
+    NWAVES: src.wavelengths.length,
+  };
+  src.wavelengths.forEach((l, i) => {
+    header[`WAVE${i}`] = l;
+    header[`WGHT${i}`] = src.weights[i]!;
+  });
+  return Object.assign(header, {
+    NORMALIZ: normalize,
+    DIFFLMT: (meanLam / c.pupilDiameter) * ARCSEC_PER_RAD,
+    FOV: m * c.detector.pixelscale,
+    PUPLDIAM: c.pupilDiameter,
+    NPIX: c.npix,
+    FFTPAD: c.padded,
+    SRC_R: src.offsetR,
+    SRC_T: src.offsetTheta,
+    BLAS: `${b.vendor} ${b.version}${b.kernel ? ` ${b.kernel}` : ''}`.trim(),
+    FFTWVER: fftwInfo().version,
+    PARALLEL: plan.mode === 'none' ? 'none, 1 worker' : `${plan.mode}${plan.mode === 'processes' ? `/${plan.startMethod}` : ''}, ${plan.workers} workers`,
+    PRECISION: config.get('precision'),
+    CALCTIME: seconds,
+    ORIGIN: `airy ${version}`,
+  });
+}

@@ -1,0 +1,61 @@
+/** Sources: wavelengths, weights and offset, checked once for code and JSON alike. */
+import { finiteNumber, show } from '../validate';
+
+/** A polychromatic source. */
+export interface Source {
+  /** Wavelengths, metres. */
+  wavelengths: number[];
+  /** Relative weights (renormalised to sum to 1). Default equal weights. */
+  weights?: number[];
+  /** Offset from the axis, arcsec. Default 0. */
+  offsetR?: number;
+  /** Position angle of the offset, degrees counter-clockwise from +y. Default 0. */
+  offsetTheta?: number;
+}
+
+/** A checked source: weights sum to 1. */
+export interface ResolvedSource {
+  wavelengths: number[];
+  weights: number[];
+  offsetR: number;
+  offsetTheta: number;
+}
+
+const SOURCE_KEYS = ['wavelengths', 'weights', 'offsetR', 'offsetTheta'];
+
+/** Checks a source object (errors name `path`), renormalising the weights. */
+export function resolveSource(s: unknown, path = 'source'): ResolvedSource {
+  if (s === null || typeof s !== 'object' || Array.isArray(s)) throw new TypeError(`${path} must be an object { wavelengths, weights }, got ${show(s)}`);
+  const o = s as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!SOURCE_KEYS.includes(k)) throw new RangeError(`${path}.${k} is not a source parameter (known: ${SOURCE_KEYS.join(', ')})`);
+  }
+  if (!Array.isArray(o.wavelengths) || o.wavelengths.length === 0) {
+    throw new TypeError(`${path}.wavelengths must be a non-empty array of wavelengths in metres, got ${show(o.wavelengths)}`);
+  }
+  const wavelengths = o.wavelengths.map((v, i) => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new RangeError(`${path}.wavelengths[${i}] must be a positive wavelength in metres, got ${show(v)}`);
+    return v;
+  });
+  let weights = wavelengths.map(() => 1);
+  if (o.weights !== undefined) {
+    if (!Array.isArray(o.weights)) throw new TypeError(`${path}.weights must be an array of numbers, got ${show(o.weights)}`);
+    if (o.weights.length !== wavelengths.length) {
+      throw new RangeError(`${path}.weights has ${o.weights.length} entries but ${path}.wavelengths has ${wavelengths.length}`);
+    }
+    weights = o.weights.map((v, i) => finiteNumber(`${path}.weights[${i}]`, v, { min: 0 }));
+  }
+  const total = weights.reduce((a, b) => a + b, 0);
+  if (!(total > 0)) throw new RangeError(`${path}.weights sum to zero; at least one weight must be positive`);
+  return {
+    wavelengths,
+    weights: weights.map((w) => w / total),
+    offsetR: o.offsetR === undefined ? 0 : finiteNumber(`${path}.offsetR`, o.offsetR, { min: 0 }),
+    offsetTheta: o.offsetTheta === undefined ? 0 : finiteNumber(`${path}.offsetTheta`, o.offsetTheta),
+  };
+}
+
+/** One wavelength as a source. */
+export function monochromatic(wavelength: unknown): ResolvedSource {
+  return { wavelengths: [finiteNumber('wavelength', wavelength, { exclusiveMin: 0 })], weights: [1], offsetR: 0, offsetTheta: 0 };
+}

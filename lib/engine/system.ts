@@ -1,0 +1,345 @@
+/**
+ * Optical systems and their PSFs (POPPY's Fraunhofer core): planes of optics,
+ * compiled once into native form, and `calcPsf`: validate the call, compile
+ * (cached by the planes), plan the parallel mode, run the wavelengths, and
+ * assemble the Psf.
+ */
+import { type FftwPlanner, type ParallelMode, resolve, type StartMethod } from '../config';
+import { AiryError } from '../errors';
+import { Psf, type IntermediatePlane } from '../io/psf';
+import { Optic, type PlaneKind } from '../optics';
+import { runWaves } from '../run';
+import type { WorkloadShape } from '../run/memory';
+import { planParallel } from '../run/plan';
+import { type SharedSystem, shareSystem, unshareSystem } from '../run/pool';
+import { bool, finiteNumber, integer, oneOf, show } from '../validate';
+import { psfHeader } from './header';
+import { type Compiled, compilePlanes, type CompilePlane } from './compile';
+import { monochromatic, type ResolvedSource, resolveSource, type Source } from './source';
+
+const ARCSEC_PER_RAD = (180 / Math.PI) * 3600;
+
+/** How a PSF is normalised (POPPY's names). */
+export type Normalize = 'first' | 'last' | 'exit_pupil' | 'none';
+const NORMALIZE: readonly Normalize[] = ['first', 'last', 'exit_pupil', 'none'];
+
+/** Options of {@link OpticalSystem}. */
+export interface OpticalSystemOptions {
+  /** Pupil array size, pixels. Default 1024. */
+  npix?: number;
+  /** FFT padding factor: image planes are computed on (npix·oversample)² arrays. Default 2. */
+  oversample?: number;
+  /** Pupil diameter, metres (default: from the first pupil plane's optics). */
+  pupilDiameter?: number;
+  /** Name, for headers. */
+  name?: string;
+}
+
+/** Options of {@link OpticalSystem.addDetector}. */
+export interface DetectorOptions {
+  /** Detector pixel scale, arcsec per pixel. */
+  pixelscale: number;
+  /** Field of view, arcsec (square). Give this or `fovPixels`. */
+  fovArcsec?: number;
+  /** Field of view, detector pixels (square). */
+  fovPixels?: number;
+  /** Oversampling of the computed PSF relative to detector pixels. Default 1. */
+  oversample?: number;
+  /** Name, for headers. */
+  name?: string;
+}
+
+/** One plane of a system. */
+export type Plane =
+  | { kind: 'pupil' | 'image'; optics: Optic[]; name: string }
+  | { kind: 'detector'; pixelscale: number; fovPixels: number; oversample: number; name: string };
+
+/** Progress of a multi-wavelength calculation. */
+export interface Progress {
+  /** Wavelengths finished so far. */
+  done: number;
+  total: number;
+  /** The wavelength just finished, metres. */
+  wavelength: number;
+}
+
+/** Options of {@link OpticalSystem.calcPsf}. */
+export interface CalcPsfOptions {
+  /** One wavelength, metres (or give `source`). */
+  wavelength?: number;
+  /** Wavelengths, weights and offset of the source. */
+  source?: Source;
+  /** Normalisation. Default 'first' (entrance-pupil intensity sums to 1). */
+  normalize?: Normalize;
+  /** Called after each wavelength. */
+  onProgress?: (p: Progress) => void;
+  /** Cancels the call: native lanes stop before their next wavelength, worker processes are killed. */
+  signal?: AbortSignal;
+  /** Threads per 2D FFT in FFT steps (default `config.fftThreads`). */
+  fftThreads?: number;
+  /** FFTW planner effort (default `config.fftwPlanner`). */
+  planner?: FftwPlanner;
+  /**
+   * Also return the complex field at every plane of every wavelength as
+   * `psf.intermediates` (costs a copy of each plane, and the Lyot-plane crop
+   * is turned off so the captured pupil is whole).
+   */
+  returnIntermediates?: boolean;
+  /** Wavelength parallelism (default `config.parallel`): 'none', 'processes', 'threads' or 'auto'. */
+  parallel?: ParallelMode;
+  /** Alias of `parallel: 'processes'` (POPPY's use_multiprocessing). */
+  useMultiprocessing?: boolean;
+  /** Workers (processes or threads); 0 = estimated from cores, memory and wavelengths (default `config.nProcesses`). */
+  nProcesses?: number;
+  /** 'spawn' (fresh Node workers) or 'fork' (compute-only native children) (default `config.startMethod`). */
+  startMethod?: StartMethod;
+  /** Allow more busy threads than cores (the safety policy refuses otherwise). */
+  allowOversubscribe?: boolean;
+}
+
+
+const CALL_KEYS: readonly (keyof CalcPsfOptions)[] = [
+  'wavelength', 'source', 'normalize', 'onProgress', 'signal', 'fftThreads', 'planner', 'returnIntermediates',
+  'parallel', 'useMultiprocessing', 'nProcesses', 'startMethod', 'allowOversubscribe',
+];
+
+/** A calcPsf call, checked. */
+interface Call {
+  src: ResolvedSource;
+  normalize: Normalize;
+  fftThreads: number;
+  planner: FftwPlanner;
+  capture: boolean;
+  opts: CalcPsfOptions;
+}
+
+/**
+ * An optical system: pupil and image planes of optics, ending at a detector.
+ * Propagation follows POPPY: pupil → detector by MFT; pupil → image plane by
+ * FFT of the (npix·oversample)² padded array; image → pupil by inverse FFT.
+ */
+export class OpticalSystem {
+  /** Pupil array size, pixels. */
+  readonly npix: number;
+  /** FFT padding factor for image planes. */
+  readonly oversample: number;
+  /** Explicit pupil diameter, metres, if given. */
+  readonly pupilDiameter: number | undefined;
+  readonly name: string;
+  /** Planes in order. */
+  readonly planes: Plane[] = [];
+  /** Source used when `calcPsf` is given neither `wavelength` nor `source` (set by loadSystem). */
+  defaultSource: Source | undefined;
+  /** Normalisation used when `calcPsf` is not given one (set by loadSystem). */
+  defaultNormalize: Normalize | undefined;
+  private compiled: (Compiled & { shared?: SharedSystem }) | undefined;
+
+  constructor(opts: OpticalSystemOptions = {}, path = 'OpticalSystem') {
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`${path} options must be an object, got ${show(opts)}`);
+    this.npix = opts.npix === undefined ? 1024 : integer(`${path}.npix`, opts.npix, 2, 16384);
+    this.oversample = opts.oversample === undefined ? 2 : integer(`${path}.oversample`, opts.oversample, 1, 64);
+    this.pupilDiameter = opts.pupilDiameter === undefined ? undefined : finiteNumber(`${path}.pupilDiameter`, opts.pupilDiameter, { exclusiveMin: 0 });
+    this.name = opts.name ?? '';
+  }
+
+  private addOptics(kind: PlaneKind, optics: Optic | Optic[] | undefined, name: string | undefined, path: string): this {
+    const list = optics === undefined ? [] : Array.isArray(optics) ? optics : [optics];
+    list.forEach((o, i) => {
+      if (!(o instanceof Optic)) throw new TypeError(`${path}[${i}] must be an optic, got ${show(o)}`);
+      if (!o.planes.includes(kind)) {
+        throw new RangeError(`${path}[${i}]: ${o.type} belongs in ${o.planes.join(' or ')} planes, not in a ${kind} plane`);
+      }
+    });
+    this.planes.push({ kind, optics: list, name: name ?? '' });
+    this.changed();
+    return this;
+  }
+
+  /** Adds a pupil plane holding `optics` (several multiply). */
+  addPupil(optics?: Optic | Optic[], opts: { name?: string } = {}): this {
+    return this.addOptics('pupil', optics, opts.name, `planes[${this.planes.length}].optics`);
+  }
+
+  /** Adds an image (focal) plane holding `optics` (masks, stops). */
+  addImage(optics?: Optic | Optic[], opts: { name?: string } = {}): this {
+    return this.addOptics('image', optics, opts.name, `planes[${this.planes.length}].optics`);
+  }
+
+  /** Adds the detector: the plane the PSF is computed on. */
+  addDetector(opts: DetectorOptions, path = `planes[${this.planes.length}]`): this {
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`${path} must be { pixelscale, fovArcsec | fovPixels, oversample }, got ${show(opts)}`);
+    const pixelscale = finiteNumber(`${path}.pixelscale`, opts.pixelscale, { exclusiveMin: 0 });
+    if ((opts.fovArcsec === undefined) === (opts.fovPixels === undefined)) {
+      throw new TypeError(`${path} needs exactly one of fovArcsec or fovPixels`);
+    }
+    const fovPixels = opts.fovPixels !== undefined
+      ? integer(`${path}.fovPixels`, opts.fovPixels, 1, 65536)
+      : Math.max(1, Math.round(finiteNumber(`${path}.fovArcsec`, opts.fovArcsec, { exclusiveMin: 0 }) / pixelscale));
+    const oversample = opts.oversample === undefined ? 1 : integer(`${path}.oversample`, opts.oversample, 1, 64);
+    this.planes.push({ kind: 'detector', pixelscale, fovPixels, oversample, name: opts.name ?? '' });
+    this.changed();
+    return this;
+  }
+
+  /** Checks the plane sequence; throws an error naming the problem. */
+  validate(): void {
+    const p = this.planes;
+    if (!p.some((x) => x.kind === 'pupil')) throw new AiryError('the system has no pupil plane: add one with addPupil', 'ERR_AIRY_SYSTEM');
+    if (p[0]!.kind !== 'pupil') {
+      throw new AiryError(`planes[0] is a${p[0]!.kind === 'image' ? 'n image' : ' detector'} plane before the first pupil: a system starts with a pupil`, 'ERR_AIRY_SYSTEM');
+    }
+    const last = p[p.length - 1]!;
+    if (last.kind !== 'detector') throw new AiryError('the system has no detector at the end: add one with addDetector', 'ERR_AIRY_SYSTEM');
+    p.forEach((x, i) => {
+      if (x.kind === 'detector' && i !== p.length - 1) throw new AiryError(`planes[${i}]: a detector must be the last plane`, 'ERR_AIRY_SYSTEM');
+      if (i > 0 && x.kind === 'image' && p[i - 1]!.kind === 'image') {
+        throw new AiryError(`planes[${i}]: two image planes in a row; put their optics in one plane`, 'ERR_AIRY_SYSTEM');
+      }
+      if (x.kind === 'detector' && p[i - 1]!.kind === 'image') {
+        throw new AiryError(`planes[${i}]: a detector directly after an image plane is not supported; add a pupil plane (e.g. a Lyot stop) between them`, 'ERR_AIRY_SYSTEM');
+      }
+    });
+  }
+
+  /** Pupil diameter in metres: explicit, or the largest optic of the first pupil plane. */
+  resolvedPupilDiameter(): number {
+    if (this.pupilDiameter !== undefined) return this.pupilDiameter;
+    const first = this.planes.find((x) => x.kind === 'pupil');
+    const d = first && first.kind !== 'detector' ? first.optics.map((o) => o.pupilDiameter()).filter((x): x is number => x !== undefined) : [];
+    if (!d.length) throw new AiryError('cannot tell the pupil diameter: the first pupil plane has no aperture; pass OpticalSystem({ pupilDiameter })', 'ERR_AIRY_SYSTEM');
+    return Math.max(...d);
+  }
+
+  /** The planes changed: the compiled form (and its copies in worker processes) is stale. */
+  private changed(): void {
+    this.release();
+    this.compiled = undefined;
+  }
+
+  /** The system in native form, built once until the planes change. */
+  private compile(): Compiled & { shared?: SharedSystem } {
+    if (this.compiled) return this.compiled;
+    this.validate();
+    // Consecutive pupil planes are conjugate: their optics multiply.
+    const merged: CompilePlane[] = [];
+    for (const pl of this.planes) {
+      const prev = merged[merged.length - 1];
+      if (pl.kind === 'pupil' && prev?.kind === 'pupil') merged[merged.length - 1] = { kind: 'pupil', optics: [...prev.optics, ...pl.optics] };
+      else merged.push(pl);
+    }
+    this.compiled = compilePlanes(merged, this.npix, this.oversample, this.resolvedPupilDiameter());
+    return this.compiled;
+  }
+
+  /** Sizes the memory model needs (compiles the system if necessary). */
+  workloadShape(): WorkloadShape {
+    return this.compile().shape;
+  }
+
+  private checkCall(opts: CalcPsfOptions): Call {
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`calcPsf options must be an object, got ${show(opts)}`);
+    for (const k of Object.keys(opts)) {
+      if (!(CALL_KEYS as readonly string[]).includes(k)) throw new RangeError(`calcPsf: ${k} is not an option (known: ${CALL_KEYS.join(', ')})`);
+    }
+    if ((opts.wavelength !== undefined) && (opts.source !== undefined)) throw new TypeError('calcPsf needs exactly one of { wavelength } or { source: { wavelengths, weights } }');
+    const source = opts.source ?? (opts.wavelength === undefined ? this.defaultSource : undefined);
+    if (source === undefined && opts.wavelength === undefined) throw new TypeError('calcPsf needs exactly one of { wavelength } or { source: { wavelengths, weights } }');
+    if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new TypeError(`onProgress must be a function, got ${show(opts.onProgress)}`);
+    if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${show(opts.signal)}`);
+    return {
+      src: opts.wavelength !== undefined ? monochromatic(opts.wavelength) : resolveSource(source),
+      normalize: opts.normalize === undefined ? (this.defaultNormalize ?? 'first') : oneOf('normalize', opts.normalize, NORMALIZE),
+      fftThreads: resolve('fftThreads', opts.fftThreads, 'fftThreads'),
+      planner: resolve('fftwPlanner', opts.planner, 'planner'),
+      capture: opts.returnIntermediates === undefined ? false : bool('returnIntermediates', opts.returnIntermediates),
+      opts,
+    };
+  }
+
+  /**
+   * Computes the PSF on the detector for one wavelength or a weighted source
+   * spectrum: PSF = Σ wᵢ·PSF(λᵢ) with weights renormalised to sum to 1,
+   * wavelengths computed in native code (off the event loop) in the parallel
+   * mode the options and config choose.
+   */
+  async calcPsf(opts: CalcPsfOptions = {}): Promise<Psf> {
+    const t0 = performance.now();
+    const call = this.checkCall(opts);
+    if (opts.signal?.aborted) throw new AiryError('calcPsf was aborted', 'ABORT_ERR', { cause: opts.signal.reason });
+    const wasCompiled = this.compiled !== undefined;
+    const c = this.compile();
+    const { src } = call;
+    const nw = src.wavelengths.length;
+    const plan = planParallel(opts, c.shape, nw, call.fftThreads, call.capture);
+    const tiltX = -src.offsetR * Math.sin(src.offsetTheta * (Math.PI / 180));
+    const tiltY = src.offsetR * Math.cos(src.offsetTheta * (Math.PI / 180));
+    const m = c.detector.npix;
+    let done = 0;
+    const r = await runWaves({
+      handle: c.handle,
+      shared: () => this.sharedSystem(c),
+      waves: src.wavelengths.map((wavelength) => ({ wavelength, tiltX, tiltY })),
+      pixels: m * m,
+      run: { normalize: call.normalize, planner: call.planner, fftThreads: call.fftThreads },
+      capture: call.capture,
+      signal: opts.signal,
+      onWave: (i) => opts.onProgress?.({ done: ++done, total: nw, wavelength: src.wavelengths[i]! }),
+      consume: (block) => weightedSum(block, src.weights, m * m),
+    }, plan);
+    const totalSeconds = (performance.now() - t0) / 1e3;
+    return new Psf({
+      data: r.value,
+      shape: [m, m],
+      pixelscale: c.detector.pixelscale,
+      oversample: c.detector.oversample,
+      header: psfHeader(c, src, call.normalize, plan, totalSeconds),
+      timing: { rasterSeconds: wasCompiled ? 0 : c.rasterSeconds, kernelSeconds: r.kernelSeconds, nativeOtherSeconds: Math.max(0, r.nativeSeconds - r.kernelSeconds), totalSeconds },
+      intermediates: r.planes?.map((planes, i) => planes.map((p) => describePlane(c, p, src.wavelengths[i]!))),
+      parallel: { mode: plan.mode, workers: plan.workers, startMethod: plan.startMethod, reason: plan.reason, ...(r.workerPeakRssBytes ? { workerPeakRssBytes: r.workerPeakRssBytes } : {}) },
+    });
+  }
+
+  /** The compiled system published in shared memory for worker processes (once). */
+  private sharedSystem(c: Compiled & { shared?: SharedSystem }): SharedSystem {
+    if (!c.shared) {
+      c.shared = shareSystem(c.desc);
+      sharedRegistry.register(c, c.shared, c);
+    }
+    return c.shared;
+  }
+
+  /**
+   * Frees what this system keeps for later calls: native scratch buffers,
+   * cached image-plane masks and the copies its worker processes hold (all
+   * rebuilt on demand). Systems that are garbage-collected are released from
+   * the workers automatically.
+   */
+  release(): void {
+    const c = this.compiled;
+    c?.handle.dropScratch();
+    if (c?.shared) {
+      unshareSystem(c.shared);
+      sharedRegistry.unregister(c);
+      c.shared = undefined;
+    }
+  }
+}
+
+// A compiled system shared with worker processes is dropped from them when
+// the system is garbage-collected (FinalizationRegistry) or released.
+const sharedRegistry = new FinalizationRegistry<SharedSystem>((s) => unshareSystem(s));
+
+/** Σ wᵢ·PSFᵢ over PSFs stored one after another, always in wavelength order: every mode gives the same bits. */
+function weightedSum(block: Float64Array, weights: readonly number[], pixels: number): Float64Array {
+  const out = new Float64Array(pixels);
+  weights.forEach((w, i) => {
+    const p = block.subarray(i * pixels, (i + 1) * pixels);
+    for (let k = 0; k < pixels; k++) out[k] += w * p[k]!;
+  });
+  return out;
+}
+
+function describePlane(c: Compiled, p: { kind: 'pupil' | 'image' | 'detector'; ny: number; nx: number; field: Float64Array }, lam: number): IntermediatePlane {
+  const pixelscale = p.kind === 'pupil' ? c.pupilScale : p.kind === 'image' ? (lam / (c.padded * c.pupilScale)) * ARCSEC_PER_RAD : c.detector.pixelscale;
+  return { kind: p.kind, wavelength: lam, shape: [p.ny, p.nx], pixelscale, field: p.field };
+}

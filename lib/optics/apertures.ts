@@ -1,0 +1,84 @@
+/** Pupil apertures and obscurations: analytic shapes with anti-aliased edges. */
+import { circle, DEG, defineOptic, polygon, rect, shape, spoke } from './optic';
+import { integerParam, numberOr, optionalPositive, positive } from './params';
+
+export const CircularAperture = defineOptic({
+  type: 'CircularAperture',
+  doc: 'Clear circular aperture.',
+  params: { radius: positive('m', 'Radius') },
+  planes: ['pupil'],
+  pupilDiameter: (p) => 2 * p.radius,
+  outside: () => 0,
+  extent: (p) => p.radius,
+  layers: (p, at) => [shape([circle(p.radius)], false, at)],
+});
+
+export const SquareAperture = defineOptic({
+  type: 'SquareAperture',
+  doc: 'Clear square aperture (sides along x and y before rotation).',
+  params: { size: positive('m', 'Side length') },
+  planes: ['pupil'],
+  pupilDiameter: (p) => p.size * Math.SQRT2,
+  outside: () => 0,
+  extent: (p) => (p.size * Math.SQRT2) / 2,
+  layers: (p, at) => [shape([rect(p.size, p.size)], false, at)],
+});
+
+export const RectangleAperture = defineOptic({
+  type: 'RectangleAperture',
+  doc: 'Clear rectangular aperture.',
+  params: { width: positive('m', 'Extent along x'), height: positive('m', 'Extent along y') },
+  planes: ['pupil'],
+  pupilDiameter: (p) => Math.hypot(p.width, p.height),
+  outside: () => 0,
+  extent: (p) => Math.hypot(p.width, p.height) / 2,
+  layers: (p, at) => [shape([rect(p.width, p.height)], false, at)],
+});
+
+export const HexagonAperture = defineOptic({
+  type: 'HexagonAperture',
+  doc: 'Regular hexagon with vertices on ±x (flat sides at top and bottom); give side or flatToFlat.',
+  params: {
+    side: optionalPositive('m', 'Side length (= circumradius)'),
+    flatToFlat: optionalPositive('m', 'Distance between opposite flat sides (= side·√3)'),
+  },
+  planes: ['pupil'],
+  finish: (p, path) => {
+    if ((p.side === undefined) === (p.flatToFlat === undefined)) throw new TypeError(`${path} needs exactly one of side or flatToFlat`);
+    return { side: p.side ?? (p.flatToFlat as number) / Math.sqrt(3) };
+  },
+  pupilDiameter: (p) => 2 * p.side,
+  outside: () => 0,
+  extent: (p) => p.side,
+  layers: (p, at) => [shape([polygon(6, p.side, 0)], false, at)],
+});
+
+export const NgonAperture = defineOptic({
+  type: 'NgonAperture',
+  doc: 'Regular polygon with its first vertex on +x.',
+  params: { nsides: integerParam('Number of sides', 3, 1000), radius: positive('m', 'Circumradius') },
+  planes: ['pupil'],
+  pupilDiameter: (p) => 2 * p.radius,
+  outside: () => 0,
+  extent: (p) => p.radius,
+  layers: (p, at) => [shape([polygon(p.nsides, p.radius, 0)], false, at)],
+});
+
+export const SecondaryObscuration = defineOptic({
+  type: 'SecondaryObscuration',
+  doc: 'Central obscuration with radial support struts (spiders), evenly spaced in angle.',
+  params: {
+    secondaryRadius: positive('m', 'Radius of the central obscuration'),
+    nSupports: integerParam('Number of support struts', 0, 360, 4),
+    supportWidth: numberOr('m', 'Strut width', 0.01, { above: 0 }),
+    supportAngleOffset: numberOr('deg', 'Angle of the first strut, counter-clockwise from +y', 0),
+  },
+  planes: ['pupil'],
+  pupilDiameter: (p) => 2 * p.secondaryRadius,
+  extent: (p) => (p.nSupports === 0 ? p.secondaryRadius : Infinity),
+  layers: (p, at) => {
+    const parts = [circle(p.secondaryRadius)];
+    for (let k = 0; k < p.nSupports; k++) parts.push(spoke(p.supportWidth, (p.supportAngleOffset + (360 / p.nSupports) * k) * DEG));
+    return [shape(parts, true, at)];
+  },
+});

@@ -1,0 +1,19 @@
+/** The optics catalogue: every optic, declared once (see optic.ts). */
+export { Optic, defineOptic, opticFromJson, opticTypes, combinedExtent, samplePlane } from './optic';
+export type { Grid, Rect, PlaneKind, Placement, PlacementParams, OpticClass, OpticDef } from './optic';
+export type { Param, ParamSpecs, ParseContext } from './params';
+export * from './apertures';
+export * from './wavefront';
+export * from './masks';
+export * from './arrays';
+export { zernike, nollToNM, besselJ0, besselJ1 } from './functions';
+
+import './apertures';
+import './wavefront';
+import './masks';
+import './arrays';
+import { type OpticClass, opticTypes } from './optic';
+import type { ParamSpecs } from './params';
+
+/** Every optic class by JSON type name (a null-prototype record: only optic names are keys). */
+export const OPTIC_TYPES: Readonly<Record<string, OpticClass<ParamSpecs>>> = Object.freeze(Object.assign(Object.create(null), Object.fromEntries(opticTypes())));

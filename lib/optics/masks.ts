@@ -1,0 +1,70 @@
+/** Image-plane masks: occulters, field stops, phase masks. Sampled per wavelength in native code. */
+import { annulus, bar, circle, DEG, defineOptic, rect, shape } from './optic';
+import { choice, numberOr, optionalPositive, positive } from './params';
+
+export const CircularOcculter = defineOptic({
+  type: 'CircularOcculter',
+  doc: 'Opaque circular spot in an image plane.',
+  params: { radius: positive('arcsec', 'Radius') },
+  planes: ['image'],
+  extent: (p) => p.radius,
+  layers: (p, at) => [shape([circle(p.radius)], true, at)],
+});
+
+export const AnnularFieldStop = defineOptic({
+  type: 'AnnularFieldStop',
+  doc: 'Transmits an annulus radiusInner < r < radiusOuter of an image plane.',
+  params: {
+    radiusInner: numberOr('arcsec', 'Inner radius (opaque inside)', 0, { min: 0 }),
+    radiusOuter: positive('arcsec', 'Outer radius (opaque outside)'),
+  },
+  planes: ['image'],
+  finish: (p, path) => {
+    if (p.radiusInner >= p.radiusOuter) throw new RangeError(`${path}.radiusInner must be smaller than radiusOuter, got ${p.radiusInner} >= ${p.radiusOuter}`);
+    return {};
+  },
+  outside: () => 0,
+  extent: (p) => p.radiusOuter,
+  layers: (p, at) => [shape([annulus(p.radiusInner, p.radiusOuter)], false, at)],
+});
+
+export const SquareFieldStop = defineOptic({
+  type: 'SquareFieldStop',
+  doc: 'Transmits a square of an image plane.',
+  params: { size: positive('arcsec', 'Side length') },
+  planes: ['image'],
+  outside: () => 0,
+  extent: (p) => (p.size * Math.SQRT2) / 2,
+  layers: (p, at) => [shape([rect(p.size, p.size)], false, at)],
+});
+
+export const BarOcculter = defineOptic({
+  type: 'BarOcculter',
+  doc: 'Opaque infinite bar through an image plane, along +y before rotation.',
+  params: {
+    width: positive('arcsec', 'Bar width'),
+    angle: numberOr('deg', 'Bar angle, counter-clockwise from +y (added to rotation)', 0),
+  },
+  planes: ['image'],
+  layers: (p, at) => [shape([bar(p.width)], true, { ...at, rotation: at.rotation + p.angle * DEG })],
+});
+
+export const IdealFQPM = defineOptic({
+  type: 'IdealFQPM',
+  doc: 'Four-quadrant phase mask: OPD of half the design wavelength in the (+,+) and (−,−) quadrants.',
+  params: { wavelength: positive('m', 'Design wavelength: the phase step is π there') },
+  planes: ['image'],
+  layers: (p, at) => [{ kind: 'fqpm', step: p.wavelength / 2, ...at }],
+});
+
+export const BandLimitedCoronagraph = defineOptic({
+  type: 'BandLimitedCoronagraph',
+  doc: "Band-limited image-plane amplitude mask (Kuchner & Traub 2002): 1 − [2J1(σr)/(σr)]² ('circular') or 1 − [sin(σx)/(σx)]² ('linear').",
+  params: {
+    kind: choice('Mask profile', ['circular', 'linear'] as const),
+    sigma: positive('1/arcsec', 'Mask scale σ'),
+    wavelength: optionalPositive('m', 'Design wavelength (recorded; the mask itself is achromatic in arcsec)'),
+  },
+  planes: ['image'],
+  layers: (p, at) => [{ kind: 'bandLimited', circular: p.kind === 'circular', sigma: p.sigma, ...at }],
+});

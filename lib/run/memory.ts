@@ -1,0 +1,144 @@
+/**
+ * How many wavelengths fit at once: available memory (cgroup limits
+ * included) and an explicit model of one wavelength's arrays.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { integer } from '../validate';
+import { measuredWorkerBaseline } from './pool';
+
+/** Bytes of memory this process may still use: MemAvailable, capped by a cgroup limit. */
+export function availableMemory(): { bytes: number; source: string } {
+  let bytes = os.freemem();
+  let source = 'os.freemem';
+  try {
+    const m = /MemAvailable:\s+(\d+) kB/.exec(fs.readFileSync('/proc/meminfo', 'utf8'));
+    if (m) {
+      bytes = Number(m[1]) * 1024;
+      source = '/proc/meminfo MemAvailable';
+    }
+  } catch {
+    // not Linux
+  }
+  const cg = cgroupRoom();
+  if (cg !== undefined && cg < bytes) {
+    bytes = cg;
+    source = 'cgroup memory limit';
+  }
+  return { bytes, source };
+}
+
+/** Room left under the cgroup (v2 or v1) memory limit, if there is one. */
+function cgroupRoom(): number | undefined {
+  const read = (p: string) => {
+    try {
+      return fs.readFileSync(p, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  };
+  let dir = '';
+  const self = read('/proc/self/cgroup');
+  if (self) {
+    const v2 = self.split('\n').find((l) => l.startsWith('0::'));
+    if (v2) dir = v2.slice(3);
+  }
+  const max = read(`/sys/fs/cgroup${dir}/memory.max`) ?? read('/sys/fs/cgroup/memory.max');
+  const cur = read(`/sys/fs/cgroup${dir}/memory.current`) ?? read('/sys/fs/cgroup/memory.current');
+  if (max && max !== 'max' && cur) return Math.max(0, Number(max) - Number(cur));
+  const v1max = read('/sys/fs/cgroup/memory/memory.limit_in_bytes');
+  const v1cur = read('/sys/fs/cgroup/memory/memory.usage_in_bytes');
+  if (v1max && v1cur && Number(v1max) < 2 ** 60) return Math.max(0, Number(v1max) - Number(v1cur));
+  return undefined;
+}
+
+/** The sizes a memory estimate needs (from a compiled system). */
+export interface WorkloadShape {
+  /** Pupil array size n. */
+  npix: number;
+  /** FFT array size N (= n when there is no image plane). */
+  padded: number;
+  /** Detector array size m (oversampled). */
+  detector: number;
+  /** The system has an image plane (FFT path). */
+  fft: boolean;
+  /** Largest pupil window fed to the final MFT (n, or the Lyot crop). */
+  mftInput: number;
+  /** Bytes of the compiled system's plane arrays (copied into each worker process). */
+  systemBytes: number;
+  /** The entrance pupil has OPD (the direct MFT path then needs a complex field). */
+  opd: boolean;
+}
+
+/** Memory model of one wavelength's work, bytes, by part. */
+export interface MemoryModel {
+  /** Padded wavefront buffers (2 complex N² for the FFT path; complex n² when the pupil has OPD). */
+  wavefronts: number;
+  /** Cached MFT kernels (X and Y) and the intermediate product. */
+  mftKernels: number;
+  /** FFTW plans' own buffers (twiddles; small) and image-plane masks. */
+  fftw: number;
+  /** Detector field and intensity outputs. */
+  outputs: number;
+  /** Total per wavelength. */
+  perWavelength: number;
+  /** Resident memory of an idle worker process (Node, airy, its libraries). */
+  baseline: number;
+  /** A worker process: the baseline, the system arrays (shared file pages and the native copy), plus one wavelength. */
+  perProcess: number;
+}
+
+const C16 = 16;
+/**
+ * Resident size of an idle worker process when none has been measured yet
+ * (Node 20 with airy loaded measured 54 MB; a TypeScript loader adds ~40 MB).
+ */
+export const PROCESS_BASELINE_BYTES = 60 * 2 ** 20;
+
+/**
+ * The explicit memory model of one wavelength of `w`. `baseline` is the
+ * resident size of an idle worker (default: measured from the pool's
+ * workers once one has started, else {@link PROCESS_BASELINE_BYTES}).
+ */
+export function memoryModel(w: WorkloadShape, baseline = measuredWorkerBaseline() || PROCESS_BASELINE_BYTES): MemoryModel {
+  const N2 = w.padded * w.padded;
+  const wavefronts = w.fft ? 2 * N2 * C16 : w.opd ? w.npix * w.npix * C16 : 0;
+  const c = w.mftInput;
+  const mftKernels = (c * w.detector * 2 + c * w.detector) * C16; // X (c×m), Y (m×c), t (c×m)
+  const fftw = w.fft ? w.padded * 64 + 4 * 2 ** 20 : 0;
+  const outputs = w.detector * w.detector * (C16 + 8 + 8);
+  const perWavelength = wavefronts + mftKernels + fftw + outputs;
+  return { wavefronts, mftKernels, fftw, outputs, perWavelength, baseline, perProcess: baseline + 2 * w.systemBytes + perWavelength };
+}
+
+/** Options of {@link estimateOptimalNProcesses}. */
+export interface EstimateOptions {
+  /** Override available memory (bytes), e.g. for planning another machine. */
+  availableBytes?: number;
+  /** Override the core count. */
+  cores?: number;
+  /** Fraction of available memory kept free. Default 0.2. */
+  headroom?: number;
+}
+
+/** Anything that can describe its workload shape (an OpticalSystem does). */
+export interface HasWorkloadShape {
+  workloadShape(): WorkloadShape;
+}
+
+/**
+ * How many worker processes to run for `nWavelengths` wavelengths of
+ * `osys`: no more than the cores, than the wavelengths, or than fit in the
+ * available memory (cgroup limits included) with the headroom kept free,
+ * by the explicit model {@link memoryModel}. At least 1.
+ */
+export function estimateOptimalNProcesses(osys: HasWorkloadShape, nWavelengths: number, opts: EstimateOptions = {}): number {
+  const n = integer('nWavelengths', nWavelengths, 1);
+  const cores = opts.cores ?? os.availableParallelism();
+  const avail = opts.availableBytes ?? availableMemory().bytes;
+  const headroom = opts.headroom ?? 0.2;
+  const model = memoryModel(osys.workloadShape());
+  const fit = Math.floor((avail * (1 - headroom)) / model.perProcess);
+  return Math.max(1, Math.min(cores, n, fit));
+}
+

@@ -1,0 +1,385 @@
+// Bindings of the engine: NativeSystem (a compiled optical system) with its
+// one way to compute wavelengths, computeWaves (a batch on N lanes in this
+// process) and forkWaves (the same batch in forked children); rasterPlane
+// (optics sampled on a grid, for pupil planes at compile time).
+#include <cmath>
+#include <chrono>
+#include <cstring>
+#include <memory>
+
+#include "args.h"
+#include "batch.h"
+#include "bind.h"
+#include "forkrun.h"
+#include "promise_worker.h"
+#include "raster.h"
+#include "shm.h"
+
+namespace airy {
+namespace {
+
+using args::typeError;
+
+// Borrowed typed arrays stay referenced here; copies live in sys.arrays.
+struct Arrays {
+  prop::System& sys;
+  bool borrow;
+  std::vector<Napi::ObjectReference>* refs;
+  const double* take(Napi::Float64Array a) {
+    if (borrow) {
+      refs->push_back(Napi::Persistent(a.As<Napi::Object>()));
+      return a.Data();
+    }
+    sys.arrays.emplace_back(a.Data(), a.Data() + a.ElementLength());
+    return sys.arrays.back().data();
+  }
+};
+
+raster::Prim primOf(Napi::Env env, Napi::Value v, const std::string& ctx) {
+  auto o = args::object(env, v, ctx);
+  raster::Prim p;
+  p.kind = static_cast<raster::PrimKind>(
+      args::choice(o, "kind", ctx, {"circle", "annulus", "rect", "polygon", "spoke", "bar"}));
+  p.a = args::num(o, "a", ctx);
+  p.b = args::numOr(o, "b", ctx, 0);
+  p.c = args::numOr(o, "c", ctx, 0);
+  if (p.kind == raster::PrimKind::Polygon && (p.a < 3 || p.a != std::floor(p.a)))
+    args::rangeError(env, ctx + ": a polygon needs a whole number of sides, 3 or more");
+  return p;
+}
+
+std::vector<double> numbersOf(Napi::Env env, Napi::Value v, const std::string& ctx) {
+  if (!v.IsArray()) typeError(env, ctx + " must be an array of numbers");
+  auto a = v.As<Napi::Array>();
+  std::vector<double> out(a.Length());
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value x = a.Get(i);
+    if (!x.IsNumber() || !std::isfinite(x.As<Napi::Number>().DoubleValue()))
+      args::rangeError(env, ctx + "[" + std::to_string(i) + "] must be a finite number");
+    out[i] = x.As<Napi::Number>().DoubleValue();
+  }
+  return out;
+}
+
+// One layer: { kind, shiftX, shiftY, rotation (radians), ...its parameters }.
+raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arrays& arrays) {
+  auto o = args::object(env, v, ctx);
+  raster::Layer l;
+  l.shiftX = args::numOr(o, "shiftX", ctx, 0);
+  l.shiftY = args::numOr(o, "shiftY", ctx, 0);
+  l.rotation = args::numOr(o, "rotation", ctx, 0);
+  switch (args::choice(o, "kind", ctx, {"shape", "scalar", "zernike", "thinLens", "fqpm", "bandLimited", "array"})) {
+    case 0: {
+      raster::ShapeLayer s;
+      Napi::Value prims = o.Get("prims");
+      if (!prims.IsArray()) typeError(env, ctx + ".prims must be an array");
+      auto pa = prims.As<Napi::Array>();
+      for (uint32_t i = 0; i < pa.Length(); ++i)
+        s.prims.push_back(primOf(env, pa.Get(i), ctx + ".prims[" + std::to_string(i) + "]"));
+      s.invert = args::flag(o, "invert", ctx);
+      l.what = std::move(s);
+      break;
+    }
+    case 1: l.what = raster::ScalarLayer{args::num(o, "value", ctx)}; break;
+    case 2:
+      l.what = raster::ZernikeLayer{args::num(o, "radius", ctx), numbersOf(env, o.Get("coefficients"), ctx + ".coefficients")};
+      break;
+    case 3: l.what = raster::ThinLensLayer{args::num(o, "radius", ctx), args::num(o, "halfPeakToValley", ctx)}; break;
+    case 4: l.what = raster::FqpmLayer{args::num(o, "step", ctx)}; break;
+    case 5: l.what = raster::BandLimitedLayer{args::flag(o, "circular", ctx), args::num(o, "sigma", ctx)}; break;
+    default: {
+      raster::ArrayLayer a;
+      a.ny = args::integer(o, "ny", ctx, 1);
+      a.nx = args::integer(o, "nx", ctx, 1);
+      a.pixelscale = args::num(o, "pixelscale", ctx);
+      const size_t n = static_cast<size_t>(a.ny) * a.nx;
+      bool has = false;
+      auto amp = args::f64(o, "amp", ctx, n, &has);
+      if (has) a.amp = arrays.take(amp);
+      auto opd = args::f64(o, "opd", ctx, n, &has);
+      if (has) a.opd = arrays.take(opd);
+      l.what = a;
+    }
+  }
+  return l;
+}
+
+std::vector<raster::Layer> layersOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arrays& arrays) {
+  if (!v.IsArray()) typeError(env, ctx + " must be an array of layers");
+  auto a = v.As<Napi::Array>();
+  std::vector<raster::Layer> out;
+  for (uint32_t i = 0; i < a.Length(); ++i)
+    out.push_back(layerOf(env, a.Get(i), ctx + "[" + std::to_string(i) + "]", arrays));
+  return out;
+}
+
+// rasterPlane(layers, { ny, nx, cy, cx, scale }, { y0, x0, ny, nx })
+//   -> { amp: Float64Array, opd?: Float64Array } over the rectangle.
+Napi::Value RasterPlane(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  prop::System scratch;  // holds copies of array layers for this call
+  Arrays arrays{scratch, false, nullptr};
+  const auto layers = layersOf(env, info[0], "layers", arrays);
+  auto go = args::object(env, info[1], "grid");
+  raster::Grid g{args::integer(go, "ny", "grid", 1), args::integer(go, "nx", "grid", 1),
+                 args::num(go, "cy", "grid"), args::num(go, "cx", "grid"), args::num(go, "scale", "grid")};
+  if (!(g.scale > 0)) args::rangeError(env, "grid.scale must be positive");
+  auto ro = args::object(env, info[2], "rect");
+  raster::Rect r{args::integer(ro, "y0", "rect", 0), args::integer(ro, "x0", "rect", 0),
+                 args::integer(ro, "ny", "rect", 0), args::integer(ro, "nx", "rect", 0)};
+  if (r.y0 + r.ny > g.ny || r.x0 + r.nx > g.nx) args::rangeError(env, "rect exceeds the grid");
+  bool hasOpd = false;
+  for (const auto& l : layers) hasOpd = hasOpd || l.hasOpd();
+  auto amp = Napi::Float64Array::New(env, r.size());
+  std::fill(amp.Data(), amp.Data() + r.size(), 1.0);
+  Napi::Float64Array opd;
+  if (hasOpd) {
+    opd = Napi::Float64Array::New(env, r.size());
+    std::fill(opd.Data(), opd.Data() + r.size(), 0.0);
+  }
+  args::runSync(env, [&] {
+    for (const auto& l : layers) raster::apply(l, g, r, amp.Data(), hasOpd ? opd.Data() : nullptr);
+  });
+  auto o = Napi::Object::New(env);
+  o.Set("amp", amp);
+  if (hasOpd) o.Set("opd", opd);
+  return o;
+}
+
+prop::Window windowOf(Napi::Object o, const std::string& ctx, int grid, Arrays& arrays) {
+  prop::Window w;
+  w.y0 = args::integer(o, "y0", ctx, 0);
+  w.x0 = args::integer(o, "x0", ctx, 0);
+  w.ny = args::integer(o, "ny", ctx, 0);
+  w.nx = args::integer(o, "nx", ctx, 0);
+  if (w.y0 + w.ny > grid || w.x0 + w.nx > grid)
+    args::rangeError(o.Env(), ctx + ": window exceeds the " + std::to_string(grid) + "x" + std::to_string(grid) + " grid");
+  w.outside = {args::num(o, "outside", ctx), 0.0};
+  const size_t n = static_cast<size_t>(w.ny) * w.nx;
+  bool has = false;
+  auto amp = args::f64(o, "amp", ctx, n, &has);
+  if (has) w.amp = arrays.take(amp);
+  auto opd = args::f64(o, "opd", ctx, n, &has);
+  if (has) w.opd = arrays.take(opd);
+  return w;
+}
+
+void stepOf(Napi::Env env, Napi::Value v, const std::string& ctx, prop::System& sys, size_t i, Arrays& arrays) {
+  auto so = args::object(env, v, ctx);
+  prop::Step& st = sys.steps[i];
+  st.kind = static_cast<prop::StepKind>(args::choice(so, "kind", ctx, {"pupil", "image", "detector"}));
+  if (st.kind == prop::StepKind::Detector) {
+    st.npixY = args::integer(so, "npixY", ctx, 1);
+    st.npixX = args::integer(so, "npixX", ctx, 1);
+    st.pixelscale = args::num(so, "pixelscale", ctx);
+  } else if (st.kind == prop::StepKind::Image) {
+    st.image.layers = layersOf(env, so.Get("layers"), ctx + ".layers", arrays);
+    st.image.extent = args::num(so, "extent", ctx);
+    st.image.outside = args::num(so, "outside", ctx);
+  } else if (so.Get("mask").IsObject()) {
+    st.mask = windowOf(so.Get("mask").As<Napi::Object>(), ctx + ".mask", i == 0 ? sys.npix : sys.padded, arrays);
+  }
+}
+
+std::vector<prop::Wave> wavesOf(Napi::Env env, Napi::Value v) {
+  if (!v.IsArray()) typeError(env, "`waves` must be an array");
+  auto arr = v.As<Napi::Array>();
+  if (arr.Length() == 0) args::rangeError(env, "`waves` must not be empty");
+  std::vector<prop::Wave> waves;
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    const std::string ctx = "waves[" + std::to_string(i) + "]";
+    auto o = args::object(env, arr.Get(i), ctx);
+    prop::Wave w{args::num(o, "wavelength", ctx), args::num(o, "tiltX", ctx), args::num(o, "tiltY", ctx)};
+    if (!(w.wavelength > 0)) args::rangeError(env, ctx + ".wavelength must be positive");
+    waves.push_back(w);
+  }
+  return waves;
+}
+
+const char* kindName(prop::StepKind k) {
+  return k == prop::StepKind::Pupil ? "pupil" : k == prop::StepKind::Image ? "image" : "detector";
+}
+
+// [[{ kind, ny, nx, field }]] per wavelength, for returnIntermediates.
+Napi::Value planesValue(Napi::Env env, const std::vector<std::vector<prop::Captured>>& planes) {
+  auto all = Napi::Array::New(env, planes.size());
+  for (size_t w = 0; w < planes.size(); ++w) {
+    auto arr = Napi::Array::New(env, planes[w].size());
+    for (size_t i = 0; i < planes[w].size(); ++i) {
+      const auto& c = planes[w][i];
+      auto po = Napi::Object::New(env);
+      po.Set("kind", kindName(c.kind));
+      po.Set("ny", c.ny);
+      po.Set("nx", c.nx);
+      auto f = Napi::Float64Array::New(env, 2 * c.field.size());
+      std::memcpy(f.Data(), c.field.data(), sizeof(prop::cplx) * c.field.size());
+      po.Set("field", f);
+      arr.Set(static_cast<uint32_t>(i), po);
+    }
+    all.Set(static_cast<uint32_t>(w), arr);
+  }
+  return all;
+}
+
+prop::RunOptions runOptionsOf(Napi::Object o, const std::string& ctx) {
+  prop::RunOptions r;
+  r.normalize = static_cast<prop::Normalize>(args::choice(o, "normalize", ctx, {"none", "first", "last", "exit_pupil"}));
+  r.effort = static_cast<fft::Effort>(args::choice(o, "planner", ctx, {"estimate", "measure", "patient"}, 0));
+  r.fftThreads = args::integerOr(o, "fftThreads", ctx, 1, 1);
+  return r;
+}
+
+class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeSystem",
+                       {InstanceMethod("computeWaves", &SystemWrap::ComputeWaves),
+                        InstanceMethod("forkWaves", &SystemWrap::ForkWaves),
+                        InstanceMethod("dropScratch", &SystemWrap::DropScratch)});
+  }
+
+  // new NativeSystem({ npix, padded, pupilScale, steps }, { borrow? }). The
+  // arrays are copied, or with borrow: true used in place (kept alive by
+  // this object, which every async call keeps alive; worker processes
+  // borrow from a shared mapping so that all of them read the same pages).
+  explicit SystemWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SystemWrap>(info) {
+    Napi::Env env = info.Env();
+    const bool borrow = info.Length() > 1 && info[1].IsObject() &&
+                        info[1].As<Napi::Object>().Get("borrow").ToBoolean().Value();
+    auto d = args::object(env, info[0], "system");
+    sys_ = std::make_shared<prop::System>();
+    sys_->npix = args::integer(d, "npix", "system", 1);
+    sys_->padded = args::integer(d, "padded", "system", 1);
+    sys_->pupilScale = args::num(d, "pupilScale", "system");
+    if (!d.Get("steps").IsArray()) typeError(env, "system.steps must be an array");
+    auto steps = d.Get("steps").As<Napi::Array>();
+    sys_->steps.resize(steps.Length());
+    Arrays arrays{*sys_, borrow, &borrowed_};
+    for (uint32_t i = 0; i < steps.Length(); ++i)
+      stepOf(env, steps.Get(i), "system.steps[" + std::to_string(i) + "]", *sys_, i, arrays);
+    args::runSync(env, [&] { sys_->prepare(); });
+  }
+
+ private:
+  // out: Float64Array of waves x detector pixels.
+  double* outOf(Napi::Env env, Napi::Value v, size_t waves) {
+    const prop::Step& det = sys_->steps.back();
+    const size_t m = static_cast<size_t>(det.npixY) * det.npixX;
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+      typeError(env, "`out` must be a Float64Array");
+    auto out = v.As<Napi::Float64Array>();
+    if (out.ElementLength() != m * waves)
+      args::rangeError(env, "`out` must have " + std::to_string(m * waves) + " elements (" +
+                                std::to_string(waves) + " wavelengths x " + std::to_string(m) + " pixels)");
+    return out.Data();
+  }
+
+  static Napi::Function callback(Napi::Object o, const char* key) {
+    Napi::Value v = o.Get(key);
+    return v.IsFunction() ? v.As<Napi::Function>() : Napi::Function();
+  }
+
+  // computeWaves(waves, out, { lanes, fftThreads, planner, normalize, capture, cancel, onProgress })
+  //   -> Promise<{ kernelSeconds, totalSeconds, planes? }>
+  // PSF i goes to out[i * pixels ...]. cancel: Int32Array(1); nonzero stops
+  // the lanes before their next wavelength. A failure rejects with `code`
+  // and `wavelengthIndex`.
+  Napi::Value ComputeWaves(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto waves = std::make_shared<std::vector<prop::Wave>>(wavesOf(env, info[0]));
+    double* out = outOf(env, info[1], waves->size());
+    auto o = args::object(env, info[2], "options");
+    batch::Options opts;
+    opts.run = runOptionsOf(o, "options");
+    opts.lanes = args::integerOr(o, "lanes", "options", 1, 1, 4096);
+    opts.capture = args::flag(o, "capture", "options");
+    std::vector<Napi::Value> keep{info[1], info.This()};
+    Napi::Value cancel = o.Get("cancel");
+    if (!cancel.IsUndefined()) {
+      if (!cancel.IsTypedArray() || cancel.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+          cancel.As<Napi::TypedArray>().ElementLength() < 1)
+        typeError(env, "options.cancel must be an Int32Array of length >= 1");
+      opts.cancel = cancel.As<Napi::Int32Array>().Data();
+      keep.push_back(cancel);
+    }
+    auto sys = sys_;
+    auto result = std::make_shared<batch::Result>();
+    return PromiseWorker::start(
+        env, "airy.computeWaves",
+        [sys, waves, out, opts, result](const PromiseWorker::Report& report) {
+          *result = batch::run(*sys, *waves, batch::allIndices(waves->size()), out, opts, report);
+          if (result->failure) {
+            const Failure& f = result->failure;
+            throw WaveError(f.code, f.message, f.index);
+          }
+        },
+        [result, capture = opts.capture](Napi::Env e) -> Napi::Value {
+          auto r = Napi::Object::New(e);
+          r.Set("kernelSeconds", result->kernelSeconds);
+          r.Set("totalSeconds", result->totalSeconds);
+          if (capture) r.Set("planes", planesValue(e, result->planes));
+          return r;
+        },
+        keep, callback(o, "onProgress"));
+  }
+
+  // forkWaves(waves, out, { workers, planner, normalize, onProgress, onChild })
+  //   -> Promise<{ kernelSeconds, totalSeconds }>
+  // The batch in `workers` forked children writing straight into `out`,
+  // which must lie in a sharedBlock. onChild(pid) as each child starts.
+  Napi::Value ForkWaves(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto waves = std::make_shared<std::vector<prop::Wave>>(wavesOf(env, info[0]));
+    double* out = outOf(env, info[1], waves->size());
+    const size_t bytes = info[1].As<Napi::Float64Array>().ByteLength();
+    if (!shm::isSharedBlock(out, bytes)) typeError(env, "`out` must be a view of a sharedBlock (forked children write into it)");
+    auto o = args::object(env, info[2], "options");
+    batch::Options opts;
+    opts.run = runOptionsOf(o, "options");
+    const int workers = args::integer(o, "workers", "options", 1, 4096);
+    auto sys = sys_;
+    Napi::Function onProgress = callback(o, "onProgress"), onChild = callback(o, "onChild");
+    // Reports: i >= 0 a finished wavelength, -1 - pid a child started.
+    Napi::Function report = Napi::Function::New(env, [p = std::make_shared<Napi::FunctionReference>(
+                                                          onProgress.IsEmpty() ? Napi::FunctionReference() : Napi::Persistent(onProgress)),
+                                                      c = std::make_shared<Napi::FunctionReference>(
+                                                          onChild.IsEmpty() ? Napi::FunctionReference() : Napi::Persistent(onChild))](
+                                                         const Napi::CallbackInfo& ci) {
+      const double v = ci[0].As<Napi::Number>().DoubleValue();
+      if (v >= 0 && !p->IsEmpty()) p->Call({ci[0]});
+      if (v < 0 && !c->IsEmpty()) c->Call({Napi::Number::New(ci.Env(), -1 - v)});
+    });
+    auto t0 = std::make_shared<double>(0);
+    return PromiseWorker::start(
+        env, "airy.forkWaves",
+        [sys, waves, out, opts, workers, t0](const PromiseWorker::Report& r) {
+          const auto start = std::chrono::steady_clock::now();
+          forkrun::run(*sys, *waves, opts, workers, out, r);
+          *t0 = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        },
+        [t0](Napi::Env e) -> Napi::Value {
+          auto r = Napi::Object::New(e);
+          r.Set("kernelSeconds", *t0);
+          r.Set("totalSeconds", *t0);
+          return r;
+        },
+        {info[1], info.This()}, report);
+  }
+
+  Napi::Value DropScratch(const Napi::CallbackInfo& info) {
+    sys_->dropScratch();
+    return info.Env().Undefined();
+  }
+
+  std::shared_ptr<prop::System> sys_;
+  std::vector<Napi::ObjectReference> borrowed_;
+};
+
+}  // namespace
+
+void bindSystem(Napi::Env env, Napi::Object exports) {
+  exportFn(env, exports, "rasterPlane", RasterPlane);
+  exports.Set("NativeSystem", SystemWrap::Define(env));
+}
+
+}  // namespace airy

@@ -1,0 +1,117 @@
+// Bindings for shared memory: shmMap (a file every worker process maps) and
+// sharedBlock (anonymous memory a forked child writes into).
+#include "shm.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <set>
+#include <utility>
+
+#include "args.h"
+#include "bind.h"
+
+namespace airy {
+namespace shm {
+namespace {
+
+std::mutex& blocksMutex() {
+  static std::mutex m;
+  return m;
+}
+std::set<std::pair<const char*, size_t>>& blocks() {
+  static std::set<std::pair<const char*, size_t>> s;
+  return s;
+}
+
+size_t bytesArg(const Napi::CallbackInfo& info, size_t i) {
+  if (!info[i].IsNumber()) args::typeError(info.Env(), "`bytes` must be a number");
+  const double b = info[i].As<Napi::Number>().DoubleValue();
+  if (!(b >= 1 && b <= 1e15) || b != std::floor(b)) args::rangeError(info.Env(), "`bytes` must be a positive integer");
+  return static_cast<size_t>(b);
+}
+
+Napi::Error shmError(Napi::Env env, const std::string& message) {
+  return args::toJsError(env, {"ERR_AIRY_SHM", message});
+}
+
+// shmMap(path, bytes, create) -> ArrayBuffer over a MAP_SHARED mapping of the
+// file (created and sized when `create`); unmapped when garbage-collected.
+// Worker processes map the same file: data crosses without copies.
+Napi::Value ShmMap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) args::typeError(env, "`path` must be a string");
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  const size_t bytes = bytesArg(info, 1);
+  const bool create = info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
+  int fd = open(path.c_str(), create ? (O_RDWR | O_CREAT | O_EXCL) : O_RDWR, 0600);
+  if (fd < 0) throw shmError(env, "cannot open shared memory file " + path + ": " + std::strerror(errno));
+  if (create && ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+    const int e = errno;
+    close(fd);
+    throw shmError(env, "cannot size shared memory file " + path + ": " + std::strerror(e));
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || static_cast<size_t>(st.st_size) < bytes) {
+    close(fd);
+    throw shmError(env, "shared memory file " + path + " is smaller than " + std::to_string(bytes) + " bytes");
+  }
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  if (p == MAP_FAILED) throw shmError(env, "cannot map " + path + ": " + std::strerror(errno));
+  return Napi::ArrayBuffer::New(
+      env, p, bytes, [](Napi::Env, void* data, size_t* len) {
+        munmap(data, *len);
+        delete len;
+      },
+      new size_t(bytes));
+}
+
+// sharedBlock(bytes) -> ArrayBuffer over anonymous MAP_SHARED memory: what a
+// forked child writes there, this process sees. Unmapped when collected.
+Napi::Value SharedBlock(const Napi::CallbackInfo& info) {
+  const size_t bytes = bytesArg(info, 0);
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED)
+    throw args::toJsError(info.Env(), {"ERR_AIRY_NO_MEMORY", "could not map " + std::to_string(bytes) +
+                                                                " bytes of shared memory: " + std::strerror(errno)});
+  {
+    std::lock_guard<std::mutex> g(blocksMutex());
+    blocks().insert({static_cast<const char*>(p), bytes});
+  }
+  return Napi::ArrayBuffer::New(
+      info.Env(), p, bytes, [](Napi::Env, void* data, size_t* len) {
+        {
+          std::lock_guard<std::mutex> g(blocksMutex());
+          blocks().erase({static_cast<const char*>(data), *len});
+        }
+        munmap(data, *len);
+        delete len;
+      },
+      new size_t(bytes));
+}
+
+}  // namespace
+
+bool isSharedBlock(const void* p, size_t bytes) {
+  const char* c = static_cast<const char*>(p);
+  std::lock_guard<std::mutex> g(blocksMutex());
+  for (const auto& b : blocks())
+    if (c >= b.first && c + bytes <= b.first + b.second) return true;
+  return false;
+}
+
+}  // namespace shm
+
+void bindShm(Napi::Env env, Napi::Object exports) {
+  exportFn(env, exports, "shmMap", shm::ShmMap);
+  exportFn(env, exports, "sharedBlock", shm::SharedBlock);
+}
+
+}  // namespace airy
