@@ -20,7 +20,7 @@ export type { OpticalSystemOptions, DetectorOptions, CalcPsfOptions, Progress, N
 export type { Source } from './engine/source';
 export { Psf, readFits, binImage } from './io/psf';
 export type { PsfImage, PsfTiming, IntermediatePlane } from './io/psf';
-export { readFitsImage, writeFitsImages, verifyFitsChecksums } from './io/fits';
+export { readFitsImage, writeFitsImages, writeFitsImagesAsync, verifyFitsChecksums } from './io/fits';
 export type { FitsHeader, FitsImage, FitsHdu } from './io/fits';
 export { loadSystem } from './io/load';
 export {

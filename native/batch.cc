@@ -36,6 +36,9 @@ Result run(prop::System& sys, const std::vector<prop::Wave>& waves,
       std::vector<prop::Captured> planes;
       Failure f = catchFailure([&] {
         t = prop::propagate(sys, waves[i], opts.run, out + m * i, opts.capture ? &planes : nullptr);
+        // Intensities can overflow where the fields did not (|E|^2 of a large but finite E).
+        if (!scaleAndCheck(out + m * i, m, 1.0))
+          throw Error("ERR_AIRY_NONFINITE", "the detector intensity is not finite");
       });
       std::lock_guard<std::mutex> g(lock);
       if (f) {

@@ -232,10 +232,11 @@ prop::RunOptions runOptionsOf(Napi::Object o, const std::string& ctx) {
 class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
+    // Methods are writable and configurable, as those of a JS class.
     return DefineClass(env, "NativeSystem",
-                       {InstanceMethod("computeWaves", &SystemWrap::ComputeWaves),
-                        InstanceMethod("forkWaves", &SystemWrap::ForkWaves),
-                        InstanceMethod("dropScratch", &SystemWrap::DropScratch)});
+                       {InstanceMethod("computeWaves", &SystemWrap::ComputeWaves, napi_default_method),
+                        InstanceMethod("forkWaves", &SystemWrap::ForkWaves, napi_default_method),
+                        InstanceMethod("dropScratch", &SystemWrap::DropScratch, napi_default_method)});
   }
 
   // new NativeSystem({ npix, padded, pupilScale, steps }, { borrow? }). The

@@ -61,17 +61,29 @@ export interface FitsHdu {
   cards: [string, number | string | boolean, string?][];
 }
 
-/** Writes HDUs (primary first) atomically, with checksums. */
-export function writeFitsImages(path: string, hdus: FitsHdu[]): void {
-  const list = hdus.map((h) => ({
+function nativeHdus(hdus: FitsHdu[]) {
+  return hdus.map((h) => ({
     data: h.data,
     ny: h.shape[0],
     nx: h.shape[1],
     extname: h.extname ?? '',
     cards: h.cards.map(([key, value, comment]): NativeFitsCard => ({ key, value, comment: comment ?? '' })),
   }));
+}
+
+/** Writes HDUs (primary first) atomically, with checksums. Blocks the event loop; see {@link writeFitsImagesAsync}. */
+export function writeFitsImages(path: string, hdus: FitsHdu[]): void {
   try {
-    native().fitsWrite(path, list);
+    native().fitsWriteSync(path, nativeHdus(hdus));
+  } catch (e) {
+    rethrowNative(e);
+  }
+}
+
+/** {@link writeFitsImages} off the event loop. */
+export async function writeFitsImagesAsync(path: string, hdus: FitsHdu[]): Promise<void> {
+  try {
+    await native().fitsWrite(path, nativeHdus(hdus));
   } catch (e) {
     rethrowNative(e);
   }

@@ -2,7 +2,7 @@
  * Point-spread functions: the result of `OpticalSystem.calcPsf`, with FITS
  * output in POPPY's layout (HDU 0 `OVERSAMP`, HDU 1 `DET_SAMP`) and keywords.
  */
-import { readFitsImage, writeFitsImages, type FitsHeader } from './fits';
+import { type FitsHdu, type FitsHeader, readFitsImage, writeFitsImages, writeFitsImagesAsync } from './fits';
 import { psfToPng, type PictureOptions } from './picture';
 import { AiryError } from '../errors';
 
@@ -102,7 +102,7 @@ export class Psf {
    * `DET_SAMP`, with the header keywords; atomic (temporary file, rename).
    */
   async writeFits(path: string): Promise<void> {
-    this.writeFitsSync(path);
+    await writeFitsImagesAsync(path, this.fitsHdus(path));
   }
 
   /**
@@ -127,6 +127,10 @@ export class Psf {
 
   /** Synchronous {@link writeFits}. */
   writeFitsSync(path: string): void {
+    writeFitsImages(path, this.fitsHdus(path));
+  }
+
+  private fitsHdus(path: string): FitsHdu[] {
     if (typeof path !== 'string' || path === '') throw new TypeError(`path must be a file path, got ${JSON.stringify(path)}`);
     const cards = (ext: 'OVERSAMP' | 'DET_SAMP') => {
       const c: [string, number | string | boolean, string?][] = [];
@@ -137,10 +141,10 @@ export class Psf {
       c.unshift(['PIXELSCL', ext === 'OVERSAMP' ? this.pixelscale : this.detSampled.pixelscale, HEADER_COMMENTS.PIXELSCL]);
       return c;
     };
-    writeFitsImages(path, [
+    return [
       { data: this.data, shape: this.shape, extname: 'OVERSAMP', cards: cards('OVERSAMP') },
       { data: this.detSampled.data, shape: this.detSampled.shape, extname: 'DET_SAMP', cards: cards('DET_SAMP') },
-    ]);
+    ];
   }
 }
 
