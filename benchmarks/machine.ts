@@ -62,8 +62,8 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Folder of the standard workloads (../shared/bench, or the copies in benchmarks/workloads). */
-export const workloadDir = [path.join(__dirname, '..', '..', 'shared', 'bench'), path.join(__dirname, 'workloads')].find((d) => fs.existsSync(path.join(d, 'imaging.json')))!;
+/** Folder of the standard workloads (copies of the shared benchmark workloads, shipped in the package). */
+export const workloadDir = path.join(__dirname, 'workloads');
 
 /** A standard workload's JSON system with the oversampling set to k (system and detector). */
 export function workload(name: string, k = 1): Record<string, unknown> {

@@ -1,4 +1,4 @@
-// PSF benchmark: the two standard workloads of ../shared/bench (10-wavelength
+// PSF benchmark: the two standard workloads (benchmarks/workloads; 10-wavelength
 // imaging and Lyot coronagraph, 1024² pupil) at oversampling k = 1, 2, 4:
 // a cold first call, warm serial calls (BLAS and FFTW on one thread) with the
 // split of each PSF's time into rasterising, MFT/FFT kernels and everything

@@ -1,6 +1,6 @@
 // The seed's comparison: seconds for a 10-wavelength PSF against the
 // oversampling factor k, for every way of parallelising, for direct imaging
-// and for coronagraphy (the workloads of ../shared/bench, or the copies in
+// and for coronagraphy (the standard workloads, copied into
 // benchmarks/workloads). The modes of one workload and k run in interleaved
 // rounds (each round times every mode once, in rotating order); a point is
 // the median of its rounds, and its speed-up the median of its per-round

@@ -211,17 +211,14 @@ let cached: Binding | undefined;
 /** Root of the package (where binding.gyp and build/ live). */
 export const packageRoot = path.resolve(__dirname, '..');
 
-/**
- * Loads the addon (a prebuild, or build/Release from node-gyp or cmake-js).
- * On failure the error lists what was tried and how to fix it.
- */
-const PACKAGES: Record<string, { apt: string; dnf: string; brew: string }> = {
-  fftw3: { apt: 'libfftw3-dev', dnf: 'fftw-devel', brew: 'fftw' },
-  cfitsio: { apt: 'libcfitsio-dev', dnf: 'cfitsio-devel', brew: 'cfitsio' },
-  openblas: { apt: 'libopenblas-dev', dnf: 'openblas-devel', brew: 'openblas' },
-  blis: { apt: 'libblis-dev', dnf: 'blis-devel', brew: 'blis' },
-  blas: { apt: 'libopenblas-dev', dnf: 'flexiblas-devel', brew: 'openblas' },
-};
+// The install-package table is the build probe's (scripts/probe.js): one table
+// for build-time and load-time advice. Keys: the library a loader error names.
+const PROBE_KEY: Record<string, string> = { fftw3: 'fftw', cfitsio: 'cfitsio', openblas: 'openblas', blis: 'blis', blas: 'openblas' };
+function packagesFor(lib: string): { apt: string; dnf: string; brew: string } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PACKAGES } = require(path.join(packageRoot, 'scripts', 'probe.js')) as { PACKAGES: Record<string, { apt: string; dnf: string; brew: string }> };
+  return PACKAGES[PROBE_KEY[lib]!]!;
+}
 
 /**
  * For a loader error naming a missing shared library, the command that
@@ -230,7 +227,7 @@ const PACKAGES: Record<string, { apt: string; dnf: string; brew: string }> = {
 export function missingLibraryHelp(message: string, platform: { os: string; manager: 'apt' | 'dnf' | 'brew' | 'none' }): string | undefined {
   const m = /lib(fftw3|cfitsio|openblas|blis|blas)[^\s:]*\.(?:so|dylib)[^\s:]*/.exec(message);
   if (!m) return undefined;
-  const pkg = PACKAGES[m[1]!]!;
+  const pkg = packagesFor(m[1]!);
   switch (platform.manager) {
     case 'apt': return `${m[0]} is missing: sudo apt-get install -y ${pkg.apt}`;
     case 'dnf': return `${m[0]} is missing: sudo dnf install -y ${pkg.dnf}`;
@@ -247,6 +244,10 @@ function packageManager(): 'apt' | 'dnf' | 'brew' | 'none' {
   return 'none';
 }
 
+/**
+ * Loads the addon (a prebuild, or build/Release from node-gyp or cmake-js).
+ * On failure the error lists what was tried and how to fix it.
+ */
 export function native(): Binding {
   if (cached) return cached;
   try {

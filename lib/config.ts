@@ -10,7 +10,7 @@ import { bool, integer, oneOf, show } from './validate';
 
 /** FFTW planner effort: how long FFTW may spend choosing an algorithm. */
 export type FftwPlanner = 'estimate' | 'measure' | 'patient';
-/** Floating-point precision of the computation. */
+/** Floating-point precision of a kernel call (Float64Array or Float32Array data). */
 export type Precision = 'double' | 'single';
 /** How the wavelengths of a polychromatic PSF are spread over the machine. */
 export type ParallelMode = 'none' | 'processes' | 'threads' | 'auto';
@@ -19,8 +19,6 @@ export type StartMethod = 'spawn' | 'fork';
 
 /** Every configurable value. */
 export interface ConfigValues {
-  /** Use FFTW for FFT steps (the only FFT engine airy ships; kept for POPPY parity). */
-  useFftw: boolean;
   /** Threads per FFTW transform (1 = serial). */
   fftThreads: number;
   /** BLAS threads; 0 leaves the BLAS library's own setting alone. */
@@ -31,8 +29,6 @@ export interface ConfigValues {
   fftwWisdomFile: string;
   /** Load the wisdom file on first use and save it after new plans. */
   autosaveWisdom: boolean;
-  /** Working precision for optical propagation. */
-  precision: Precision;
   /** Wavelength parallelism: none, worker processes, native threads, or auto (airy decides). */
   parallel: ParallelMode;
   /** Alias of `parallel: 'processes'` (POPPY's `use_multiprocessing`); `parallel` wins when both are set at the same level. */
@@ -64,7 +60,6 @@ const asBool = (s: string): unknown => {
 const asStr = (s: string): unknown => s;
 
 const SPECS: { [K in ConfigKey]: Spec<ConfigValues[K]> } = {
-  useFftw: { env: 'AIRY_USE_FFTW', def: true, parse: bool, fromEnv: asBool },
   fftThreads: { env: 'AIRY_FFT_THREADS', def: 1, parse: (n, v) => integer(n, v, 1, 1024), fromEnv: asInt },
   blasThreads: { env: 'AIRY_BLAS_THREADS', def: 0, parse: (n, v) => integer(n, v, 0, 1024), fromEnv: asInt },
   fftwPlanner: {
@@ -80,7 +75,6 @@ const SPECS: { [K in ConfigKey]: Spec<ConfigValues[K]> } = {
     fromEnv: asStr,
   },
   autosaveWisdom: { env: 'AIRY_AUTOSAVE_WISDOM', def: true, parse: bool, fromEnv: asBool },
-  precision: { env: 'AIRY_PRECISION', def: 'double', parse: (n, v) => oneOf(n, v, ['double', 'single'] as const), fromEnv: asStr },
   parallel: { env: 'AIRY_PARALLEL', def: 'none', parse: (n, v) => oneOf(n, v, ['none', 'processes', 'threads', 'auto'] as const), fromEnv: asStr },
   useMultiprocessing: { env: 'AIRY_USE_MULTIPROCESSING', def: false, parse: bool, fromEnv: asBool },
   nProcesses: { env: 'AIRY_NPROCESSES', def: 0, parse: (n, v) => integer(n, v, 0, 4096), fromEnv: asInt },

@@ -275,12 +275,5 @@ void lockForFork() { cache().mutex.lock(); }
 void unlockAfterFork() { cache().mutex.unlock(); }
 void resetInChild() { new (&cache().mutex) std::mutex(); }
 
-void setCacheLimit(size_t bytes) {
-  Cache& c = cache();
-  std::lock_guard<std::mutex> lock(c.mutex);
-  c.limit = bytes;
-  c.trim();
-}
-
 }  // namespace mft
 }  // namespace airy

@@ -38,8 +38,6 @@ struct CacheStats {
 };
 CacheStats cacheStats();
 void clearCache();
-// Upper bound on cached kernel memory (bytes); least recently used go first.
-void setCacheLimit(size_t bytes);
 
 // Held across fork() by forkrun's atfork handlers.
 void lockForFork();

@@ -39,3 +39,27 @@ t.test('a missing system library names the install command for the platform', as
   t.match(missingLibraryHelp('libblas.so.3: cannot open shared object file', { os: 'linux', manager: 'none' })!, /libopenblas-dev \(Debian\/Ubuntu\)/);
   t.equal(missingLibraryHelp('some other error', { os: 'linux', manager: 'apt' }), undefined);
 });
+
+t.test('the picture packages are optional: the core computes without them; PNG output names the package to install', async (t) => {
+  const hide = `export async function resolve(s, c, next) {
+    if (['vega', 'vega-lite', '@resvg/resvg-js', 'pngjs'].includes(s)) { const e = new Error('Cannot find package ' + s); e.code = 'ERR_MODULE_NOT_FOUND'; throw e; }
+    return next(s, c);
+  }`;
+  const script = `
+    require('node:module').register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hide)}));
+    const airy = require(${JSON.stringify(path.join(root, 'dist', 'index.js'))});
+    (async () => {
+      const o = new airy.OpticalSystem({ npix: 32 });
+      o.addPupil(new airy.CircularAperture({ radius: 1 }));
+      o.addDetector({ pixelscale: 0.05, fovPixels: 8 });
+      const psf = await o.calcPsf({ wavelength: 1e-6 });
+      let png;
+      try { await psf.toPng(require('node:path').join(require('node:os').tmpdir(), 'airy-no-png-' + process.pid + '.png')); png = 'written'; } catch (e) { png = e.code + ': ' + e.message; }
+      console.log(JSON.stringify({ total: psf.total(), png }));
+    })();`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+  t.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim());
+  t.ok(out.total > 0.8, 'a PSF is computed without the picture packages');
+  t.match(out.png, /^ERR_AIRY_MISSING_PACKAGE: .*npm install (vega|pngjs|@resvg\/resvg-js)/, 'PNG output names the package to install');
+});

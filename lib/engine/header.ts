@@ -1,5 +1,4 @@
 /** The FITS header of a PSF: POPPY's keywords plus airy's provenance (ARCHITECTURE §7). */
-import { config } from '../config';
 import type { ResolvedSource } from './source';
 import type { ParallelPlan } from '../run/plan';
 import { version } from '../version';
@@ -36,7 +35,7 @@ export function psfHeader(c: Compiled, src: ResolvedSource, normalize: string, p
     BLAS: `${b.vendor} ${b.version}${b.kernel ? ` ${b.kernel}` : ''}`.trim(),
     FFTWVER: fftwInfo().version,
     PARALLEL: plan.mode === 'none' ? 'none, 1 worker' : `${plan.mode}${plan.mode === 'processes' ? `/${plan.startMethod}` : ''}, ${plan.workers} workers`,
-    PRECISION: config.get('precision'),
+    PRECISION: 'double',
     CALCTIME: seconds,
     ORIGIN: `airy ${version}`,
   });

@@ -1,25 +1,21 @@
 /**
  * Charts and pictures: Vega-Lite specifications rendered to SVG by Vega and
- * to PNG by resvg (no browser, no canvas). Vega is ESM-only, so it is loaded
- * with a real dynamic import even from the CommonJS build.
+ * to PNG by resvg (no browser, no canvas); all three are optional packages.
  */
 import * as fs from 'node:fs';
-
-// tsc (CommonJS output) would turn `import()` into `require()`, which cannot
-// load an ESM-only package; this keeps the native dynamic import.
-const esmImport = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<Record<string, unknown>>;
+import { optionalPackage } from './optional';
 
 /** Renders a Vega-Lite spec to SVG text. */
 export async function renderSvg(spec: object): Promise<string> {
-  const vega = (await esmImport('vega')) as unknown as { View: new (r: unknown, o: object) => { toSVG(): Promise<string> }; parse(s: object): unknown };
-  const vl = (await esmImport('vega-lite')) as unknown as { compile(s: object): { spec: object } };
+  const vega = await optionalPackage<{ View: new (r: unknown, o: object) => { toSVG(): Promise<string> }; parse(s: object): unknown }>('vega', 'Drawing charts');
+  const vl = await optionalPackage<{ compile(s: object): { spec: object } }>('vega-lite', 'Drawing charts');
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   return view.toSVG();
 }
 
 /** Converts SVG text to PNG bytes at `scale` (system fonts, DejaVu Sans preferred). */
 export async function svgToPng(svg: string, scale = 2): Promise<Buffer> {
-  const { Resvg } = (await esmImport('@resvg/resvg-js')) as unknown as { Resvg: new (s: string, o: object) => { render(): { asPng(): Buffer } } };
+  const { Resvg } = await optionalPackage<{ Resvg: new (s: string, o: object) => { render(): { asPng(): Buffer } } }>('@resvg/resvg-js', 'PNG output');
   const r = new Resvg(svg, { fitTo: { mode: 'zoom', value: scale }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, background: 'white' });
   return r.render().asPng();
 }

@@ -4,7 +4,8 @@
  * PNG by resvg. The PSF itself is embedded as an image at its own sampling.
  */
 import * as fs from 'node:fs';
-import { PNG } from 'pngjs';
+import type { PNG as PngClass } from 'pngjs';
+import { optionalPackage } from './optional';
 import { renderSvg, svgToPng } from './chart';
 import { finiteNumber, show } from '../validate';
 
@@ -40,7 +41,8 @@ function viridis(t: number): [number, number, number] {
 }
 
 /** The colour-mapped image (log10 stretch) as PNG bytes, +y up, one pixel per sample. */
-export function colourImage(data: Float64Array, shape: [number, number], lo: number, hi: number): Buffer {
+export async function colourImage(data: Float64Array, shape: [number, number], lo: number, hi: number): Promise<Buffer> {
+  const { PNG } = await optionalPackage<{ PNG: typeof PngClass }>('pngjs', 'PNG output');
   const [ny, nx] = shape;
   const png = new PNG({ width: nx, height: ny });
   const llo = Math.log10(lo);
@@ -62,7 +64,7 @@ export function colourImage(data: Float64Array, shape: [number, number], lo: num
 }
 
 /** The Vega-Lite specification of a PSF picture. */
-export function pictureSpec(img: { data: Float64Array; shape: [number, number]; pixelscale: number }, title: string, opts: PictureOptions = {}): object {
+export async function pictureSpec(img: { data: Float64Array; shape: [number, number]; pixelscale: number }, title: string, opts: PictureOptions = {}): Promise<object> {
   const decades = opts.decades === undefined ? 6 : finiteNumber('decades', opts.decades, { exclusiveMin: 0 });
   let hi = opts.max;
   if (hi === undefined) {
@@ -77,7 +79,7 @@ export function pictureSpec(img: { data: Float64Array; shape: [number, number]; 
   const h = Math.round((size * ny) / nx);
   const halfX = (nx * img.pixelscale) / 2;
   const halfY = (ny * img.pixelscale) / 2;
-  const url = `data:image/png;base64,${colourImage(img.data, img.shape, lo, hi).toString('base64')}`;
+  const url = `data:image/png;base64,${(await colourImage(img.data, img.shape, lo, hi)).toString('base64')}`;
   const llo = Math.log10(lo);
   const lhi = Math.log10(hi);
   return {
@@ -117,6 +119,6 @@ export function pictureSpec(img: { data: Float64Array; shape: [number, number]; 
 /** Draws a PSF image as a PNG file (log stretch, viridis, arcsec axes, colour bar, title). */
 export async function psfToPng(path: string, img: { data: Float64Array; shape: [number, number]; pixelscale: number }, title: string, opts: PictureOptions = {}): Promise<void> {
   if (typeof path !== 'string' || path === '') throw new TypeError(`path must be a file path, got ${show(path)}`);
-  const svg = await renderSvg(pictureSpec(img, title, opts));
+  const svg = await renderSvg(await pictureSpec(img, title, opts));
   fs.writeFileSync(path, await svgToPng(svg, opts.scale ?? 2));
 }
