@@ -39,7 +39,6 @@ interface Row {
   error?: string;
 }
 
-
 async function child(): Promise<void> {
   const n = native();
   const cores = os.availableParallelism();
@@ -64,7 +63,19 @@ async function child(): Promise<void> {
     runs.push((performance.now() - t0) / 1e3);
   }
   const b = blasInfo();
-  console.log(JSON.stringify({ vendor: b.vendor, version: b.version, kernel: b.kernel, threading: b.threading, library: b.library, threads: getBlasThreads(), gemm1, gemmAll, psfSeconds: median(runs) }));
+  console.log(
+    JSON.stringify({
+      vendor: b.vendor,
+      version: b.version,
+      kernel: b.kernel,
+      threading: b.threading,
+      library: b.library,
+      threads: getBlasThreads(),
+      gemm1,
+      gemmAll,
+      psfSeconds: median(runs),
+    }),
+  );
 }
 
 function variants(): { variant: string; env: Record<string, string> }[] {
@@ -96,12 +107,27 @@ async function main(): Promise<void> {
   for (const v of variants()) {
     process.stdout.write(`${v.variant} ... `);
     const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', '--repeats', String(REPEATS)], {
-      env: { ...process.env, ...v.env }, encoding: 'utf8', timeout: 600_000,
+      env: { ...process.env, ...v.env },
+      encoding: 'utf8',
+      timeout: 600_000,
     });
     const line = r.stdout.trim().split('\n').pop() ?? '';
     if (r.status !== 0 || !line.startsWith('{')) {
       const err = (r.stderr || `exit ${r.status}`).trim().split('\n').pop()!;
-      rows.push({ variant: v.variant, env: v.env, vendor: '?', version: '', kernel: '', threading: '', library: '', threads: 0, gemm1: 0, gemmAll: 0, psfSeconds: 0, error: err });
+      rows.push({
+        variant: v.variant,
+        env: v.env,
+        vendor: '?',
+        version: '',
+        kernel: '',
+        threading: '',
+        library: '',
+        threads: 0,
+        gemm1: 0,
+        gemmAll: 0,
+        psfSeconds: 0,
+        error: err,
+      });
       console.log(`failed: ${err}`);
       continue;
     }
@@ -112,32 +138,41 @@ async function main(): Promise<void> {
   console.log('\nvariant                                 blasInfo() says                                  GEMM 1 thr  GEMM all   PSF s');
   for (const r of rows) {
     const said = r.error ? `error: ${r.error}` : `${r.vendor} ${r.version} ${r.kernel} (${r.threading}, ${r.threads} thr)`.replace(/\s+/g, ' ');
-    console.log(`${r.variant.padEnd(39)} ${said.slice(0, 48).padEnd(48)} ${(Number.isFinite(r.gemm1) ? r.gemm1.toFixed(1) : '-').padStart(9)} ${r.gemmAll.toFixed(1).padStart(9)} ${r.psfSeconds.toFixed(3).padStart(7)}`);
+    console.log(
+      `${r.variant.padEnd(39)} ${said.slice(0, 48).padEnd(48)} ${(Number.isFinite(r.gemm1) ? r.gemm1.toFixed(1) : '-').padStart(9)} ${r.gemmAll.toFixed(1).padStart(9)} ${r.psfSeconds.toFixed(3).padStart(7)}`,
+    );
   }
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
-  fs.writeFileSync(`${OUT}.json`, JSON.stringify({ machine, date: new Date().toISOString(), command: `npm run bench:blas -- ${argv.join(' ')}`.trim(), rows }, null, 2));
+  fs.writeFileSync(
+    `${OUT}.json`,
+    JSON.stringify({ machine, date: new Date().toISOString(), command: `npm run bench:blas -- ${argv.join(' ')}`.trim(), rows }, null, 2),
+  );
   const ok = rows.filter((r) => !r.error);
   const data = ok.flatMap((r) => [
     { variant: r.variant, measure: 'complex GEMM, GFLOP/s (all cores)', value: r.gemmAll },
     { variant: r.variant, measure: 'imaging PSF, seconds (10 wavelengths)', value: r.psfSeconds },
   ]);
-  await renderChart({
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: 'airy: the same PSF under each BLAS', subtitle: `${machine.cpu}, ${machine.cores} cores` },
-    data: { values: data },
-    facet: { column: { field: 'measure', type: 'nominal', title: null } },
-    resolve: { scale: { x: 'independent' } },
-    spec: {
-      width: 300, height: 26 * ok.length,
-      mark: 'bar',
-      encoding: {
-        y: { field: 'variant', type: 'nominal', title: null, sort: ok.map((r) => r.variant), axis: { labelLimit: 300 } },
-        x: { field: 'value', type: 'quantitative', title: null },
-        color: { field: 'variant', type: 'nominal', legend: null },
+  await renderChart(
+    {
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: { text: 'airy: the same PSF under each BLAS', subtitle: `${machine.cpu}, ${machine.cores} cores` },
+      data: { values: data },
+      facet: { column: { field: 'measure', type: 'nominal', title: null } },
+      resolve: { scale: { x: 'independent' } },
+      spec: {
+        width: 300,
+        height: 26 * ok.length,
+        mark: 'bar',
+        encoding: {
+          y: { field: 'variant', type: 'nominal', title: null, sort: ok.map((r) => r.variant), axis: { labelLimit: 300 } },
+          x: { field: 'value', type: 'quantitative', title: null },
+          color: { field: 'variant', type: 'nominal', legend: null },
+        },
       },
+      config: { font: 'DejaVu Sans' },
     },
-    config: { font: 'DejaVu Sans' },
-  }, { svg: `${OUT}.svg`, png: `${OUT}.png` });
+    { svg: `${OUT}.svg`, png: `${OUT}.png` },
+  );
   console.log(`\nwrote ${OUT}.json, ${OUT}.svg, ${OUT}.png`);
 }
 

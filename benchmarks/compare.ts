@@ -58,7 +58,9 @@ for (const p of a.points) {
   const tol = Math.max(MIN, 2 * noise);
   const verdict = ratio > 1 + tol ? 'SLOWER' : ratio < 1 - tol ? 'faster' : 'same';
   if (verdict === 'SLOWER') slower++;
-  console.log(`${p.workload.padEnd(12)} ${String(p.k).padStart(2)}  ${p.mode.padEnd(8)} ${p.seconds.toFixed(3).padStart(7)} ${q.seconds.toFixed(3).padStart(8)} ${ratio.toFixed(3).padStart(9)} ${(noise * 100).toFixed(0).padStart(5)}%  ${verdict}`);
+  console.log(
+    `${p.workload.padEnd(12)} ${String(p.k).padStart(2)}  ${p.mode.padEnd(8)} ${p.seconds.toFixed(3).padStart(7)} ${q.seconds.toFixed(3).padStart(8)} ${ratio.toFixed(3).padStart(9)} ${(noise * 100).toFixed(0).padStart(5)}%  ${verdict}`,
+  );
 }
 console.log(`\n${compared} points compared, ${slower} slower beyond noise`);
 process.exit(slower > 0 ? 1 : 0);

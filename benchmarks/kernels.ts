@@ -55,7 +55,9 @@ for (const th of ONLY.has('gemm') ? THREADS : []) {
     const out = new Float64Array(2 * half * half);
     const t = timeIt(() => mftSync({ data, shape: [size, size] }, { nlamD: size / 8, npix: half, out }), r);
     const ratio = raw / t;
-    console.log(`${String(th).padStart(7)} ${String(size).padStart(5)} ${(sqGf).toFixed(1).padStart(14)} ${(flops / t / 1e9).toFixed(1).padStart(10)} ${(flops / raw / 1e9).toFixed(1).padStart(27)} ${(ratio * 100).toFixed(1).padStart(8)}%`);
+    console.log(
+      `${String(th).padStart(7)} ${String(size).padStart(5)} ${sqGf.toFixed(1).padStart(14)} ${(flops / t / 1e9).toFixed(1).padStart(10)} ${(flops / raw / 1e9).toFixed(1).padStart(27)} ${(ratio * 100).toFixed(1).padStart(8)}%`,
+    );
     results.push({ kind: 'gemm-mft', threads: th, n: size, zgemmGflops: sqGf, mftGflops: flops / t / 1e9, rawGflops: flops / raw / 1e9, mftOverRaw: ratio });
   }
 }
@@ -104,18 +106,30 @@ function compareFft(planner: 'estimate' | 'measure', th: number, size: number, r
   const airyS = median(airyT);
   const N = size * size;
   const mf = (s: number) => (5 * N * Math.log2(N)) / (s * 1e6);
-  console.log(`${String(th).padStart(7)} ${String(size).padStart(5)} ${planS.toFixed(2).padStart(8)} ${(airyS * 1e3).toFixed(2).padStart(10)} ${(rawS * 1e3).toFixed(2).padStart(8)} ${mf(airyS).toFixed(0).padStart(13)} ${mf(rawS).toFixed(0).padStart(12)} ${median(ratios).toFixed(3).padStart(15)}`);
-  results.push({ kind: planner === 'measure' ? 'fft2' : 'fft2-estimate', threads: th, n: size, planSeconds: planS, airySeconds: airyS, rawSeconds: rawS, airyMflops: mf(airyS), rawMflops: mf(rawS), airyOverRaw: median(ratios) });
+  console.log(
+    `${String(th).padStart(7)} ${String(size).padStart(5)} ${planS.toFixed(2).padStart(8)} ${(airyS * 1e3).toFixed(2).padStart(10)} ${(rawS * 1e3).toFixed(2).padStart(8)} ${mf(airyS).toFixed(0).padStart(13)} ${mf(rawS).toFixed(0).padStart(12)} ${median(ratios).toFixed(3).padStart(15)}`,
+  );
+  results.push({
+    kind: planner === 'measure' ? 'fft2' : 'fft2-estimate',
+    threads: th,
+    n: size,
+    planSeconds: planS,
+    airySeconds: airyS,
+    rawSeconds: rawS,
+    airyMflops: mf(airyS),
+    rawMflops: mf(rawS),
+    airyOverRaw: median(ratios),
+  });
 }
 
 const FFT_HEADER = 'threads     n   plan s    airy ms   raw ms   airy mflops   raw mflops   airy/raw time';
 if (ONLY.has('fft')) {
-  console.log('\n== fft2 (FFTW, measure planner; raw = FFTW\'s own 2D plan) ==');
+  console.log("\n== fft2 (FFTW, measure planner; raw = FFTW's own 2D plan) ==");
   console.log(FFT_HEADER);
   for (const th of THREADS) for (const size of SIZES) compareFft('measure', th, size, 16);
 }
 if (ONLY.has('estimate')) {
-  console.log('\n== fft2 with the default estimate planner (raw = FFTW\'s own 2D estimate plan) ==');
+  console.log("\n== fft2 with the default estimate planner (raw = FFTW's own 2D estimate plan) ==");
   console.log(FFT_HEADER);
   for (const th of THREADS) for (const size of SIZES) compareFft('estimate', th, size, 6);
 }
@@ -130,7 +144,9 @@ for (const size of ONLY.has('wisdom') ? SIZES.filter((s) => s <= 2048) : []) {
   const t0 = performance.now();
   const warm = n.fftwPlan({ ny: size, nx: size, planner: 'measure' });
   const total = (performance.now() - t0) / 1e3;
-  console.log(`n=${size}: cold ${cold.toFixed(3)} s, from wisdom ${(warm * 1e3).toFixed(3)} ms (call ${(total * 1e3).toFixed(3)} ms): ${(cold / Math.max(warm, 1e-9)).toFixed(0)}x faster`);
+  console.log(
+    `n=${size}: cold ${cold.toFixed(3)} s, from wisdom ${(warm * 1e3).toFixed(3)} ms (call ${(total * 1e3).toFixed(3)} ms): ${(cold / Math.max(warm, 1e-9)).toFixed(0)}x faster`,
+  );
   results.push({ kind: 'wisdom', n: size, coldSeconds: cold, wisdomSeconds: warm, speedup: cold / Math.max(warm, 1e-9) });
 }
 

@@ -26,7 +26,9 @@ export function machineInfo(): MachineInfo {
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch { /* not a git checkout */ }
+  } catch {
+    /* not a git checkout */
+  }
   const env: Record<string, string> = {};
   for (const k of ['OPENBLAS_CORETYPE', 'OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'OPENBLAS_L2_SIZE']) {
     if (process.env[k]) env[k] = process.env[k]!;
@@ -52,7 +54,12 @@ export function printMachine(m: MachineInfo): void {
   console.log(`software node ${m.node}, airy ${m.airy} (${m.commit})`);
   console.log(`blas     ${m.blas.vendor} ${m.blas.version} kernel=${m.blas.kernel || '-'} threading=${m.blas.threading} (${m.blas.library})`);
   console.log(`fftw     ${m.fftw}; cfitsio ${m.cfitsio}`);
-  if (Object.keys(m.env).length) console.log(`env      ${Object.entries(m.env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  if (Object.keys(m.env).length)
+    console.log(
+      `env      ${Object.entries(m.env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
 }
 
 /** Median of a list of numbers. */

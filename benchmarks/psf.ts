@@ -60,8 +60,22 @@ async function main(): Promise<void> {
       const threaded = median(thr);
       const other = tot - ker;
       const coldRatio = cold.totalSeconds / cold.kernelSeconds;
-      console.log(`${name.padEnd(12)} ${String(k).padStart(2)} ${cold.totalSeconds.toFixed(3).padStart(7)} ${coldRatio.toFixed(3).padStart(10)}  | ${tot.toFixed(3).padStart(8)} ${cold.rasterSeconds.toFixed(3).padStart(9)} ${ker.toFixed(3).padStart(10)} ${other.toFixed(3).padStart(8)} ${(tot / ker).toFixed(3).padStart(9)} | ${threaded.toFixed(3).padStart(10)} ${(tot / threaded).toFixed(2).padStart(9)}`);
-      results.push({ workload: name, k, coldSeconds: cold.totalSeconds, coldRasterSeconds: cold.rasterSeconds, coldKernelSeconds: cold.kernelSeconds, psfSeconds: tot, kernelSeconds: ker, otherSeconds: other, psfOverKernels: tot / ker, threadedSeconds: threaded, threads: cores });
+      console.log(
+        `${name.padEnd(12)} ${String(k).padStart(2)} ${cold.totalSeconds.toFixed(3).padStart(7)} ${coldRatio.toFixed(3).padStart(10)}  | ${tot.toFixed(3).padStart(8)} ${cold.rasterSeconds.toFixed(3).padStart(9)} ${ker.toFixed(3).padStart(10)} ${other.toFixed(3).padStart(8)} ${(tot / ker).toFixed(3).padStart(9)} | ${threaded.toFixed(3).padStart(10)} ${(tot / threaded).toFixed(2).padStart(9)}`,
+      );
+      results.push({
+        workload: name,
+        k,
+        coldSeconds: cold.totalSeconds,
+        coldRasterSeconds: cold.rasterSeconds,
+        coldKernelSeconds: cold.kernelSeconds,
+        psfSeconds: tot,
+        kernelSeconds: ker,
+        otherSeconds: other,
+        psfOverKernels: tot / ker,
+        threadedSeconds: threaded,
+        threads: cores,
+      });
     }
   }
   config.set({ fftThreads: 1, blasThreads: 1 });

@@ -37,7 +37,9 @@ const opt = (n: string, d: string) => {
 };
 const QUICK = flag('quick');
 const FULL = flag('full');
-const KS = opt('k', QUICK ? '1,2' : FULL ? '1,2,4,6' : '1,2,4').split(',').map(Number);
+const KS = opt('k', QUICK ? '1,2' : FULL ? '1,2,4,6' : '1,2,4')
+  .split(',')
+  .map(Number);
 const REPEATS = Number(opt('repeats', QUICK ? '1' : '3'));
 const OUT = opt('out', path.join(__dirname, 'results', QUICK ? 'suite-quick' : 'suite'));
 const WORKLOADS = opt('workloads', 'imaging,coronagraph').split(',');
@@ -65,7 +67,6 @@ interface Point {
   chosen: string;
   peakRssBytes: number;
 }
-
 
 function rssNow(): number {
   try {
@@ -102,7 +103,6 @@ function modeOptions(mode: ModeName, cores: number): CalcPsfOptions {
 
 /** Seconds: a mode faster than this gets an untimed run before each timed one. */
 const REWARM_BELOW = 1.5;
-
 
 /**
  * Times `modes` on one workload in interleaved rounds: every round runs each
@@ -143,7 +143,11 @@ async function measureGroup(name: string, k: number, modes: readonly ModeName[],
   }
   for (const o of systems) o.release();
   return modes.map((mode, j) => ({
-    workload: name, k, mode, seconds: median(runs[j]!), runs: runs[j]!,
+    workload: name,
+    k,
+    mode,
+    seconds: median(runs[j]!),
+    runs: runs[j]!,
     speedup: median(runs[0]!.map((base, r) => base / runs[j]![r]!)),
     workers: warm[j]!.parallel?.workers ?? 1,
     chosen: `${warm[j]!.parallel?.mode}${warm[j]!.parallel?.mode === 'processes' ? `/${warm[j]!.parallel!.startMethod}` : ''}`,
@@ -178,16 +182,20 @@ async function forkChild(): Promise<void> {
 /** Runs the fork points in a child with a one-thread BLAS; `onPoint` gets each JSON line as it arrives. */
 function runForkChild(onPoint: (line: string) => void): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, __filename, '--fork-child', '--k', KS.join(','), '--repeats', String(REPEATS), '--workloads', WORKLOADS.join(',')], {
-      env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, __filename, '--fork-child', '--k', KS.join(','), '--repeats', String(REPEATS), '--workloads', WORKLOADS.join(',')],
+      {
+        env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     let buf = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       buf += d;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         if (line.startsWith('{')) onPoint(line);
@@ -201,7 +209,9 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   printMachine(machine);
   const cores = machine.cores;
-  console.log(`\nworkloads ${WORKLOADS.join(', ')}; k = ${KS.join(', ')}; ${REPEATS} interleaved round(s) after a warm-up (each round times every mode once); speed-up = median per-round ratio to serial; ${cores} cores\n`);
+  console.log(
+    `\nworkloads ${WORKLOADS.join(', ')}; k = ${KS.join(', ')}; ${REPEATS} interleaved round(s) after a warm-up (each round times every mode once); speed-up = median per-round ratio to serial; ${cores} cores\n`,
+  );
   const inProcess: ModeName[] = ['serial', 'kernels', 'spawn', 'threads', 'auto'];
   // Progress in units of expected work (a point costs about k² times its
   // workload's weight; the coronagraph's FFTs weigh ~6 imaging MFTs), so the
@@ -211,7 +221,16 @@ async function main(): Promise<void> {
   const total = (inProcess.length + 2) * groupWork; // + the fork child's serial and fork
   let pointsDone = 0;
   const nPoints = WORKLOADS.length * KS.length * (inProcess.length + 1);
-  const bar = new SingleBar({ format: 'bench [{bar}] {points}/{nPoints} points | {point} | elapsed {duration_formatted} | left ~{eta_formatted}', etaBuffer: 4, hideCursor: true, noTTYOutput: true, notTTYSchedule: 10000 }, Presets.shades_classic);
+  const bar = new SingleBar(
+    {
+      format: 'bench [{bar}] {points}/{nPoints} points | {point} | elapsed {duration_formatted} | left ~{eta_formatted}',
+      etaBuffer: 4,
+      hideCursor: true,
+      noTTYOutput: true,
+      notTTYSchedule: 10000,
+    },
+    Presets.shades_classic,
+  );
   bar.start(total, 0, { point: 'starting', points: 0, nPoints });
   const points: Point[] = [];
   const errors: string[] = [];
@@ -221,7 +240,7 @@ async function main(): Promise<void> {
       // One share of the group's work per timed run, one for the warm-ups.
       const share = weight(name, k) / (REPEATS + 1);
       try {
-        points.push(...await measureGroup(name, k, inProcess, cores, () => bar.increment(share)));
+        points.push(...(await measureGroup(name, k, inProcess, cores, () => bar.increment(share))));
       } catch (e) {
         errors.push(`${name} k=${k}: ${(e as Error).message}`);
       }
@@ -246,7 +265,10 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   console.log(`
 native kernels (sizes ${kernelSizes}) ...`);
-  const kr = spawnSync(process.execPath, [...process.execArgv, path.join(__dirname, 'kernels.ts'), '--sizes', kernelSizes, '--json', kernelsFile], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const kr = spawnSync(process.execPath, [...process.execArgv, path.join(__dirname, 'kernels.ts'), '--sizes', kernelSizes, '--json', kernelsFile], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
   let kernels: unknown[] = [];
   if (kr.status === 0 && fs.existsSync(kernelsFile)) {
     kernels = JSON.parse(fs.readFileSync(kernelsFile, 'utf8')).results;
@@ -261,10 +283,15 @@ native kernels (sizes ${kernelSizes}) ...`);
   for (const e of errors) console.log(`error: ${e}`);
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   const result = {
-    machine, date: new Date().toISOString(), airy: version,
+    machine,
+    date: new Date().toISOString(),
+    airy: version,
     command: `npm run bench -- ${argv.join(' ')}`.trim(),
     config: { planner: config.get('fftwPlanner'), repeats: REPEATS, ks: KS, workloads: WORKLOADS, fftw: machine.fftw },
-    modes: MODES, points, kernels, errors,
+    modes: MODES,
+    points,
+    kernels,
+    errors,
   };
   fs.writeFileSync(`${OUT}.json`, JSON.stringify(result, null, 2));
   await renderChart(figureSpec(points, machine), { svg: `${OUT}.svg`, png: `${OUT}.png` });
@@ -273,8 +300,12 @@ native kernels (sizes ${kernelSizes}) ...`);
 
 function printTable(points: Point[]): void {
   console.log('\nworkload      k  mode      seconds  speed-up  workers  chosen');
-  for (const p of points.sort((a, b) => a.workload.localeCompare(b.workload) || a.k - b.k || MODES.findIndex((m) => m.name === a.mode) - MODES.findIndex((m) => m.name === b.mode))) {
-    console.log(`${p.workload.padEnd(12)} ${String(p.k).padStart(2)}  ${p.mode.padEnd(8)} ${p.seconds.toFixed(3).padStart(8)} ${(p.speedup ?? NaN).toFixed(2).padStart(9)} ${String(p.workers).padStart(8)}  ${p.chosen}`);
+  for (const p of points.sort(
+    (a, b) => a.workload.localeCompare(b.workload) || a.k - b.k || MODES.findIndex((m) => m.name === a.mode) - MODES.findIndex((m) => m.name === b.mode),
+  )) {
+    console.log(
+      `${p.workload.padEnd(12)} ${String(p.k).padStart(2)}  ${p.mode.padEnd(8)} ${p.seconds.toFixed(3).padStart(8)} ${(p.speedup ?? NaN).toFixed(2).padStart(9)} ${String(p.workers).padStart(8)}  ${p.chosen}`,
+    );
   }
 }
 
@@ -283,16 +314,23 @@ export function figureSpec(points: Point[], machine: MachineInfo): object {
   const label = (m: string) => MODES.find((x) => x.name === m)?.label ?? m;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: `airy ${machine.airy}: 10-wavelength PSF time vs oversampling`, subtitle: `${machine.cpu}, ${machine.cores} cores; ${machine.blas.vendor} ${machine.blas.version} (${machine.blas.kernel || 'n/a'}), ${machine.fftw}` },
-    data: { values: points.map((p) => ({ ...p, workload: p.workload === 'imaging' ? 'Direct imaging (MFT)' : 'Lyot coronagraph (FFT + MFT)', modeLabel: label(p.mode) })) },
+    title: {
+      text: `airy ${machine.airy}: 10-wavelength PSF time vs oversampling`,
+      subtitle: `${machine.cpu}, ${machine.cores} cores; ${machine.blas.vendor} ${machine.blas.version} (${machine.blas.kernel || 'n/a'}), ${machine.fftw}`,
+    },
+    data: {
+      values: points.map((p) => ({
+        ...p,
+        workload: p.workload === 'imaging' ? 'Direct imaging (MFT)' : 'Lyot coronagraph (FFT + MFT)',
+        modeLabel: label(p.mode),
+      })),
+    },
     facet: { column: { field: 'workload', type: 'nominal', title: null } },
     resolve: { scale: { y: 'independent' } },
     spec: {
       width: 300,
       height: 240,
-      layer: [
-        { mark: { type: 'line', point: true } },
-      ],
+      layer: [{ mark: { type: 'line', point: true } }],
       encoding: {
         x: { field: 'k', type: 'quantitative', title: 'oversampling k', scale: { zero: false } },
         y: { field: 'seconds', type: 'quantitative', title: 'seconds per PSF', scale: { type: 'log' } },

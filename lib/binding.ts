@@ -87,8 +87,11 @@ export interface Binding {
   mftClearCache(): void;
   cfitsioVersion(): string;
   /** Samples layers on rectangle `rect` of `grid`: amplitude product and OPD sum (absent when no layer has OPD). */
-  rasterPlane(layers: NativeLayer[], grid: { ny: number; nx: number; cy: number; cx: number; scale: number },
-    rect: { y0: number; x0: number; ny: number; nx: number }): { amp: Float64Array; opd?: Float64Array };
+  rasterPlane(
+    layers: NativeLayer[],
+    grid: { ny: number; nx: number; cy: number; cx: number; scale: number },
+    rect: { y0: number; x0: number; ny: number; nx: number },
+  ): { amp: Float64Array; opd?: Float64Array };
   shmMap(path: string, bytes: number, create: boolean): ArrayBuffer;
   /** Anonymous shared memory that forked children write into. */
   sharedBlock(bytes: number): ArrayBuffer;
@@ -97,7 +100,10 @@ export interface Binding {
   fitsWriteSync(path: string, hdus: NativeFitsImage[]): void;
   fitsVerify(path: string): { dataOk: number; hduOk: number }[];
   /** `borrow: true` uses the arrays in place (kept alive by the handle) instead of copying them. */
-  NativeSystem: new (desc: NativeSystemDesc, opts?: { borrow?: boolean }) => NativeSystemHandle;
+  NativeSystem: new (
+    desc: NativeSystemDesc,
+    opts?: { borrow?: boolean },
+  ) => NativeSystemHandle;
 }
 
 /** A FITS header card as it crosses the boundary. */
@@ -197,11 +203,26 @@ export interface NativeSystemHandle {
    * lane stops before its next wavelength once `cancel[0]` is set. A failure
    * rejects with the error's `code` and `wavelengthIndex`.
    */
-  computeWaves(waves: NativeWave[], out: Float64Array, opts: NativeRunOptions & {
-    lanes?: number; capture?: boolean; cancel?: Int32Array; onProgress?: (i: number) => void }): Promise<NativeBatchTiming>;
+  computeWaves(
+    waves: NativeWave[],
+    out: Float64Array,
+    opts: NativeRunOptions & {
+      lanes?: number;
+      capture?: boolean;
+      cancel?: Int32Array;
+      onProgress?: (i: number) => void;
+    },
+  ): Promise<NativeBatchTiming>;
   /** The same batch in `workers` forked children, written straight into `out` (a view of a sharedBlock). */
-  forkWaves(waves: NativeWave[], out: Float64Array, opts: NativeRunOptions & {
-    workers: number; onProgress?: (i: number) => void; onChild?: (pid: number) => void }): Promise<NativeBatchTiming>;
+  forkWaves(
+    waves: NativeWave[],
+    out: Float64Array,
+    opts: NativeRunOptions & {
+      workers: number;
+      onProgress?: (i: number) => void;
+      onChild?: (pid: number) => void;
+    },
+  ): Promise<NativeBatchTiming>;
   /** Frees scratch buffers and cached image-plane masks (rebuilt on demand). */
   dropScratch(): void;
 }
@@ -229,10 +250,14 @@ export function missingLibraryHelp(message: string, platform: { os: string; mana
   if (!m) return undefined;
   const pkg = packagesFor(m[1]!);
   switch (platform.manager) {
-    case 'apt': return `${m[0]} is missing: sudo apt-get install -y ${pkg.apt}`;
-    case 'dnf': return `${m[0]} is missing: sudo dnf install -y ${pkg.dnf}`;
-    case 'brew': return `${m[0]} is missing: brew install ${pkg.brew}`;
-    default: return `${m[0]} is missing: install ${pkg.apt} (Debian/Ubuntu), ${pkg.dnf} (Fedora) or ${pkg.brew} (Homebrew)`;
+    case 'apt':
+      return `${m[0]} is missing: sudo apt-get install -y ${pkg.apt}`;
+    case 'dnf':
+      return `${m[0]} is missing: sudo dnf install -y ${pkg.dnf}`;
+    case 'brew':
+      return `${m[0]} is missing: brew install ${pkg.brew}`;
+    default:
+      return `${m[0]} is missing: install ${pkg.apt} (Debian/Ubuntu), ${pkg.dnf} (Fedora) or ${pkg.brew} (Homebrew)`;
   }
 }
 
@@ -260,11 +285,11 @@ export function native(): Binding {
     const hint = missingLibraryHelp(msg, { os: process.platform, manager: packageManager() });
     throw new Error(
       `airy: could not load the native addon: ${msg}\n` +
-      'Possible solutions:\n' +
-      (hint ? `- ${hint} (or run scripts/bootstrap)\n` : '') +
-      '- build it: npm run build:native (node-gyp) or npx cmake-js rebuild\n' +
-      '- install the system libraries: scripts/bootstrap (apt, dnf or brew)\n' +
-      '- choose another BLAS: AIRY_BLAS=openblas npm run build:native',
+        'Possible solutions:\n' +
+        (hint ? `- ${hint} (or run scripts/bootstrap)\n` : '') +
+        '- build it: npm run build:native (node-gyp) or npx cmake-js rebuild\n' +
+        '- install the system libraries: scripts/bootstrap (apt, dnf or brew)\n' +
+        '- choose another BLAS: AIRY_BLAS=openblas npm run build:native',
       { cause: err },
     );
   }

@@ -63,11 +63,14 @@ const SPECS: { [K in ConfigKey]: Spec<ConfigValues[K]> } = {
   fftThreads: { env: 'AIRY_FFT_THREADS', def: 1, parse: (n, v) => integer(n, v, 1, 1024), fromEnv: asInt },
   blasThreads: { env: 'AIRY_BLAS_THREADS', def: 0, parse: (n, v) => integer(n, v, 0, 1024), fromEnv: asInt },
   fftwPlanner: {
-    env: 'AIRY_FFTW_PLANNER', def: 'estimate',
-    parse: (n, v) => oneOf(n, v, ['estimate', 'measure', 'patient'] as const), fromEnv: asStr,
+    env: 'AIRY_FFTW_PLANNER',
+    def: 'estimate',
+    parse: (n, v) => oneOf(n, v, ['estimate', 'measure', 'patient'] as const),
+    fromEnv: asStr,
   },
   fftwWisdomFile: {
-    env: 'AIRY_FFTW_WISDOM_FILE', def: '',
+    env: 'AIRY_FFTW_WISDOM_FILE',
+    def: '',
     parse: (n, v) => {
       if (typeof v !== 'string') throw new TypeError(`${n} must be a file path string, got ${show(v)}`);
       return v;
@@ -159,7 +162,8 @@ export function resolve<K extends ConfigKey>(key: K, callValue: unknown, argName
 export function resolveParallel(call: { parallel?: unknown; useMultiprocessing?: unknown } = {}): { mode: ParallelMode; source: ConfigSource } {
   const fromAlias = (v: boolean): ParallelMode => (v ? 'processes' : 'none');
   if (call.parallel !== undefined) return { mode: SPECS.parallel.parse('parallel', call.parallel), source: 'call' };
-  if (call.useMultiprocessing !== undefined) return { mode: fromAlias(SPECS.useMultiprocessing.parse('useMultiprocessing', call.useMultiprocessing)), source: 'call' };
+  if (call.useMultiprocessing !== undefined)
+    return { mode: fromAlias(SPECS.useMultiprocessing.parse('useMultiprocessing', call.useMultiprocessing)), source: 'call' };
   if (overrides.parallel !== undefined) return { mode: overrides.parallel, source: 'set' };
   if (overrides.useMultiprocessing !== undefined) return { mode: fromAlias(overrides.useMultiprocessing), source: 'set' };
   const e = fromEnv('parallel');

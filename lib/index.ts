@@ -24,10 +24,34 @@ export { readFitsImage, writeFitsImages, writeFitsImagesAsync, verifyFitsChecksu
 export type { FitsHeader, FitsImage, FitsHdu } from './io/fits';
 export { loadSystem } from './io/load';
 export {
-  Optic, CircularAperture, SquareAperture, RectangleAperture, HexagonAperture, NgonAperture, SecondaryObscuration,
-  CompoundOptic, ScalarTransmission, ThinLens, ZernikeWFE, CircularOcculter, AnnularFieldStop, SquareFieldStop,
-  BarOcculter, IdealFQPM, BandLimitedCoronagraph, FitsOptic, ArrayOptic, OPTIC_TYPES, opticFromJson, opticTypes, defineOptic,
-  zernike, nollToNM, besselJ0, besselJ1,
+  Optic,
+  CircularAperture,
+  SquareAperture,
+  RectangleAperture,
+  HexagonAperture,
+  NgonAperture,
+  SecondaryObscuration,
+  CompoundOptic,
+  ScalarTransmission,
+  ThinLens,
+  ZernikeWFE,
+  CircularOcculter,
+  AnnularFieldStop,
+  SquareFieldStop,
+  BarOcculter,
+  IdealFQPM,
+  BandLimitedCoronagraph,
+  FitsOptic,
+  ArrayOptic,
+  OPTIC_TYPES,
+  opticFromJson,
+  opticTypes,
+  defineOptic,
+  zernike,
+  nollToNM,
+  besselJ0,
+  besselJ1,
+  opticsReference,
 } from './optics';
 export type { Grid, Rect, PlaneKind, OpdUnits, OpticClass, OpticDef, Param, ParamSpecs, PlacementParams } from './optics';
 export { checkParallelSafety, detectFacts } from './run/safety';

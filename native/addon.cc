@@ -27,8 +27,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 }  // namespace
 }  // namespace airy
 
-static Napi::Object InitAiry(Napi::Env env, Napi::Object exports) {
-  return airy::Init(env, exports);
-}
+static Napi::Object InitAiry(Napi::Env env, Napi::Object exports) { return airy::Init(env, exports); }
 
 NODE_API_MODULE(airy_native, InitAiry)

@@ -28,8 +28,8 @@ double numOr(Napi::Object o, const char* key, const std::string& ctx, double def
 int integer(Napi::Object o, const char* key, const std::string& ctx, int min, int max) {
   const double d = num(o, key, ctx);
   if (d != std::floor(d) || d < min || d > max)
-    rangeError(o.Env(), ctx + "." + key + " must be an integer from " + std::to_string(min) +
-                            " to " + std::to_string(max) + ", got " + std::to_string(d));
+    rangeError(o.Env(), ctx + "." + key + " must be an integer from " + std::to_string(min) + " to " +
+                            std::to_string(max) + ", got " + std::to_string(d));
   return static_cast<int>(d);
 }
 
@@ -44,8 +44,8 @@ bool flag(Napi::Object o, const char* key, const std::string& ctx) {
   return v.As<Napi::Boolean>().Value();
 }
 
-int choice(Napi::Object o, const char* key, const std::string& ctx,
-           std::initializer_list<const char*> names, int def) {
+int choice(Napi::Object o, const char* key, const std::string& ctx, std::initializer_list<const char*> names,
+           int def) {
   Napi::Value v = o.Get(key);
   if (v.IsUndefined() && def >= 0) return def;
   std::string list;
@@ -60,8 +60,7 @@ int choice(Napi::Object o, const char* key, const std::string& ctx,
   rangeError(o.Env(), ctx + "." + key + " must be one of " + list + ", got '" + s + "'");
 }
 
-Napi::Float64Array f64(Napi::Object o, const char* key, const std::string& ctx, size_t n,
-                       bool* present) {
+Napi::Float64Array f64(Napi::Object o, const char* key, const std::string& ctx, size_t n, bool* present) {
   Napi::Value v = o.Get(key);
   *present = false;
   if (v.IsUndefined() || v.IsNull()) return Napi::Float64Array();

@@ -26,17 +26,15 @@ double num(Napi::Object o, const char* key, const std::string& ctx);
 double numOr(Napi::Object o, const char* key, const std::string& ctx, double def);
 // A required integer o[key] in [min, max].
 int integer(Napi::Object o, const char* key, const std::string& ctx, int min, int max = 1 << 30);
-int integerOr(Napi::Object o, const char* key, const std::string& ctx, int def, int min,
-              int max = 1 << 30);
+int integerOr(Napi::Object o, const char* key, const std::string& ctx, int def, int min, int max = 1 << 30);
 // o[key] as a boolean (false when absent).
 bool flag(Napi::Object o, const char* key, const std::string& ctx);
 // o[key] as the index of one of `names` (`def` when absent; -1: required).
-int choice(Napi::Object o, const char* key, const std::string& ctx,
-           std::initializer_list<const char*> names, int def = -1);
+int choice(Napi::Object o, const char* key, const std::string& ctx, std::initializer_list<const char*> names,
+           int def = -1);
 
 // A Float64Array o[key] of exactly n elements; empty (and *present false) when absent.
-Napi::Float64Array f64(Napi::Object o, const char* key, const std::string& ctx, size_t n,
-                       bool* present);
+Napi::Float64Array f64(Napi::Object o, const char* key, const std::string& ctx, size_t n, bool* present);
 
 // A Float64Array or Float32Array of `expected` elements.
 struct Floats {

@@ -16,9 +16,8 @@ std::vector<size_t> allIndices(size_t n) {
   return v;
 }
 
-Result run(prop::System& sys, const std::vector<prop::Wave>& waves,
-           const std::vector<size_t>& indices, double* out, const Options& opts,
-           const std::function<void(long)>& progress) {
+Result run(prop::System& sys, const std::vector<prop::Wave>& waves, const std::vector<size_t>& indices,
+           double* out, const Options& opts, const std::function<void(long)>& progress) {
   const prop::Step& det = sys.steps.back();
   const size_t m = static_cast<size_t>(det.npixY) * det.npixX;
   const size_t n = indices.size();

@@ -38,9 +38,12 @@ Napi::Value FitsRead(const Napi::CallbackInfo& info) {
     const auto& c = img.cards[i];
     auto co = Napi::Object::New(env);
     co.Set("key", c.key);
-    if (c.kind == fits::Card::Kind::Number) co.Set("value", c.number);
-    else if (c.kind == fits::Card::Kind::String) co.Set("value", c.text);
-    else co.Set("value", c.logical);
+    if (c.kind == fits::Card::Kind::Number)
+      co.Set("value", c.number);
+    else if (c.kind == fits::Card::Kind::String)
+      co.Set("value", c.text);
+    else
+      co.Set("value", c.logical);
     co.Set("comment", c.comment);
     cards.Set(static_cast<uint32_t>(i), co);
   }

@@ -30,8 +30,8 @@ Napi::Value dispatch(Napi::Env env, bool async, const char* name, std::function<
   }
   auto ref = std::make_shared<Napi::ObjectReference>(Napi::Persistent(result.As<Napi::Object>()));
   return PromiseWorker::start(
-      env, name, [work](const PromiseWorker::Report&) { work(); },
-      [ref](Napi::Env) { return ref->Value(); }, keep);
+      env, name, [work](const PromiseWorker::Report&) { work(); }, [ref](Napi::Env) { return ref->Value(); },
+      keep);
 }
 
 // fft2(data, { ny, nx, inverse, threads, planner }, out?)
@@ -85,12 +85,16 @@ Napi::Value Mft(const Napi::CallbackInfo& info, bool async) {
   auto work = [=] {
     if (single) {
       auto* y = static_cast<std::complex<float>*>(outData);
-      if (real) mft::transformReal<float>(p, static_cast<const float*>(inData), y);
-      else mft::transform<float>(p, static_cast<const std::complex<float>*>(inData), y);
+      if (real)
+        mft::transformReal<float>(p, static_cast<const float*>(inData), y);
+      else
+        mft::transform<float>(p, static_cast<const std::complex<float>*>(inData), y);
     } else {
       auto* y = static_cast<std::complex<double>*>(outData);
-      if (real) mft::transformReal<double>(p, static_cast<const double*>(inData), y);
-      else mft::transform<double>(p, static_cast<const std::complex<double>*>(inData), y);
+      if (real)
+        mft::transformReal<double>(p, static_cast<const double*>(inData), y);
+      else
+        mft::transform<double>(p, static_cast<const std::complex<double>*>(inData), y);
     }
   };
   return dispatch(env, async, "airy.mft", work, {in.array}, out);
@@ -107,9 +111,12 @@ struct Transform {
 
 Transform transformOf(Napi::Env env, Napi::Value v) {
   auto o = args::object(env, v, "transform");
-  return {args::integer(o, "ny", "transform", 1), args::integer(o, "nx", "transform", 1),
-          args::flag(o, "inverse", "transform"), args::integerOr(o, "threads", "transform", 1, 1),
-          planner(o, "transform"), args::flag(o, "single", "transform")};
+  return {args::integer(o, "ny", "transform", 1),
+          args::integer(o, "nx", "transform", 1),
+          args::flag(o, "inverse", "transform"),
+          args::integerOr(o, "threads", "transform", 1, 1),
+          planner(o, "transform"),
+          args::flag(o, "single", "transform")};
 }
 
 // fftwPlan(transform) -> seconds spent planning
@@ -124,7 +131,8 @@ Napi::Value FftwPlan(const Napi::CallbackInfo& info) {
 Napi::Value FftwHasWisdom(const Napi::CallbackInfo& info) {
   const Transform t = transformOf(info.Env(), info[0]);
   bool r = false;
-  args::runSync(info.Env(), [&] { r = fft::hasWisdom(t.ny, t.nx, t.inverse, t.threads, t.effort, t.single); });
+  args::runSync(info.Env(),
+                [&] { r = fft::hasWisdom(t.ny, t.nx, t.inverse, t.threads, t.effort, t.single); });
   return Napi::Boolean::New(info.Env(), r);
 }
 
@@ -143,8 +151,8 @@ Napi::Value FftwRawExecute(const Napi::CallbackInfo& info) {
   args::runSync(env, [&] {
     if (in.single)
       s = fft::rawExecute<float>(static_cast<const std::complex<float>*>(in.data),
-                                 static_cast<std::complex<float>*>(outData), t.ny, t.nx, t.inverse,
-                                 t.threads, t.effort, iters);
+                                 static_cast<std::complex<float>*>(outData), t.ny, t.nx, t.inverse, t.threads,
+                                 t.effort, iters);
     else
       s = fft::rawExecute<double>(static_cast<const std::complex<double>*>(in.data),
                                   static_cast<std::complex<double>*>(outData), t.ny, t.nx, t.inverse,
@@ -195,8 +203,10 @@ Napi::Value GemmBench(const Napi::CallbackInfo& info) {
         times.push_back(std::chrono::duration<double>(t1 - t0).count());
       }
     };
-    if (single) run(0.0f);
-    else run(0.0);
+    if (single)
+      run(0.0f);
+    else
+      run(0.0);
   });
   std::sort(times.begin(), times.end());
   return Napi::Number::New(info.Env(), times[times.size() / 2]);

@@ -2,8 +2,8 @@
 // one way to compute wavelengths, computeWaves (a batch on N lanes in this
 // process) and forkWaves (the same batch in forked children); rasterPlane
 // (optics sampled on a grid, for pupil planes at compile time).
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <memory>
 
@@ -68,7 +68,8 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
   l.shiftX = args::numOr(o, "shiftX", ctx, 0);
   l.shiftY = args::numOr(o, "shiftY", ctx, 0);
   l.rotation = args::numOr(o, "rotation", ctx, 0);
-  switch (args::choice(o, "kind", ctx, {"shape", "scalar", "zernike", "thinLens", "fqpm", "bandLimited", "array"})) {
+  switch (args::choice(o, "kind", ctx,
+                       {"shape", "scalar", "zernike", "thinLens", "fqpm", "bandLimited", "array"})) {
     case 0: {
       raster::ShapeLayer s;
       Napi::Value prims = o.Get("prims");
@@ -80,13 +81,22 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
       l.what = std::move(s);
       break;
     }
-    case 1: l.what = raster::ScalarLayer{args::num(o, "value", ctx)}; break;
-    case 2:
-      l.what = raster::ZernikeLayer{args::num(o, "radius", ctx), numbersOf(env, o.Get("coefficients"), ctx + ".coefficients")};
+    case 1:
+      l.what = raster::ScalarLayer{args::num(o, "value", ctx)};
       break;
-    case 3: l.what = raster::ThinLensLayer{args::num(o, "radius", ctx), args::num(o, "halfPeakToValley", ctx)}; break;
-    case 4: l.what = raster::FqpmLayer{args::num(o, "step", ctx)}; break;
-    case 5: l.what = raster::BandLimitedLayer{args::flag(o, "circular", ctx), args::num(o, "sigma", ctx)}; break;
+    case 2:
+      l.what = raster::ZernikeLayer{args::num(o, "radius", ctx),
+                                    numbersOf(env, o.Get("coefficients"), ctx + ".coefficients")};
+      break;
+    case 3:
+      l.what = raster::ThinLensLayer{args::num(o, "radius", ctx), args::num(o, "halfPeakToValley", ctx)};
+      break;
+    case 4:
+      l.what = raster::FqpmLayer{args::num(o, "step", ctx)};
+      break;
+    case 5:
+      l.what = raster::BandLimitedLayer{args::flag(o, "circular", ctx), args::num(o, "sigma", ctx)};
+      break;
     default: {
       raster::ArrayLayer a;
       a.ny = args::integer(o, "ny", ctx, 1);
@@ -153,7 +163,8 @@ prop::Window windowOf(Napi::Object o, const std::string& ctx, int grid, Arrays& 
   w.ny = args::integer(o, "ny", ctx, 0);
   w.nx = args::integer(o, "nx", ctx, 0);
   if (w.y0 + w.ny > grid || w.x0 + w.nx > grid)
-    args::rangeError(o.Env(), ctx + ": window exceeds the " + std::to_string(grid) + "x" + std::to_string(grid) + " grid");
+    args::rangeError(
+        o.Env(), ctx + ": window exceeds the " + std::to_string(grid) + "x" + std::to_string(grid) + " grid");
   w.outside = {args::num(o, "outside", ctx), 0.0};
   const size_t n = static_cast<size_t>(w.ny) * w.nx;
   bool has = false;
@@ -164,7 +175,8 @@ prop::Window windowOf(Napi::Object o, const std::string& ctx, int grid, Arrays& 
   return w;
 }
 
-void stepOf(Napi::Env env, Napi::Value v, const std::string& ctx, prop::System& sys, size_t i, Arrays& arrays) {
+void stepOf(Napi::Env env, Napi::Value v, const std::string& ctx, prop::System& sys, size_t i,
+            Arrays& arrays) {
   auto so = args::object(env, v, ctx);
   prop::Step& st = sys.steps[i];
   st.kind = static_cast<prop::StepKind>(args::choice(so, "kind", ctx, {"pupil", "image", "detector"}));
@@ -177,7 +189,8 @@ void stepOf(Napi::Env env, Napi::Value v, const std::string& ctx, prop::System& 
     st.image.extent = args::num(so, "extent", ctx);
     st.image.outside = args::num(so, "outside", ctx);
   } else if (so.Get("mask").IsObject()) {
-    st.mask = windowOf(so.Get("mask").As<Napi::Object>(), ctx + ".mask", i == 0 ? sys.npix : sys.padded, arrays);
+    st.mask =
+        windowOf(so.Get("mask").As<Napi::Object>(), ctx + ".mask", i == 0 ? sys.npix : sys.padded, arrays);
   }
 }
 
@@ -223,7 +236,8 @@ Napi::Value planesValue(Napi::Env env, const std::vector<std::vector<prop::Captu
 
 prop::RunOptions runOptionsOf(Napi::Object o, const std::string& ctx) {
   prop::RunOptions r;
-  r.normalize = static_cast<prop::Normalize>(args::choice(o, "normalize", ctx, {"none", "first", "last", "exit_pupil"}));
+  r.normalize = static_cast<prop::Normalize>(
+      args::choice(o, "normalize", ctx, {"none", "first", "last", "exit_pupil"}));
   r.effort = static_cast<fft::Effort>(args::choice(o, "planner", ctx, {"estimate", "measure", "patient"}, 0));
   r.fftThreads = args::integerOr(o, "fftThreads", ctx, 1, 1);
   return r;
@@ -333,7 +347,8 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
     auto waves = std::make_shared<std::vector<prop::Wave>>(wavesOf(env, info[0]));
     double* out = outOf(env, info[1], waves->size());
     const size_t bytes = info[1].As<Napi::Float64Array>().ByteLength();
-    if (!shm::isSharedBlock(out, bytes)) typeError(env, "`out` must be a view of a sharedBlock (forked children write into it)");
+    if (!shm::isSharedBlock(out, bytes))
+      typeError(env, "`out` must be a view of a sharedBlock (forked children write into it)");
     auto o = args::object(env, info[2], "options");
     batch::Options opts;
     opts.run = runOptionsOf(o, "options");
@@ -341,15 +356,16 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
     auto sys = sys_;
     Napi::Function onProgress = callback(o, "onProgress"), onChild = callback(o, "onChild");
     // Reports: i >= 0 a finished wavelength, -1 - pid a child started.
-    Napi::Function report = Napi::Function::New(env, [p = std::make_shared<Napi::FunctionReference>(
-                                                          onProgress.IsEmpty() ? Napi::FunctionReference() : Napi::Persistent(onProgress)),
-                                                      c = std::make_shared<Napi::FunctionReference>(
-                                                          onChild.IsEmpty() ? Napi::FunctionReference() : Napi::Persistent(onChild))](
-                                                         const Napi::CallbackInfo& ci) {
-      const double v = ci[0].As<Napi::Number>().DoubleValue();
-      if (v >= 0 && !p->IsEmpty()) p->Call({ci[0]});
-      if (v < 0 && !c->IsEmpty()) c->Call({Napi::Number::New(ci.Env(), -1 - v)});
-    });
+    Napi::Function report = Napi::Function::New(
+        env, [p = std::make_shared<Napi::FunctionReference>(
+                  onProgress.IsEmpty() ? Napi::FunctionReference() : Napi::Persistent(onProgress)),
+              c = std::make_shared<Napi::FunctionReference>(onChild.IsEmpty() ? Napi::FunctionReference()
+                                                                              : Napi::Persistent(onChild))](
+                 const Napi::CallbackInfo& ci) {
+          const double v = ci[0].As<Napi::Number>().DoubleValue();
+          if (v >= 0 && !p->IsEmpty()) p->Call({ci[0]});
+          if (v < 0 && !c->IsEmpty()) c->Call({Napi::Number::New(ci.Env(), -1 - v)});
+        });
     auto t0 = std::make_shared<double>(0);
     return PromiseWorker::start(
         env, "airy.forkWaves",

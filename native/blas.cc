@@ -19,18 +19,14 @@
 #include "common.h"
 
 extern "C" {
-void cblas_zgemm(int order, int transA, int transB, int M, int N, int K,
-                 const void* alpha, const void* A, int lda, const void* B,
-                 int ldb, const void* beta, void* C, int ldc);
-void cblas_cgemm(int order, int transA, int transB, int M, int N, int K,
-                 const void* alpha, const void* A, int lda, const void* B,
-                 int ldb, const void* beta, void* C, int ldc);
-void cblas_dgemm(int order, int transA, int transB, int M, int N, int K,
-                 double alpha, const double* A, int lda, const double* B,
-                 int ldb, double beta, double* C, int ldc);
-void cblas_sgemm(int order, int transA, int transB, int M, int N, int K,
-                 float alpha, const float* A, int lda, const float* B, int ldb,
-                 float beta, float* C, int ldc);
+void cblas_zgemm(int order, int transA, int transB, int M, int N, int K, const void* alpha, const void* A,
+                 int lda, const void* B, int ldb, const void* beta, void* C, int ldc);
+void cblas_cgemm(int order, int transA, int transB, int M, int N, int K, const void* alpha, const void* A,
+                 int lda, const void* B, int ldb, const void* beta, void* C, int ldc);
+void cblas_dgemm(int order, int transA, int transB, int M, int N, int K, double alpha, const double* A,
+                 int lda, const double* B, int ldb, double beta, double* C, int ldc);
+void cblas_sgemm(int order, int transA, int transB, int M, int N, int K, float alpha, const float* A, int lda,
+                 const float* B, int ldb, float beta, float* C, int ldc);
 }
 
 namespace airy {
@@ -85,9 +81,7 @@ Info probe() {
     g_handle = dlopen(dl.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
   }
   const std::string& lib = in.library;
-  auto has = [](const std::string& s, const char* needle) {
-    return s.find(needle) != std::string::npos;
-  };
+  auto has = [](const std::string& s, const char* needle) { return s.find(needle) != std::string::npos; };
 
   if (auto backend = sym<void (*)(char*, size_t)>("flexiblas_current_backend")) {
     char name[256] = {0};
@@ -136,7 +130,8 @@ Info probe() {
     auto astr = sym<const char* (*)(int)>("bli_arch_string");
     if (qid && astr) in.kernel = astr(qid());
     in.threading = sym<void*>("omp_get_max_threads") ? "openmp"
-                   : sym<void*>("pthread_create") ? "pthreads" : "sequential";
+                   : sym<void*>("pthread_create")    ? "pthreads"
+                                                     : "sequential";
     in.threadsSettable = sym<void*>("bli_thread_set_num_threads") != nullptr;
   } else if (has(lib, "Accelerate.framework") || has(lib, "vecLib")) {
     in.vendor = "accelerate";
@@ -232,32 +227,30 @@ bool threadsStarted() {
   return g_threads_started.load(std::memory_order_relaxed);
 }
 
-void zgemm(int M, int N, int K, const std::complex<double>* A,
-           const std::complex<double>* B, std::complex<double>* C, int lda) {
+void zgemm(int M, int N, int K, const std::complex<double>* A, const std::complex<double>* B,
+           std::complex<double>* C, int lda) {
   noteThreadedCall();
   const std::complex<double> one(1.0, 0.0), zero(0.0, 0.0);
   cblas_zgemm(kRowMajor, kNoTrans, kNoTrans, M, N, K, &one, A, lda > 0 ? lda : K, B, N, &zero, C, N);
 }
 
-void cgemm(int M, int N, int K, const std::complex<float>* A,
-           const std::complex<float>* B, std::complex<float>* C, int lda) {
+void cgemm(int M, int N, int K, const std::complex<float>* A, const std::complex<float>* B,
+           std::complex<float>* C, int lda) {
   noteThreadedCall();
   const std::complex<float> one(1.0f, 0.0f), zero(0.0f, 0.0f);
   cblas_cgemm(kRowMajor, kNoTrans, kNoTrans, M, N, K, &one, A, lda > 0 ? lda : K, B, N, &zero, C, N);
 }
 
-void dgemm(int M, int N, int K, const double* A, const double* B, double* C, int lda, int ldb,
-           int ldc) {
+void dgemm(int M, int N, int K, const double* A, const double* B, double* C, int lda, int ldb, int ldc) {
   noteThreadedCall();
-  cblas_dgemm(kRowMajor, kNoTrans, kNoTrans, M, N, K, 1.0, A, lda > 0 ? lda : K, B,
-              ldb > 0 ? ldb : N, 0.0, C, ldc > 0 ? ldc : N);
+  cblas_dgemm(kRowMajor, kNoTrans, kNoTrans, M, N, K, 1.0, A, lda > 0 ? lda : K, B, ldb > 0 ? ldb : N, 0.0, C,
+              ldc > 0 ? ldc : N);
 }
 
-void sgemm(int M, int N, int K, const float* A, const float* B, float* C, int lda, int ldb,
-           int ldc) {
+void sgemm(int M, int N, int K, const float* A, const float* B, float* C, int lda, int ldb, int ldc) {
   noteThreadedCall();
-  cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, M, N, K, 1.0f, A, lda > 0 ? lda : K, B,
-              ldb > 0 ? ldb : N, 0.0f, C, ldc > 0 ? ldc : N);
+  cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, M, N, K, 1.0f, A, lda > 0 ? lda : K, B, ldb > 0 ? ldb : N, 0.0f,
+              C, ldc > 0 ? ldc : N);
 }
 
 }  // namespace blas

@@ -11,34 +11,34 @@ namespace blas {
 
 // C = A * B, row-major, no transposes. A is MxK, B is KxN, C is MxN, with
 // row strides lda, ldb, ldc in elements (0 = packed: K, N, N).
-void zgemm(int M, int N, int K, const std::complex<double>* A,
-           const std::complex<double>* B, std::complex<double>* C, int lda = 0);
-void cgemm(int M, int N, int K, const std::complex<float>* A,
-           const std::complex<float>* B, std::complex<float>* C, int lda = 0);
-void dgemm(int M, int N, int K, const double* A, const double* B, double* C, int lda = 0,
-           int ldb = 0, int ldc = 0);
-void sgemm(int M, int N, int K, const float* A, const float* B, float* C, int lda = 0,
-           int ldb = 0, int ldc = 0);
+void zgemm(int M, int N, int K, const std::complex<double>* A, const std::complex<double>* B,
+           std::complex<double>* C, int lda = 0);
+void cgemm(int M, int N, int K, const std::complex<float>* A, const std::complex<float>* B,
+           std::complex<float>* C, int lda = 0);
+void dgemm(int M, int N, int K, const double* A, const double* B, double* C, int lda = 0, int ldb = 0,
+           int ldc = 0);
+void sgemm(int M, int N, int K, const float* A, const float* B, float* C, int lda = 0, int ldb = 0,
+           int ldc = 0);
 
 template <typename R>
-inline void gemm(int M, int N, int K, const std::complex<R>* A,
-                 const std::complex<R>* B, std::complex<R>* C, int lda = 0);
+inline void gemm(int M, int N, int K, const std::complex<R>* A, const std::complex<R>* B, std::complex<R>* C,
+                 int lda = 0);
 template <>
-inline void gemm<double>(int M, int N, int K, const std::complex<double>* A,
-                         const std::complex<double>* B, std::complex<double>* C, int lda) {
+inline void gemm<double>(int M, int N, int K, const std::complex<double>* A, const std::complex<double>* B,
+                         std::complex<double>* C, int lda) {
   zgemm(M, N, K, A, B, C, lda);
 }
 template <>
-inline void gemm<float>(int M, int N, int K, const std::complex<float>* A,
-                        const std::complex<float>* B, std::complex<float>* C, int lda) {
+inline void gemm<float>(int M, int N, int K, const std::complex<float>* A, const std::complex<float>* B,
+                        std::complex<float>* C, int lda) {
   cgemm(M, N, K, A, B, C, lda);
 }
-inline void rgemm(int M, int N, int K, const double* A, const double* B, double* C,
-                  int lda = 0, int ldb = 0, int ldc = 0) {
+inline void rgemm(int M, int N, int K, const double* A, const double* B, double* C, int lda = 0, int ldb = 0,
+                  int ldc = 0) {
   dgemm(M, N, K, A, B, C, lda, ldb, ldc);
 }
-inline void rgemm(int M, int N, int K, const float* A, const float* B, float* C,
-                  int lda = 0, int ldb = 0, int ldc = 0) {
+inline void rgemm(int M, int N, int K, const float* A, const float* B, float* C, int lda = 0, int ldb = 0,
+                  int ldc = 0) {
   sgemm(M, N, K, A, B, C, lda, ldb, ldc);
 }
 

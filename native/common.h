@@ -17,8 +17,7 @@ namespace airy {
 // (e.g. "ERR_AIRY_FFTW_PLAN"); TS rethrows it as an AiryError with a JS stack.
 class Error : public std::runtime_error {
  public:
-  Error(std::string code, const std::string& message)
-      : std::runtime_error(message), code_(std::move(code)) {}
+  Error(std::string code, const std::string& message) : std::runtime_error(message), code_(std::move(code)) {}
   const std::string& code() const { return code_; }
 
  private:
@@ -61,12 +60,11 @@ Failure catchFailure(F&& fn) {
   return {};
 }
 
-#define AIRY_ASSERT(cond, msg)                                                 \
-  do {                                                                         \
-    if (!(cond))                                                               \
-      throw ::airy::Error("ERR_AIRY_INTERNAL", std::string(msg) + " (" +       \
-                                                   __FILE__ + ":" +            \
-                                                   std::to_string(__LINE__) + ")"); \
+#define AIRY_ASSERT(cond, msg)                                                                        \
+  do {                                                                                                \
+    if (!(cond))                                                                                      \
+      throw ::airy::Error("ERR_AIRY_INTERNAL",                                                        \
+                          std::string(msg) + " (" + __FILE__ + ":" + std::to_string(__LINE__) + ")"); \
   } while (0)
 
 // 64-byte aligned, uninitialised heap buffer of T (cache-line and AVX-512
@@ -80,8 +78,7 @@ class AlignedBuffer {
     void* p = nullptr;
     size_t bytes = ((n * sizeof(T) + 63) / 64) * 64;
     if (posix_memalign(&p, 64, bytes) != 0) {
-      throw Error("ERR_AIRY_NO_MEMORY",
-                  "could not allocate " + std::to_string(bytes) + " bytes");
+      throw Error("ERR_AIRY_NO_MEMORY", "could not allocate " + std::to_string(bytes) + " bytes");
     }
     p_.reset(static_cast<T*>(p));
   }

@@ -8,8 +8,8 @@ namespace airy {
 namespace cpu {
 
 struct Info {
-  std::string vendor;  // GenuineIntel, AuthenticAMD, ... ("" off x86)
-  std::string model;   // brand string
+  std::string vendor;                 // GenuineIntel, AuthenticAMD, ... ("" off x86)
+  std::string model;                  // brand string
   std::vector<std::string> features;  // e.g. sse4_2 avx avx2 fma avx512f ...
 };
 

@@ -1,13 +1,16 @@
+// One file for the FFT engine, over 600 lines: the plan cache, the planner
+// lock, the helper thread pool and wisdom share private state and locks that
+// would otherwise need an internal header of their own.
 #include "fft.h"
 
 #include <fftw3.h>
 
 #include <algorithm>
-#include <cmath>
-#include <cstring>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
@@ -56,10 +59,9 @@ struct Api<double> {
   static plan_t plan2d(int ny, int nx, cpx* in, cpx* out, int sign, unsigned flags) {
     return fftw_plan_dft_2d(ny, nx, in, out, sign, flags);
   }
-  static plan_t many(int n, int howmany, cpx* in, int stride, int dist, cpx* out, int sign,
-                     unsigned flags) {
-    return fftw_plan_many_dft(1, &n, howmany, in, nullptr, stride, dist, out, nullptr, stride,
-                              dist, sign, flags);
+  static plan_t many(int n, int howmany, cpx* in, int stride, int dist, cpx* out, int sign, unsigned flags) {
+    return fftw_plan_many_dft(1, &n, howmany, in, nullptr, stride, dist, out, nullptr, stride, dist, sign,
+                              flags);
   }
   static void threads(int n) { fftw_plan_with_nthreads(n); }
   static void execute(plan_t p, cpx* in, cpx* out) { fftw_execute_dft(p, in, out); }
@@ -73,10 +75,9 @@ struct Api<float> {
   static plan_t plan2d(int ny, int nx, cpx* in, cpx* out, int sign, unsigned flags) {
     return fftwf_plan_dft_2d(ny, nx, in, out, sign, flags);
   }
-  static plan_t many(int n, int howmany, cpx* in, int stride, int dist, cpx* out, int sign,
-                     unsigned flags) {
-    return fftwf_plan_many_dft(1, &n, howmany, in, nullptr, stride, dist, out, nullptr, stride,
-                               dist, sign, flags);
+  static plan_t many(int n, int howmany, cpx* in, int stride, int dist, cpx* out, int sign, unsigned flags) {
+    return fftwf_plan_many_dft(1, &n, howmany, in, nullptr, stride, dist, out, nullptr, stride, dist, sign,
+                               flags);
   }
   static void threads(int n) { fftwf_plan_with_nthreads(n); }
   static void execute(plan_t p, cpx* in, cpx* out) { fftwf_execute_dft(p, in, out); }
@@ -119,35 +120,40 @@ std::atomic<bool> g_threads_started{false};
 
 unsigned effortFlag(Effort e) {
   switch (e) {
-    case Effort::Measure: return FFTW_MEASURE;
-    case Effort::Patient: return FFTW_PATIENT;
-    default: return FFTW_ESTIMATE;
+    case Effort::Measure:
+      return FFTW_MEASURE;
+    case Effort::Patient:
+      return FFTW_PATIENT;
+    default:
+      return FFTW_ESTIMATE;
   }
 }
 
 // Calls the FFTW planner for one kind of plan on the given arrays.
 template <typename R>
-typename Api<R>::plan_t makePlan(Kind kind, int ny, int nx, int w, bool inverse,
-                                 typename Api<R>::cpx* in, typename Api<R>::cpx* out,
-                                 unsigned flags) {
+typename Api<R>::plan_t makePlan(Kind kind, int ny, int nx, int w, bool inverse, typename Api<R>::cpx* in,
+                                 typename Api<R>::cpx* out, unsigned flags) {
   const int sign = inverse ? FFTW_BACKWARD : FFTW_FORWARD;
   switch (kind) {
-    case Kind::Rows: return Api<R>::many(nx, w, in, 1, nx, out, sign, flags);
-    case Kind::Columns: return Api<R>::many(ny, nx, out, nx, 1, out, sign, flags);
-    case Kind::Slice: return Api<R>::many(ny, w, out, nx, 1, out, sign, flags);
-    case Kind::Buffer: return Api<R>::many(ny, w, out, w, 1, out, sign, flags);
-    default: return Api<R>::plan2d(ny, nx, in, out, sign, flags);
+    case Kind::Rows:
+      return Api<R>::many(nx, w, in, 1, nx, out, sign, flags);
+    case Kind::Columns:
+      return Api<R>::many(ny, nx, out, nx, 1, out, sign, flags);
+    case Kind::Slice:
+      return Api<R>::many(ny, w, out, nx, 1, out, sign, flags);
+    case Kind::Buffer:
+      return Api<R>::many(ny, w, out, w, 1, out, sign, flags);
+    default:
+      return Api<R>::plan2d(ny, nx, in, out, sign, flags);
   }
 }
 
 template <typename R>
-std::shared_ptr<PlanHandle> getPlan(Kind kind, int ny, int nx, int w, bool inverse,
-                                    int threads, Effort effort, bool aligned,
-                                    double* planSeconds) {
+std::shared_ptr<PlanHandle> getPlan(Kind kind, int ny, int nx, int w, bool inverse, int threads,
+                                    Effort effort, bool aligned, double* planSeconds) {
   if (planSeconds) *planSeconds = 0;
   const bool single = std::is_same<R, float>::value;
-  Key key{static_cast<int>(kind), ny, nx, w, inverse, threads, static_cast<int>(effort),
-          single, aligned};
+  Key key{static_cast<int>(kind), ny, nx, w, inverse, threads, static_cast<int>(effort), single, aligned};
   auto lock = plannerLock();
   auto it = cache().find(key);
   if (it != cache().end()) return it->second;
@@ -167,8 +173,8 @@ std::shared_ptr<PlanHandle> getPlan(Kind kind, int ny, int nx, int w, bool inver
   auto p = makePlan<R>(kind, ny, nx, w, inverse, in, out, flags);
   auto t1 = std::chrono::steady_clock::now();
   if (!p) {
-    throw Error("ERR_AIRY_FFTW_PLAN", "FFTW could not plan a " + std::to_string(ny) +
-                                          "x" + std::to_string(nx) + " transform");
+    throw Error("ERR_AIRY_FFTW_PLAN",
+                "FFTW could not plan a " + std::to_string(ny) + "x" + std::to_string(nx) + " transform");
   }
   auto h = std::make_shared<PlanHandle>();
   h->plan = static_cast<void*>(p);
@@ -181,9 +187,7 @@ std::shared_ptr<PlanHandle> getPlan(Kind kind, int ny, int nx, int w, bool inver
   return h;
 }
 
-bool isAligned(const void* p) {
-  return (reinterpret_cast<uintptr_t>(p) % 16) == 0;
-}
+bool isAligned(const void* p) { return (reinterpret_cast<uintptr_t>(p) % 16) == 0; }
 
 // Rows per row-pass block: the largest divisor of ny whose block stays within
 // about 1 MB (a typical L2), so the scaling pass reads what the row FFT has
@@ -191,8 +195,8 @@ bool isAligned(const void* p) {
 // above), and small enough that `minBlocks` threads each get one.
 int rowBlock(int ny, int nx, size_t complexBytes, int minBlocks) {
   const size_t budget = 1024 * 1024;
-  const int cap = static_cast<int>(std::max<size_t>(
-      1, std::min<size_t>(budget / (complexBytes * nx), ny / std::max(1, minBlocks))));
+  const int cap = static_cast<int>(
+      std::max<size_t>(1, std::min<size_t>(budget / (complexBytes * nx), ny / std::max(1, minBlocks))));
   for (int b = std::min(cap, ny); b > 1; --b)
     if (ny % b == 0) return b;
   return 1;
@@ -369,18 +373,19 @@ struct SplitPlans {
 };
 
 template <typename R>
-SplitPlans<R> splitPlans(const Split& sp, int ny, int nx, bool inverse, Effort effort,
-                         double* seconds) {
+SplitPlans<R> splitPlans(const Split& sp, int ny, int nx, bool inverse, Effort effort, double* seconds) {
   SplitPlans<R> p;
   double total = 0, t = 0;
   if (sp.buffered) p.cols.resize(kColumnBuffer + 1);
   for (const PlanSpec& spec : planSpecs(sp)) {
-    auto h = getPlan<R>(spec.kind, ny, nx, spec.w, inverse, spec.threads, effort, spec.aligned,
-                        &t);
+    auto h = getPlan<R>(spec.kind, ny, nx, spec.w, inverse, spec.threads, effort, spec.aligned, &t);
     total += t;
-    if (spec.kind == Kind::Rows) p.rows = h;
-    else if (spec.kind == Kind::Buffer) p.cols[spec.w] = h;
-    else p.cols.push_back(h);
+    if (spec.kind == Kind::Rows)
+      p.rows = h;
+    else if (spec.kind == Kind::Buffer)
+      p.cols[spec.w] = h;
+    else
+      p.cols.push_back(h);
   }
   if (seconds) *seconds = total;
   return p;
@@ -405,8 +410,8 @@ struct ColumnBuffer;
 // reaches it, and the column pass cannot overflow a finite, unitary-scaled
 // intermediate unless the input is within a factor sqrt(ny) of DBL_MAX.
 template <typename R>
-void transform(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
-               bool inverse, int threads, Effort effort) {
+void transform(const std::complex<R>* in, std::complex<R>* out, int ny, int nx, bool inverse, int threads,
+               Effort effort) {
   AIRY_ASSERT(ny > 0 && nx > 0, "fft: shape must be positive");
   AIRY_ASSERT(in != out, "fft: transform is out-of-place");
   const Split sp = splitFor<R>(in, out, ny, nx, threads, effort);
@@ -438,8 +443,7 @@ void transform(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
       Api<R>::execute(static_cast<plan_t>(plans.cols[t]->plan), col, col);
       return;
     }
-    auto* buf =
-        threadBuffer<std::complex<R>, ColumnBuffer>(static_cast<size_t>(ny) * kColumnBuffer);
+    auto* buf = threadBuffer<std::complex<R>, ColumnBuffer>(static_cast<size_t>(ny) * kColumnBuffer);
     for (int c = c0; c < c1; c += kColumnBuffer) {
       const int w = std::min(kColumnBuffer, c1 - c);
       const size_t bytes = w * sizeof(std::complex<R>);
@@ -454,8 +458,7 @@ void transform(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
 
   if (sp.parts == 1) {
     if (!rowPass(0)) throw Error("ERR_AIRY_NONFINITE", "fft2: input contains NaN or Infinity");
-    if (!sp.buffered && plans.cols[0]->threads > 1)
-      g_threads_started.store(true, std::memory_order_relaxed);
+    if (!sp.buffered && plans.cols[0]->threads > 1) g_threads_started.store(true, std::memory_order_relaxed);
     columnPass(0);
     return;
   }
@@ -474,17 +477,15 @@ void transform(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
     if (!c) throw Error("ERR_AIRY_NONFINITE", "fft2: input contains NaN or Infinity");
 }
 
-template void transform<double>(const std::complex<double>*, std::complex<double>*, int,
-                                int, bool, int, Effort);
-template void transform<float>(const std::complex<float>*, std::complex<float>*, int, int,
-                               bool, int, Effort);
+template void transform<double>(const std::complex<double>*, std::complex<double>*, int, int, bool, int,
+                                Effort);
+template void transform<float>(const std::complex<float>*, std::complex<float>*, int, int, bool, int, Effort);
 
 namespace {
 template <typename R>
 double planT(int ny, int nx, bool inverse, int threads, Effort effort) {
   double seconds = 0;
-  splitPlans<R>(splitFor<R>(nullptr, nullptr, ny, nx, threads, effort), ny, nx, inverse,
-                effort, &seconds);
+  splitPlans<R>(splitFor<R>(nullptr, nullptr, ny, nx, threads, effort), ny, nx, inverse, effort, &seconds);
   return seconds;
 }
 
@@ -519,19 +520,17 @@ bool hasWisdom(int ny, int nx, bool inverse, int threads, Effort effort, bool si
 }
 
 template <typename R>
-double rawExecute(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
-                  bool inverse, int threads, Effort effort, int iterations) {
+double rawExecute(const std::complex<R>* in, std::complex<R>* out, int ny, int nx, bool inverse, int threads,
+                  Effort effort, int iterations) {
   const bool aligned = isAligned(in) && isAligned(out);
-  auto h = getPlan<R>(Kind::Whole, ny, nx, 0, inverse, std::max(1, threads), effort, aligned,
-                      nullptr);
+  auto h = getPlan<R>(Kind::Whole, ny, nx, 0, inverse, std::max(1, threads), effort, aligned, nullptr);
   if (h->threads > 1) g_threads_started.store(true, std::memory_order_relaxed);
   using cpx = typename Api<R>::cpx;
   auto p = static_cast<typename Api<R>::plan_t>(h->plan);
   std::vector<double> times;
   for (int i = 0; i < std::max(1, iterations); ++i) {
     auto t0 = std::chrono::steady_clock::now();
-    Api<R>::execute(p, reinterpret_cast<cpx*>(const_cast<std::complex<R>*>(in)),
-                    reinterpret_cast<cpx*>(out));
+    Api<R>::execute(p, reinterpret_cast<cpx*>(const_cast<std::complex<R>*>(in)), reinterpret_cast<cpx*>(out));
     auto t1 = std::chrono::steady_clock::now();
     times.push_back(std::chrono::duration<double>(t1 - t0).count());
   }
@@ -539,10 +538,10 @@ double rawExecute(const std::complex<R>* in, std::complex<R>* out, int ny, int n
   return times[times.size() / 2];
 }
 
-template double rawExecute<double>(const std::complex<double>*, std::complex<double>*, int,
-                                   int, bool, int, Effort, int);
-template double rawExecute<float>(const std::complex<float>*, std::complex<float>*, int, int,
-                                  bool, int, Effort, int);
+template double rawExecute<double>(const std::complex<double>*, std::complex<double>*, int, int, bool, int,
+                                   Effort, int);
+template double rawExecute<float>(const std::complex<float>*, std::complex<float>*, int, int, bool, int,
+                                  Effort, int);
 
 Stats stats() {
   auto lock = plannerLock();

@@ -16,8 +16,8 @@ enum class Effort { Estimate = 0, Measure = 1, Patient = 2 };
 // The result is scaled by 1/sqrt(ny*nx): both directions are unitary.
 // `in` is not modified. Thread-safe.
 template <typename R>
-void transform(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
-               bool inverse, int threads, Effort effort);
+void transform(const std::complex<R>* in, std::complex<R>* out, int ny, int nx, bool inverse, int threads,
+               Effort effort);
 
 // Makes (or finds) the plan for these parameters with aligned arrays and
 // returns the seconds spent planning (0 when it came from the cache).
@@ -32,12 +32,12 @@ bool hasWisdom(int ny, int nx, bool inverse, int threads, Effort effort, bool si
 // median seconds per execution: the raw FFTW figure benchmarks compare
 // `transform` against on the very same memory.
 template <typename R>
-double rawExecute(const std::complex<R>* in, std::complex<R>* out, int ny, int nx,
-                  bool inverse, int threads, Effort effort, int iterations);
+double rawExecute(const std::complex<R>* in, std::complex<R>* out, int ny, int nx, bool inverse, int threads,
+                  Effort effort, int iterations);
 
 struct Stats {
   size_t cachedPlans = 0;
-  size_t plansCreated = 0;      // since load
+  size_t plansCreated = 0;  // since load
   size_t plansSinceWisdomSave = 0;
   bool threadsStarted = false;  // a plan with >1 thread has executed
 };

@@ -49,9 +49,9 @@ struct File {
 };
 
 bool structural(const std::string& key) {
-  static const char* skip[] = {"SIMPLE", "BITPIX", "NAXIS", "NAXIS1", "NAXIS2", "EXTEND",
-                               "XTENSION", "PCOUNT", "GCOUNT", "BSCALE", "BZERO", "END",
-                               "COMMENT", "HISTORY", ""};
+  static const char* skip[] = {"SIMPLE", "BITPIX",   "NAXIS",   "NAXIS1",  "NAXIS2",
+                               "EXTEND", "XTENSION", "PCOUNT",  "GCOUNT",  "BSCALE",
+                               "BZERO",  "END",      "COMMENT", "HISTORY", ""};
   for (const char* s : skip)
     if (key == s) return true;
   return false;
@@ -64,13 +64,16 @@ Image read(const std::string& path, int hdu) {
   int status = 0;
   if (fits_open_file(&file.f, path.c_str(), READONLY, &status)) fail("cannot open", path, status);
   int type = 0;
-  if (fits_movabs_hdu(file.f, hdu + 1, &type, &status)) fail("no HDU " + std::to_string(hdu) + " in", path, status);
-  if (type != IMAGE_HDU) throw Error("ERR_AIRY_FITS", "HDU " + std::to_string(hdu) + " of " + path + " is a table, not an image");
+  if (fits_movabs_hdu(file.f, hdu + 1, &type, &status))
+    fail("no HDU " + std::to_string(hdu) + " in", path, status);
+  if (type != IMAGE_HDU)
+    throw Error("ERR_AIRY_FITS", "HDU " + std::to_string(hdu) + " of " + path + " is a table, not an image");
   int naxis = 0;
   long naxes[3] = {0, 0, 0};
   if (fits_get_img_dim(file.f, &naxis, &status)) fail("cannot read", path, status);
   if (naxis != 2)
-    throw Error("ERR_AIRY_FITS", path + " holds a " + std::to_string(naxis) + "-dimensional image; a 2D image is required");
+    throw Error("ERR_AIRY_FITS",
+                path + " holds a " + std::to_string(naxis) + "-dimensional image; a 2D image is required");
   if (fits_get_img_size(file.f, 2, naxes, &status)) fail("cannot read", path, status);
   Image img;
   img.nx = static_cast<int>(naxes[0]);
@@ -80,8 +83,8 @@ Image read(const std::string& path, int hdu) {
   long first[2] = {1, 1};
   int anynul = 0;
   double nul = 0;
-  if (fits_read_pix(file.f, TDOUBLE, first, static_cast<LONGLONG>(img.data.size()), &nul,
-                    img.data.data(), &anynul, &status))
+  if (fits_read_pix(file.f, TDOUBLE, first, static_cast<LONGLONG>(img.data.size()), &nul, img.data.data(),
+                    &anynul, &status))
     fail("cannot read pixels of", path, status);
   int nkeys = 0;
   if (fits_get_hdrspace(file.f, &nkeys, nullptr, &status)) fail("cannot read header of", path, status);

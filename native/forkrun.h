@@ -25,9 +25,8 @@ void installAtforkHandlers();
 // Throws WaveError naming the failing wavelength: the child's own error, or
 // ERR_AIRY_WORKER_DIED when a child was killed. On the first failure the
 // other children are killed.
-batch::Result run(prop::System& sys, const std::vector<prop::Wave>& waves,
-                  const batch::Options& opts, int workers, double* out,
-                  const std::function<void(long)>& progress);
+batch::Result run(prop::System& sys, const std::vector<prop::Wave>& waves, const batch::Options& opts,
+                  int workers, double* out, const std::function<void(long)>& progress);
 
 }  // namespace forkrun
 }  // namespace airy

@@ -25,9 +25,12 @@ struct Kernels {
 // for each centring convention (POPPY's matrixDFT).
 double coord(int i, int n, Centering c, double offset) {
   switch (c) {
-    case Centering::FftStyle: return i - n / 2.0;
-    case Centering::Symmetric: return i - n / 2.0 + 0.5;
-    default: return i - n / 2.0 + 0.5 - offset;
+    case Centering::FftStyle:
+      return i - n / 2.0;
+    case Centering::Symmetric:
+      return i - n / 2.0 + 0.5;
+    default:
+      return i - n / 2.0 + 0.5 - offset;
   }
 }
 
@@ -69,8 +72,8 @@ std::shared_ptr<Kernels<R>> build(const Params& p) {
   const double dV = p.inverse ? 1.0 / p.npixY : p.nlamDY / p.npixY;
   // Forward: exp(+2*pi*i*x*u) (POPPY >= 1.0); inverse: exp(-2*pi*i*x*u).
   const double sign = p.inverse ? -1.0 : 1.0;
-  const double norm = std::sqrt((p.nlamDY * p.nlamDX) /
-                                (static_cast<double>(p.npupY) * p.npupX * p.npixY * p.npixX));
+  const double norm =
+      std::sqrt((p.nlamDY * p.nlamDX) / (static_cast<double>(p.npupY) * p.npupX * p.npixY * p.npixX));
   // The offset moves the output grid; the input grid is never shifted.
   auto k = std::make_shared<Kernels<R>>();
   k->x = AlignedBuffer<std::complex<R>>(static_cast<size_t>(p.npupX) * p.npixX);
@@ -85,7 +88,8 @@ std::shared_ptr<Kernels<R>> build(const Params& p) {
   for (int r = 0; r < p.npixY; ++r) {
     const double vr = coord(r, p.npixY, p.centering, p.offsetY) * dV;
     const double c0 = coord(0, p.npupY, p.centering, 0.0);
-    cisRow(sign, vr * dY, vr * dY * c0, norm, p.npupY, k->y.data() + static_cast<size_t>(r) * p.npupY, lo, hi);
+    cisRow(sign, vr * dY, vr * dY * c0, norm, p.npupY, k->y.data() + static_cast<size_t>(r) * p.npupY, lo,
+           hi);
   }
   return k;
 }
@@ -93,8 +97,8 @@ std::shared_ptr<Kernels<R>> build(const Params& p) {
 using Key = std::tuple<int, int, int, int, double, double, int, double, double, bool, bool>;
 
 Key keyOf(const Params& p, bool single) {
-  return Key{p.npupY, p.npupX, p.npixY,  p.npixX,   p.nlamDY, p.nlamDX,
-             static_cast<int>(p.centering), p.offsetY, p.offsetX, p.inverse, single};
+  return Key{p.npupY,   p.npupX,   p.npixY,   p.npixX, p.nlamDY, p.nlamDX, static_cast<int>(p.centering),
+             p.offsetY, p.offsetX, p.inverse, single};
 }
 
 struct Entry {
@@ -152,11 +156,9 @@ std::shared_ptr<Kernels<R>> kernels(const Params& p) {
 }
 
 void check(const Params& p) {
-  AIRY_ASSERT(p.npupY > 0 && p.npupX > 0 && p.npixY > 0 && p.npixX > 0,
-              "mft: sizes must be positive");
+  AIRY_ASSERT(p.npupY > 0 && p.npupX > 0 && p.npixY > 0 && p.npixX > 0, "mft: sizes must be positive");
   AIRY_ASSERT(p.inStride == 0 || p.inStride >= p.npupX, "mft: input stride below width");
-  AIRY_ASSERT(std::isfinite(p.nlamDY) && std::isfinite(p.nlamDX) && p.nlamDY > 0 &&
-                  p.nlamDX > 0,
+  AIRY_ASSERT(std::isfinite(p.nlamDY) && std::isfinite(p.nlamDX) && p.nlamDY > 0 && p.nlamDX > 0,
               "mft: nlamD must be positive and finite");
 }
 
@@ -251,10 +253,8 @@ void transformReal(const Params& p, const R* in, std::complex<R>* out) {
   checkFinite(out, static_cast<size_t>(ny) * nx);
 }
 
-template void transform<double>(const Params&, const std::complex<double>*,
-                                std::complex<double>*);
-template void transform<float>(const Params&, const std::complex<float>*,
-                               std::complex<float>*);
+template void transform<double>(const Params&, const std::complex<double>*, std::complex<double>*);
+template void transform<float>(const Params&, const std::complex<float>*, std::complex<float>*);
 template void transformReal<double>(const Params&, const double*, std::complex<double>*);
 template void transformReal<float>(const Params&, const float*, std::complex<float>*);
 

@@ -41,9 +41,9 @@ enum class StepKind { Pupil, Image, Detector };
 // An image plane's optics, sampled per wavelength on the FFT's image grid.
 struct ImageOptics {
   std::vector<raster::Layer> layers;
-  double extent = -1;   // arcsec from the centre beyond which the optics are
-                        // constant (< 0: unbounded)
-  double outside = 1;   // amplitude there
+  double extent = -1;  // arcsec from the centre beyond which the optics are
+                       // constant (< 0: unbounded)
+  double outside = 1;  // amplitude there
 };
 
 // An image plane sampled at one wavelength.

@@ -18,7 +18,7 @@ struct Compiled {
   double a, b;
   std::vector<double> nx, ny;  // polygon edge normals
   double apothem = 0;
-  double ux = 0, uy = 0;       // spoke direction
+  double ux = 0, uy = 0;  // spoke direction
 };
 
 Compiled compile(const Prim& p) {
@@ -43,12 +43,14 @@ Compiled compile(const Prim& p) {
 // distance inside (negative).
 inline double sdf(const Compiled& c, double x, double y) {
   switch (c.kind) {
-    case PrimKind::Circle: return std::sqrt(x * x + y * y) - c.a;
+    case PrimKind::Circle:
+      return std::sqrt(x * x + y * y) - c.a;
     case PrimKind::Annulus: {
       const double r = std::sqrt(x * x + y * y);
       return std::max(c.a - r, r - c.b);
     }
-    case PrimKind::Rect: return std::max(std::abs(x) - c.a / 2, std::abs(y) - c.b / 2);
+    case PrimKind::Rect:
+      return std::max(std::abs(x) - c.a / 2, std::abs(y) - c.b / 2);
     case PrimKind::Polygon: {
       double d = -std::numeric_limits<double>::infinity();
       for (size_t k = 0; k < c.nx.size(); ++k) d = std::max(d, x * c.nx[k] + y * c.ny[k] - c.apothem);
@@ -59,27 +61,31 @@ inline double sdf(const Compiled& c, double x, double y) {
       const double s = std::abs(-x * c.uy + y * c.ux);
       return std::max(s - c.a / 2, -t);
     }
-    case PrimKind::Bar: return std::abs(x) - c.a / 2;
+    case PrimKind::Bar:
+      return std::abs(x) - c.a / 2;
   }
   return 0;
 }
 
 inline bool inside(const Compiled& c, double x, double y) {
   switch (c.kind) {
-    case PrimKind::Circle: return x * x + y * y < c.a * c.a;
+    case PrimKind::Circle:
+      return x * x + y * y < c.a * c.a;
     case PrimKind::Annulus: {
       const double r2 = x * x + y * y;
       return r2 > c.a * c.a && r2 < c.b * c.b;
     }
-    case PrimKind::Rect: return std::abs(x) < c.a / 2 && std::abs(y) < c.b / 2;
-    case PrimKind::Polygon: return sdf(c, x, y) < 0;
+    case PrimKind::Rect:
+      return std::abs(x) < c.a / 2 && std::abs(y) < c.b / 2;
+    case PrimKind::Polygon:
+      return sdf(c, x, y) < 0;
     case PrimKind::Spoke:
       return x * c.ux + y * c.uy > 0 && std::abs(-x * c.uy + y * c.ux) < c.a / 2;
-    case PrimKind::Bar: return std::abs(x) < c.a / 2;
+    case PrimKind::Bar:
+      return std::abs(x) < c.a / 2;
   }
   return false;
 }
-
 
 void coverage(const ShapeLayer& s, const Layer& at, const Grid& g, const Rect& r, double* amp) {
   const double cy = g.cy, cx = g.cx;
@@ -215,8 +221,10 @@ double besselJ1(double x) {
   double p = 1, q = 0, term = 1;
   for (int k = 1; k < 20; ++k) {
     term *= (mu - (2.0 * k - 1) * (2.0 * k - 1)) / (k * 8 * ax);
-    if (k % 2 == 1) q += (k % 4 == 1 ? 1 : -1) * term;
-    else p += (k % 4 == 2 ? -1 : 1) * term;
+    if (k % 2 == 1)
+      q += (k % 4 == 1 ? 1 : -1) * term;
+    else
+      p += (k % 4 == 2 ? -1 : 1) * term;
   }
   const double w = ax - 0.75 * M_PI;
   const double v = std::sqrt(2 / (M_PI * ax)) * (p * std::cos(w) - q * std::sin(w));
@@ -319,7 +327,9 @@ struct WritesOpd {
   bool operator()(const FqpmLayer&) const { return true; }
   bool operator()(const ArrayLayer& a) const { return a.opd != nullptr; }
   template <typename T>
-  bool operator()(const T&) const { return false; }
+  bool operator()(const T&) const {
+    return false;
+  }
 };
 
 }  // namespace

@@ -62,8 +62,7 @@ struct ArrayLayer {
 
 // A layer and where it sits: shift (plane units) and rotation (radians, ccw).
 struct Layer {
-  std::variant<ShapeLayer, ScalarLayer, ZernikeLayer, ThinLensLayer, FqpmLayer, BandLimitedLayer,
-               ArrayLayer>
+  std::variant<ShapeLayer, ScalarLayer, ZernikeLayer, ThinLensLayer, FqpmLayer, BandLimitedLayer, ArrayLayer>
       what;
   double shiftX = 0, shiftY = 0, rotation = 0;
   // True if this layer adds to the OPD.

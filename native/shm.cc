@@ -33,7 +33,8 @@ std::set<std::pair<const char*, size_t>>& blocks() {
 size_t bytesArg(const Napi::CallbackInfo& info, size_t i) {
   if (!info[i].IsNumber()) args::typeError(info.Env(), "`bytes` must be a number");
   const double b = info[i].As<Napi::Number>().DoubleValue();
-  if (!(b >= 1 && b <= 1e15) || b != std::floor(b)) args::rangeError(info.Env(), "`bytes` must be a positive integer");
+  if (!(b >= 1 && b <= 1e15) || b != std::floor(b))
+    args::rangeError(info.Env(), "`bytes` must be a positive integer");
   return static_cast<size_t>(b);
 }
 
@@ -60,13 +61,15 @@ Napi::Value ShmMap(const Napi::CallbackInfo& info) {
   struct stat st;
   if (fstat(fd, &st) != 0 || static_cast<size_t>(st.st_size) < bytes) {
     close(fd);
-    throw shmError(env, "shared memory file " + path + " is smaller than " + std::to_string(bytes) + " bytes");
+    throw shmError(env,
+                   "shared memory file " + path + " is smaller than " + std::to_string(bytes) + " bytes");
   }
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   close(fd);
   if (p == MAP_FAILED) throw shmError(env, "cannot map " + path + ": " + std::strerror(errno));
   return Napi::ArrayBuffer::New(
-      env, p, bytes, [](Napi::Env, void* data, size_t* len) {
+      env, p, bytes,
+      [](Napi::Env, void* data, size_t* len) {
         munmap(data, *len);
         delete len;
       },
@@ -79,14 +82,16 @@ Napi::Value SharedBlock(const Napi::CallbackInfo& info) {
   const size_t bytes = bytesArg(info, 0);
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED)
-    throw args::toJsError(info.Env(), {"ERR_AIRY_NO_MEMORY", "could not map " + std::to_string(bytes) +
-                                                                " bytes of shared memory: " + std::strerror(errno)});
+    throw args::toJsError(info.Env(),
+                          {"ERR_AIRY_NO_MEMORY", "could not map " + std::to_string(bytes) +
+                                                     " bytes of shared memory: " + std::strerror(errno)});
   {
     std::lock_guard<std::mutex> g(blocksMutex());
     blocks().insert({static_cast<const char*>(p), bytes});
   }
   return Napi::ArrayBuffer::New(
-      info.Env(), p, bytes, [](Napi::Env, void* data, size_t* len) {
+      info.Env(), p, bytes,
+      [](Napi::Env, void* data, size_t* len) {
         {
           std::lock_guard<std::mutex> g(blocksMutex());
           blocks().erase({static_cast<const char*>(data), *len});

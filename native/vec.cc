@@ -5,8 +5,7 @@
 // SSE2 alone cost ~8% of a 512x512 transform and AVX2/AVX-512 cost 2-4%.
 #include "common.h"
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && \
-    !defined(AIRY_NO_TARGET_CLONES)
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(AIRY_NO_TARGET_CLONES)
 #define AIRY_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define AIRY_CLONES
@@ -39,12 +38,8 @@ __attribute__((always_inline)) inline bool scaleAndCheckBody(R* x, size_t n, R s
 
 }  // namespace
 
-AIRY_CLONES bool scaleAndCheck(double* x, size_t n, double scale) {
-  return scaleAndCheckBody(x, n, scale);
-}
+AIRY_CLONES bool scaleAndCheck(double* x, size_t n, double scale) { return scaleAndCheckBody(x, n, scale); }
 
-AIRY_CLONES bool scaleAndCheck(float* x, size_t n, float scale) {
-  return scaleAndCheckBody(x, n, scale);
-}
+AIRY_CLONES bool scaleAndCheck(float* x, size_t n, float scale) { return scaleAndCheckBody(x, n, scale); }
 
 }  // namespace airy

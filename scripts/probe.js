@@ -31,8 +31,13 @@ const PACKAGES = {
 
 // CMake FindBLAS vendor for each AIRY_BLAS value.
 const BLA_VENDOR = {
-  system: 'Generic', openblas: 'OpenBLAS', blis: 'FLAME', atlas: 'Generic',
-  reference: 'Generic', mkl: 'Intel10_64lp_seq', accelerate: 'Apple',
+  system: 'Generic',
+  openblas: 'OpenBLAS',
+  blis: 'FLAME',
+  atlas: 'Generic',
+  reference: 'Generic',
+  mkl: 'Intel10_64lp_seq',
+  accelerate: 'Apple',
 };
 
 class ProbeError extends Error {}
@@ -41,11 +46,12 @@ function missing(what, lib) {
   const p = PACKAGES[lib];
   return new ProbeError(
     `airy: ${what} was not found.\n` +
-    'Install it with one of:\n' +
-    `  Debian/Ubuntu: sudo apt-get install -y ${p.apt}\n` +
-    `  Fedora/RHEL:   sudo dnf install -y ${p.dnf}\n` +
-    `  macOS:         brew install ${p.brew}\n` +
-    'or run scripts/bootstrap, which installs everything airy needs.');
+      'Install it with one of:\n' +
+      `  Debian/Ubuntu: sudo apt-get install -y ${p.apt}\n` +
+      `  Fedora/RHEL:   sudo dnf install -y ${p.dnf}\n` +
+      `  macOS:         brew install ${p.brew}\n` +
+      'or run scripts/bootstrap, which installs everything airy needs.',
+  );
 }
 
 function run(cmd, args) {

@@ -8,10 +8,5 @@ const path = require('node:path');
 const dist = path.join(__dirname, '..', 'dist');
 const cjs = require(path.join(dist, 'index.js'));
 const names = Object.keys(cjs).filter((n) => n !== 'default' && n !== '__esModule');
-const body = [
-  "import airy from './index.js';",
-  `export const { ${names.join(', ')} } = airy;`,
-  'export default airy;',
-  '',
-].join('\n');
+const body = ["import airy from './index.js';", `export const { ${names.join(', ')} } = airy;`, 'export default airy;', ''].join('\n');
 fs.writeFileSync(path.join(dist, 'index.mjs'), body);

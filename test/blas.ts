@@ -42,26 +42,30 @@ t.test('blasInfo describes the BLAS this process loaded', async (t) => {
   t.ok(Array.isArray(b.warnings));
 });
 
-t.test('detection names the right vendor for each Debian BLAS (child processes)', { skip: process.platform !== 'linux' ? 'Debian BLAS layout is Linux-only' : false }, async (t) => {
-  const reference = runWith(undefined);
-  for (const { dir, vendor, pkg } of DEBIAN_BLAS) {
-    const full = path.join(MULTIARCH, dir);
-    t.ok(fs.existsSync(path.join(full, 'libblas.so.3')), `${full}/libblas.so.3 present (apt-get install ${pkg}; scripts/bootstrap does it)`);
-    const r = runWith(full);
-    t.equal(r.info.vendor, vendor, `${dir} -> ${vendor}`);
-    t.ok(r.info.library.startsWith(full), `${dir}: library ${r.info.library}`);
-    // Different BLAS builds sum in different orders: rounding-level agreement.
-    let err = 0;
-    let max = 0;
-    for (let i = 0; i < r.mft.length; i++) {
-      err = Math.max(err, Math.abs(r.mft[i]! - reference.mft[i]!), Math.abs(r.real[i]! - reference.real[i]!));
-      max = Math.max(max, Math.abs(reference.mft[i]!));
+t.test(
+  'detection names the right vendor for each Debian BLAS (child processes)',
+  { skip: process.platform !== 'linux' ? 'Debian BLAS layout is Linux-only' : false },
+  async (t) => {
+    const reference = runWith(undefined);
+    for (const { dir, vendor, pkg } of DEBIAN_BLAS) {
+      const full = path.join(MULTIARCH, dir);
+      t.ok(fs.existsSync(path.join(full, 'libblas.so.3')), `${full}/libblas.so.3 present (apt-get install ${pkg}; scripts/bootstrap does it)`);
+      const r = runWith(full);
+      t.equal(r.info.vendor, vendor, `${dir} -> ${vendor}`);
+      t.ok(r.info.library.startsWith(full), `${dir}: library ${r.info.library}`);
+      // Different BLAS builds sum in different orders: rounding-level agreement.
+      let err = 0;
+      let max = 0;
+      for (let i = 0; i < r.mft.length; i++) {
+        err = Math.max(err, Math.abs(r.mft[i]! - reference.mft[i]!), Math.abs(r.real[i]! - reference.real[i]!));
+        max = Math.max(max, Math.abs(reference.mft[i]!));
+      }
+      t.ok(err / max < 1e-12, `${dir}: MFT agrees with the default BLAS (${err / max})`);
+      if (vendor === 'reference' || vendor === 'atlas') t.match(r.info.warnings.join(' '), /OpenBLAS/, `${dir}: warns and names the remedy`);
+      if (vendor === 'openblas') t.ok(r.info.version.length > 0 && r.info.kernel.length > 0, 'openblas reports version and kernel');
     }
-    t.ok(err / max < 1e-12, `${dir}: MFT agrees with the default BLAS (${err / max})`);
-    if (vendor === 'reference' || vendor === 'atlas') t.match(r.info.warnings.join(' '), /OpenBLAS/, `${dir}: warns and names the remedy`);
-    if (vendor === 'openblas') t.ok(r.info.version.length > 0 && r.info.kernel.length > 0, 'openblas reports version and kernel');
-  }
-});
+  },
+);
 
 t.test('BLAS thread count can be read and set', async (t) => {
   const b = blasInfo();
@@ -90,7 +94,10 @@ t.test('kernel check: a generic OpenBLAS kernel on a better CPU warns with the r
   t.match(w[0], /OPENBLAS_CORETYPE=SkylakeX/);
   t.match(w[0], /up to ~5x/);
   t.match(blasWarnings({ vendor: 'openblas', kernel: 'Sandybridge', cpu: AMD_AVX2 })[0], /OPENBLAS_CORETYPE=Zen/);
-  t.match(blasWarnings({ vendor: 'openblas', kernel: 'Haswell', cpu: { ...INTEL_AVX512, features: [...INTEL_AVX512.features, 'avx512_bf16'] } })[0], /Cooperlake/);
+  t.match(
+    blasWarnings({ vendor: 'openblas', kernel: 'Haswell', cpu: { ...INTEL_AVX512, features: [...INTEL_AVX512.features, 'avx512_bf16'] } })[0],
+    /Cooperlake/,
+  );
 });
 
 t.test('kernel check: the right kernel, unknown kernels and older CPUs do not warn', async (t) => {
@@ -113,7 +120,11 @@ t.test('cpu features come from the CPU itself', async (t) => {
     t.ok(c.features.includes('sse2'), 'every x86-64 CPU has SSE2');
     // Cross-check CPUID against the kernel's view where Linux exposes it.
     if (fs.existsSync('/proc/cpuinfo')) {
-      const flags = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1]?.split(/\s+/) ?? [];
+      const flags =
+        fs
+          .readFileSync('/proc/cpuinfo', 'utf8')
+          .match(/^flags\s*:(.*)$/m)?.[1]
+          ?.split(/\s+/) ?? [];
       for (const f of ['avx', 'avx2', 'avx512f']) t.equal(c.features.includes(f), flags.includes(f), `${f} agrees with /proc/cpuinfo`);
     }
   }

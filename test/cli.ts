@@ -17,7 +17,8 @@ t.test('airy info --json describes the machine, config sources and worker counts
   t.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   t.match(j, {
-    airy: String, cores: Number,
+    airy: String,
+    cores: Number,
     blas: { vendor: String, library: String, warnings: Array },
     fftw: { version: /^fftw-3/ },
     cfitsio: /^\d+\.\d+$/,
@@ -44,7 +45,22 @@ t.test('airy psf writes FITS and PNG and prints a summary', async (t) => {
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const fits = path.join(dir, 'lyot.fits');
   const png = path.join(dir, 'lyot.png');
-  const r = airy(['psf', path.join(EXAMPLES, 'lyot-coronagraph.json'), '-o', fits, '--png', png, '--wavelengths', '0.9e-6,1e-6,1.1e-6', '--weights', '1,2,1', '--parallel', 'threads', '--nprocs', '2']);
+  const r = airy([
+    'psf',
+    path.join(EXAMPLES, 'lyot-coronagraph.json'),
+    '-o',
+    fits,
+    '--png',
+    png,
+    '--wavelengths',
+    '0.9e-6,1e-6,1.1e-6',
+    '--weights',
+    '1,2,1',
+    '--parallel',
+    'threads',
+    '--nprocs',
+    '2',
+  ]);
   t.equal(r.status, 0, r.stderr);
   t.match(r.stdout, /shape 200x200, pixel scale 0\.01000″\/px, flux [\d.e-]+, peak [\d.e-]+, time [\d.]+ s, mode threads, workers 2/);
   const psf = readFits(fits);
@@ -103,13 +119,23 @@ t.test('a malformed system exits 2 with the JSON path and no stack trace', async
   const dir = tmp();
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const bad = path.join(dir, 'bad.json');
-  fs.writeFileSync(bad, JSON.stringify({ npix: 64, planes: [{ kind: 'pupil', optics: [{ type: 'CircularAperture', radius: -2 }] }, { kind: 'detector', pixelscale: 0.1, fovArcsec: 1 }], source: { wavelengths: [1e-6] } }));
+  fs.writeFileSync(
+    bad,
+    JSON.stringify({
+      npix: 64,
+      planes: [
+        { kind: 'pupil', optics: [{ type: 'CircularAperture', radius: -2 }] },
+        { kind: 'detector', pixelscale: 0.1, fovArcsec: 1 },
+      ],
+      source: { wavelengths: [1e-6] },
+    }),
+  );
   let r = airy(['psf', bad]);
   t.equal(r.status, 2);
   t.match(r.stderr, /planes\[0\]\.optics\[0\]\.radius must be greater than 0, got -2/);
-  t.notMatch(r.stderr, /    at /, 'no stack trace');
+  t.notMatch(r.stderr, / {4}at /, 'no stack trace');
   r = airy(['psf', bad, '--verbose']);
-  t.match(r.stderr, /    at /, '--verbose shows the stack');
+  t.match(r.stderr, / {4}at /, '--verbose shows the stack');
   fs.writeFileSync(bad, '{ "npix": 64, "planes": [');
   r = airy(['psf', bad]);
   t.equal(r.status, 2);

@@ -16,11 +16,24 @@ t.test('defaults, set and reset', async (t) => {
   config.reset('fftThreads');
   t.equal(config.get('fftThreads'), 1);
   t.equal(config.get('fftwPlanner'), 'measure');
-  t.same(Object.keys(config.all()).sort(), ['autosaveWisdom', 'blasThreads', 'fftThreads', 'fftwPlanner', 'fftwWisdomFile', 'nProcesses', 'parallel', 'startMethod', 'useMultiprocessing']);
+  t.same(Object.keys(config.all()).sort(), [
+    'autosaveWisdom',
+    'blasThreads',
+    'fftThreads',
+    'fftwPlanner',
+    'fftwWisdomFile',
+    'nProcesses',
+    'parallel',
+    'startMethod',
+    'useMultiprocessing',
+  ]);
 });
 
 t.test('invalid values throw with the valid ones listed', async (t) => {
-  t.throws(() => config.set({ fftwPlanner: 'quick' as 'measure' }), { name: 'RangeError', message: "config.fftwPlanner must be one of 'estimate', 'measure', 'patient', got \"quick\"" });
+  t.throws(() => config.set({ fftwPlanner: 'quick' as 'measure' }), {
+    name: 'RangeError',
+    message: "config.fftwPlanner must be one of 'estimate', 'measure', 'patient', got \"quick\"",
+  });
   t.throws(() => config.set({ fftwPlanner: 'hard' as 'measure' }), { message: /'estimate', 'measure', 'patient'/ });
   t.throws(() => config.set({ fftThreads: -1 }), { name: 'RangeError', message: /config\.fftThreads/ });
   t.throws(() => config.set({ bogus: 1 } as never), { name: 'RangeError', message: /unknown config key "bogus"; valid keys: fftThreads/ });
@@ -42,8 +55,10 @@ t.test('resolution order: call > set > env > default', async (t) => {
 });
 
 t.test('a bad environment variable names itself', async (t) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', `require(${JSON.stringify(INDEX)}).config.get('fftwPlanner')`],
-    { env: { ...process.env, AIRY_FFTW_PLANNER: 'fastest' }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', `require(${JSON.stringify(INDEX)}).config.get('fftwPlanner')`], {
+    env: { ...process.env, AIRY_FFTW_PLANNER: 'fastest' },
+    encoding: 'utf8',
+  });
   t.not(r.status, 0);
   t.match(r.stderr, /environment variable AIRY_FFTW_PLANNER must be one of 'estimate', 'measure', 'patient', got "fastest"/);
 });

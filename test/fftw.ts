@@ -67,9 +67,18 @@ t.test('autosave: the configured file is loaded on first use and saved after new
     a.config.set({ fftwWisdomFile: ${JSON.stringify(file)}, fftwPlanner: 'measure' });
     a.fft2Sync({ data: new Float64Array(2 * 44 * 20), shape: [44, 20] });
     console.log(JSON.stringify(a.hasWisdom([44, 20], { planner: 'measure' })));`;
-  const before = spawnSync(process.execPath, ['--import', 'tsx', '-e', `
+  const before = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `
     const a = require(${JSON.stringify(path.resolve(__dirname, '..', 'lib', 'index.ts'))});
-    console.log(JSON.stringify(a.hasWisdom([44, 20], { planner: 'measure' })));`], { encoding: 'utf8' });
+    console.log(JSON.stringify(a.hasWisdom([44, 20], { planner: 'measure' })));`,
+    ],
+    { encoding: 'utf8' },
+  );
   t.equal(before.stdout.trim(), 'false', 'a fresh process has no wisdom of its own');
   const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8' });
   t.equal(r.status, 0, r.stderr);

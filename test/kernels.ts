@@ -5,7 +5,11 @@ import { fft2, fft2Sync, mft, mftSync, mftCacheStats, type MftOptions } from '..
 import { centroid, circularPupil, energy, fftshift, intensity, randomComplex, relErr, toComplex } from './helpers/arrays';
 
 t.test('fft2: forward then inverse restores the input; Parseval holds', async (t) => {
-  for (const [ny, nx] of [[64, 64], [48, 30], [7, 13]] as const) {
+  for (const [ny, nx] of [
+    [64, 64],
+    [48, 30],
+    [7, 13],
+  ] as const) {
     const a = randomComplex(ny, nx, ny * 31 + nx);
     const f = await fft2({ data: a, shape: [ny, nx] });
     const b = await fft2(f, { inverse: true });
@@ -23,7 +27,14 @@ t.test('fft2 on several threads equals the serial transform', async (t) => {
   // then a slice of the columns (single-precision slices start on even
   // columns). Shapes: even, odd (255 = 3·5·17 and 511 = 7·73 rows, prime 257
   // and 509 columns), rectangular both ways, above and below 1 MB.
-  for (const [ny, nx] of [[256, 256], [255, 257], [160, 400], [520, 72], [512, 512], [511, 509]] as const) {
+  for (const [ny, nx] of [
+    [256, 256],
+    [255, 257],
+    [160, 400],
+    [520, 72],
+    [512, 512],
+    [511, 509],
+  ] as const) {
     const a = randomComplex(ny, nx, ny + 7 * nx);
     for (const inverse of [false, true]) {
       const serial = fft2Sync({ data: a, shape: [ny, nx] }, { inverse, threads: 1 });
@@ -42,7 +53,10 @@ t.test('fft2 on several threads equals the serial transform', async (t) => {
   // `estimate` (the default, above) copies 16 columns at a time into a
   // contiguous buffer for the column pass; `measure` runs FFTW's plans on the
   // strided columns. Two independent column paths, same transform.
-  for (const [ny, nx] of [[255, 257], [512, 512]] as const) {
+  for (const [ny, nx] of [
+    [255, 257],
+    [512, 512],
+  ] as const) {
     const a = randomComplex(ny, nx, 3 * ny + nx);
     const est = fft2Sync({ data: a, shape: [ny, nx] }, { planner: 'estimate', threads: 1 });
     for (const threads of [1, 2]) {
@@ -86,11 +100,12 @@ t.test('fft2: forward uses exp(-2πi k n / N) (FFTW/numpy sign)', async (t) => {
   // A single tone exp(+2πi·3x/N) lands in bin +3 under a negative-exponent DFT.
   const n = 16;
   const a = new Float64Array(2 * n * n);
-  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
-    const ph = (2 * Math.PI * 3 * x) / n;
-    a[2 * (y * n + x)] = Math.cos(ph);
-    a[2 * (y * n + x) + 1] = Math.sin(ph);
-  }
+  for (let y = 0; y < n; y++)
+    for (let x = 0; x < n; x++) {
+      const ph = (2 * Math.PI * 3 * x) / n;
+      a[2 * (y * n + x)] = Math.cos(ph);
+      a[2 * (y * n + x) + 1] = Math.sin(ph);
+    }
   const f = fft2Sync({ data: a, shape: [n, n] });
   const I = intensity(f.data);
   t.ok(Math.abs(I[3]! - n * n) < 1e-9, 'all energy in bin [0, 3]');
@@ -131,8 +146,7 @@ t.test('ADJUSTABLE centring puts an on-axis PSF centroid at the array centre', a
     const [cy, cx] = centroid(intensity(f.data), npix, npix);
     // A symmetric pupil gives an exactly symmetric PSF about (npix-1)/2; 1e-9
     // pixels allows only rounding.
-    t.ok(Math.abs(cy - (npix - 1) / 2) < 1e-9 && Math.abs(cx - (npix - 1) / 2) < 1e-9,
-      `npix=${npix}: centroid (${cy}, ${cx}), expected ${(npix - 1) / 2}`);
+    t.ok(Math.abs(cy - (npix - 1) / 2) < 1e-9 && Math.abs(cx - (npix - 1) / 2) < 1e-9, `npix=${npix}: centroid (${cy}, ${cx}), expected ${(npix - 1) / 2}`);
   }
 });
 
@@ -141,12 +155,13 @@ t.test('forward MFT sign: a pupil phase exp(-2πi·x·u0) puts the PSF at +u0 λ
   const u0 = 3; // λ/D along x
   const c = (n - 1) / 2;
   const a = new Float64Array(2 * n * n);
-  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
-    const xd = (x - c) / n; // pupil coordinate in units of the diameter
-    const ph = -2 * Math.PI * xd * u0;
-    a[2 * (y * n + x)] = Math.cos(ph);
-    a[2 * (y * n + x) + 1] = Math.sin(ph);
-  }
+  for (let y = 0; y < n; y++)
+    for (let x = 0; x < n; x++) {
+      const xd = (x - c) / n; // pupil coordinate in units of the diameter
+      const ph = -2 * Math.PI * xd * u0;
+      a[2 * (y * n + x)] = Math.cos(ph);
+      a[2 * (y * n + x) + 1] = Math.sin(ph);
+    }
   const npix = 64; // 4 pixels per λ/D over 16 λ/D
   const f = mftSync({ data: a, shape: [n, n] }, { nlamD: 16, npix });
   const I = intensity(f.data);
@@ -199,7 +214,12 @@ t.test('the real-input path equals the complex path (Hermitian half-transforms o
   const pupil = circularPupil(48);
   for (let i = 0; i < pupil.length; i++) pupil[i]! *= 0.5 + 0.5 * Math.cos(i * 0.01) + (i % 48 > 30 ? 0.3 : 0);
   const cases: { label: string; o: MftOptions }[] = [];
-  for (const npix of [[50, 61], [61, 50], [33, 33], [40, 40]] as [number, number][]) {
+  for (const npix of [
+    [50, 61],
+    [61, 50],
+    [33, 33],
+    [40, 40],
+  ] as [number, number][]) {
     cases.push({ label: `ADJUSTABLE ${npix}`, o: { nlamD: [12, 14], npix } });
     cases.push({ label: `SYMMETRIC ${npix}`, o: { nlamD: [12, 14], npix, centering: 'SYMMETRIC' } });
     cases.push({ label: `FFTSTYLE ${npix}`, o: { nlamD: [12, 14], npix, centering: 'FFTSTYLE' } });
@@ -237,7 +257,9 @@ t.test('sync and async variants give identical results; async does not block', a
   const a = randomComplex(128, 128, 8);
   const s = mftSync({ data: a, shape: [128, 128] }, { nlamD: 30, npix: 90 });
   let ticked = false;
-  setImmediate(() => { ticked = true; });
+  setImmediate(() => {
+    ticked = true;
+  });
   const p = mft({ data: a, shape: [128, 128] }, { nlamD: 30, npix: 90 });
   t.ok(p instanceof Promise, 'mft returns a Promise');
   const r = await p;

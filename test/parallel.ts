@@ -2,8 +2,22 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import {
-  OpticalSystem, CircularAperture, SecondaryObscuration, CircularOcculter, checkParallelSafety, estimateOptimalNProcesses,
-  memoryModel, config, resolveParallel, UnsafeParallelismError, poolPids, shutdownPool, loadSystem, getBlasThreads, setBlasThreads, type ParallelFacts,
+  OpticalSystem,
+  CircularAperture,
+  SecondaryObscuration,
+  CircularOcculter,
+  checkParallelSafety,
+  estimateOptimalNProcesses,
+  memoryModel,
+  config,
+  resolveParallel,
+  UnsafeParallelismError,
+  poolPids,
+  shutdownPool,
+  loadSystem,
+  getBlasThreads,
+  setBlasThreads,
+  type ParallelFacts,
 } from '../lib/index';
 import * as fs from 'node:fs';
 
@@ -27,8 +41,16 @@ function coronagraph(npix = 64, oversample = 2): OpticalSystem {
 }
 
 const base: ParallelFacts = {
-  platform: 'linux', blasVendor: 'openblas', blasThreading: 'pthreads', fftwThreadsStarted: false, blasThreadsStarted: false,
-  mode: 'processes', startMethod: 'fork', workers: 2, kernelThreads: 1, cores: 2,
+  platform: 'linux',
+  blasVendor: 'openblas',
+  blasThreading: 'pthreads',
+  fftwThreadsStarted: false,
+  blasThreadsStarted: false,
+  mode: 'processes',
+  startMethod: 'fork',
+  workers: 2,
+  kernelThreads: 1,
+  cores: 2,
 };
 
 t.test('safety policy: every rule, with injected facts', async (t) => {
@@ -40,8 +62,10 @@ t.test('safety policy: every rule, with injected facts', async (t) => {
     } catch (e) {
       err = e;
     }
-    t.ok(err instanceof UnsafeParallelismError && err.code === code && alt.test(err.alternative) && err.message.includes('Use instead'),
-      `${code}: ${err instanceof Error ? err.message : 'not refused'}`);
+    t.ok(
+      err instanceof UnsafeParallelismError && err.code === code && alt.test(err.alternative) && err.message.includes('Use instead'),
+      `${code}: ${err instanceof Error ? err.message : 'not refused'}`,
+    );
   };
   refuse({ platform: 'darwin', blasVendor: 'accelerate', blasThreading: 'gcd' }, 'ERR_AIRY_FORK_ACCELERATE', /spawn/);
   refuse({ platform: 'darwin', blasVendor: 'unknown', blasThreading: 'gcd' }, 'ERR_AIRY_FORK_ACCELERATE', /spawn/);
@@ -52,10 +76,17 @@ t.test('safety policy: every rule, with injected facts', async (t) => {
   refuse({ mode: 'threads', workers: 4 }, 'ERR_AIRY_OVERSUBSCRIBED', /nProcesses: 2/);
   refuse({ mode: 'none', workers: 1, kernelThreads: 8 }, 'ERR_AIRY_OVERSUBSCRIBED', /nProcesses: 1|allowOversubscribe/);
   // What is safe stays allowed.
-  t.ok(checkParallelSafety({ ...base, platform: 'darwin', blasVendor: 'accelerate', blasThreading: 'gcd', startMethod: 'spawn' }).ok, 'spawn with Accelerate is fine');
+  t.ok(
+    checkParallelSafety({ ...base, platform: 'darwin', blasVendor: 'accelerate', blasThreading: 'gcd', startMethod: 'spawn' }).ok,
+    'spawn with Accelerate is fine',
+  );
   t.ok(checkParallelSafety({ ...base, mode: 'threads', fftwThreadsStarted: true, blasThreadsStarted: true }).ok, 'threads after FFTW/BLAS threads is fine');
   t.ok(checkParallelSafety({ ...base, startMethod: 'spawn', fftwThreadsStarted: true }).ok, 'spawn after FFTW threads is fine');
-  t.same(checkParallelSafety({ ...base, startMethod: 'spawn', workers: 4, allowOversubscribe: true }), { ok: true, busyThreads: 4 }, 'oversubscription when asked');
+  t.same(
+    checkParallelSafety({ ...base, startMethod: 'spawn', workers: 4, allowOversubscribe: true }),
+    { ok: true, busyThreads: 4 },
+    'oversubscription when asked',
+  );
   t.throws(() => checkParallelSafety({ ...base, workers: 0 }), RangeError, 'workers must be >= 1');
   t.throws(() => checkParallelSafety({ ...base, mode: 'auto' as never }), /facts\.mode must be one of/);
 });
@@ -72,13 +103,26 @@ t.test('config: parallel, the useMultiprocessing alias, nProcesses, startMethod;
   t.throws(() => config.set({ startMethod: 'vfork' as never }), /one of 'spawn', 'fork'/);
   t.throws(() => config.set({ nProcesses: -1 }), /nProcesses must be an integer in \[0/);
   const env = { ...process.env, AIRY_PARALLEL: 'threads', AIRY_NPROCESSES: '3', AIRY_START_METHOD: 'fork' };
-  const r = spawnSync(process.execPath, [...process.execArgv, '-e', `const { config, resolveParallel } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'index.ts'))});
-    console.log(JSON.stringify([resolveParallel(), config.explain().nProcesses, config.get('startMethod')]));`], { env, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      ...process.execArgv,
+      '-e',
+      `const { config, resolveParallel } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'index.ts'))});
+    console.log(JSON.stringify([resolveParallel(), config.explain().nProcesses, config.get('startMethod')]));`,
+    ],
+    { env, encoding: 'utf8' },
+  );
   t.equal(r.status, 0, r.stderr);
   t.same(JSON.parse(r.stdout.trim().split('\n').pop()!), [{ mode: 'threads', source: 'env' }, { value: 3, source: 'env', env: 'AIRY_NPROCESSES' }, 'fork']);
 });
 
-async function compare(t: { ok: (c: boolean, m: string) => void; same: (a: unknown, b: unknown, m: string) => void }, name: string, osys: OpticalSystem, opts: object): Promise<void> {
+async function compare(
+  t: { ok: (c: boolean, m: string) => void; same: (a: unknown, b: unknown, m: string) => void },
+  name: string,
+  osys: OpticalSystem,
+  opts: object,
+): Promise<void> {
   const ref = await osys.calcPsf({ source: { wavelengths: LAM }, parallel: 'none', fftThreads: 1 });
   const seen: number[] = [];
   const p = await osys.calcPsf({ source: { wavelengths: LAM }, ...opts, onProgress: (x) => seen.push(x.done) });
@@ -90,7 +134,10 @@ async function compare(t: { ok: (c: boolean, m: string) => void; same: (a: unkno
 }
 
 t.test('threads and spawned processes give the same PSF as serial (1e-12), imaging and coronagraph', async (t) => {
-  for (const [name, osys] of [['imaging', imaging()], ['coronagraph', coronagraph()]] as const) {
+  for (const [name, osys] of [
+    ['imaging', imaging()],
+    ['coronagraph', coronagraph()],
+  ] as const) {
     await compare(t, `${name} threads`, osys, { parallel: 'threads', nProcesses: 2 });
     await compare(t, `${name} processes/spawn`, osys, { parallel: 'processes', startMethod: 'spawn', nProcesses: 2 });
     await compare(t, `${name} useMultiprocessing`, osys, { useMultiprocessing: true, nProcesses: 2 });
@@ -127,13 +174,21 @@ t.test('fork: compute-only children agree with serial; refused after FFTW thread
       } catch (e) { out.after = e.code; }
       console.log(JSON.stringify(out));
     })();`;
-  const r = spawnSync(process.execPath, [...process.execArgv, '-e', script], { env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...process.execArgv, '-e', script], {
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   t.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
   for (const k of ['imaging', 'coronagraph']) {
     t.ok(out[k].rel < 1e-12, `${k}: fork equals serial (${out[k].rel})`);
     t.equal(out[k].mode, 'processes/fork');
-    t.same([...out[k].seen].sort((a: number, b: number) => a - b), [1, 2, 3, 4, 5, 6], `${k}: progress from the forked children`);
+    t.same(
+      [...out[k].seen].sort((a: number, b: number) => a - b),
+      [1, 2, 3, 4, 5, 6],
+      `${k}: progress from the forked children`,
+    );
   }
   t.equal(out.after, 'ERR_AIRY_FORK_AFTER_FFTW_THREADS', 'fork refused once FFTW threads have run in the process');
 });
@@ -159,7 +214,11 @@ t.test('fork refused when the BLAS pool started at load, even after the thread c
     t.equal(out.started, true, 'the pool OpenBLAS started at load is remembered after setBlasThreads(1)');
     t.equal(out.verdict, 'ERR_AIRY_FORK_AFTER_BLAS_THREADS');
   } else {
-    t.equal(out.verdict, out.started ? 'ERR_AIRY_FORK_AFTER_BLAS_THREADS' : 'allowed', `${out.vendor}/${out.threading}, ${out.threads} thread(s): verdict follows threadsStarted`);
+    t.equal(
+      out.verdict,
+      out.started ? 'ERR_AIRY_FORK_AFTER_BLAS_THREADS' : 'allowed',
+      `${out.vendor}/${out.threading}, ${out.threads} thread(s): verdict follows threadsStarted`,
+    );
   }
 });
 
@@ -175,7 +234,10 @@ t.test('a worker that dies fails the call naming the wavelength; the pool recove
   const ref = await osys.calcPsf({ source: { wavelengths: LAM } });
   // The surviving worker may still hold the failed call's queued wavelengths;
   // they must not write into the next call's results.
-  t.ok(again.data.every((v, i) => Math.abs(v - ref.data[i]!) <= 1e-12 * ref.peak()), 'the next call succeeds with the serial PSF');
+  t.ok(
+    again.data.every((v, i) => Math.abs(v - ref.data[i]!) <= 1e-12 * ref.peak()),
+    'the next call succeeds with the serial PSF',
+  );
   t.notOk(poolPids().includes(pids[0]!), 'the dead worker was replaced');
 });
 
@@ -248,23 +310,45 @@ t.test('threads mode without image planes (one native call): abort stops it betw
   setBlasThreads(blas);
   t.ok(seen.length < many.length, `stopped after ${seen.length} of ${many.length} wavelengths, ${(performance.now() - t0).toFixed(0)} ms`);
   const again = await o.calcPsf({ source: { wavelengths: many.slice(0, 4) }, parallel: 'threads', nProcesses: 2, onProgress: (p) => seen.push(-p.done) });
-  t.ok(again.data.every((v, i) => v === full.data[i]), 'the next call gives the serial bits');
-  t.same(seen.filter((v) => v < 0).sort((a, b) => b - a), [-1, -2, -3, -4], 'progress for every wavelength');
+  t.ok(
+    again.data.every((v, i) => v === full.data[i]),
+    'the next call gives the serial bits',
+  );
+  t.same(
+    seen.filter((v) => v < 0).sort((a, b) => b - a),
+    [-1, -2, -3, -4],
+    'progress for every wavelength',
+  );
 });
 
 t.test('a throwing onProgress fails the call in every mode, and the next call works', async (t) => {
-  for (const [label, osys] of [['imaging', imaging()], ['coronagraph', coronagraph()]] as const) {
+  for (const [label, osys] of [
+    ['imaging', imaging()],
+    ['coronagraph', coronagraph()],
+  ] as const) {
     for (const parallel of ['none', 'threads', 'processes'] as const) {
       await t.rejects(
-        osys.calcPsf({ source: { wavelengths: LAM }, parallel, nProcesses: 2, onProgress: () => { throw new Error('progress callback failed'); } }),
-        /progress callback failed/, `${label}, ${parallel}`);
+        osys.calcPsf({
+          source: { wavelengths: LAM },
+          parallel,
+          nProcesses: 2,
+          onProgress: () => {
+            throw new Error('progress callback failed');
+          },
+        }),
+        /progress callback failed/,
+        `${label}, ${parallel}`,
+      );
       t.ok((await osys.calcPsf({ source: { wavelengths: LAM }, parallel, nProcesses: 2 })).total() > 0, `${label}, ${parallel}: next call`);
     }
   }
 });
 
 t.test('returnIntermediates needs the fields in this process', async (t) => {
-  await t.rejects(imaging().calcPsf({ source: { wavelengths: LAM }, parallel: 'processes', returnIntermediates: true }), /returnIntermediates needs parallel 'none' or 'threads'/);
+  await t.rejects(
+    imaging().calcPsf({ source: { wavelengths: LAM }, parallel: 'processes', returnIntermediates: true }),
+    /returnIntermediates needs parallel 'none' or 'threads'/,
+  );
   const p = await imaging().calcPsf({ source: { wavelengths: LAM }, parallel: 'threads', nProcesses: 2, returnIntermediates: true });
   t.equal(p.intermediates!.length, 6);
 });
@@ -281,7 +365,9 @@ t.test('estimateOptimalNProcesses: cores, wavelengths and memory bound it', asyn
 });
 
 t.test('memory model vs the measured peak RSS of a worker (25%), imaging and coronagraph at k = 1, 2, 4', async (t) => {
-  const dir = [path.join(__dirname, '..', '..', 'shared', 'bench'), path.join(__dirname, '..', 'benchmarks', 'workloads')].find((d) => fs.existsSync(path.join(d, 'imaging.json')))!;
+  const dir = [path.join(__dirname, '..', '..', 'shared', 'bench'), path.join(__dirname, '..', 'benchmarks', 'workloads')].find((d) =>
+    fs.existsSync(path.join(d, 'imaging.json')),
+  )!;
   for (const name of ['imaging', 'coronagraph']) {
     for (const k of [1, 2, 4]) {
       const j = JSON.parse(fs.readFileSync(path.join(dir, `${name}.json`), 'utf8'));
@@ -293,7 +379,10 @@ t.test('memory model vs the measured peak RSS of a worker (25%), imaging and cor
       const measured = p.parallel!.workerPeakRssBytes!;
       const model = memoryModel(osys.workloadShape()).perProcess;
       const ratio = measured / model;
-      t.ok(ratio > 0.75 && ratio < 1.25, `${name} k=${k}: measured ${(measured / 2 ** 20).toFixed(0)} MB, model ${(model / 2 ** 20).toFixed(0)} MB (ratio ${ratio.toFixed(3)})`);
+      t.ok(
+        ratio > 0.75 && ratio < 1.25,
+        `${name} k=${k}: measured ${(measured / 2 ** 20).toFixed(0)} MB, model ${(model / 2 ** 20).toFixed(0)} MB (ratio ${ratio.toFixed(3)})`,
+      );
     }
   }
 });

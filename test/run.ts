@@ -8,7 +8,9 @@ import { native } from '../lib/binding';
 
 t.test('the same error, code and named wavelength in every mode: non-finite result, bad optic, abort, killed worker', async (t) => {
   const r = spawnSync(process.execPath, [...process.execArgv, path.join(__dirname, 'helpers', 'error-matrix.ts')], {
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, encoding: 'utf8', timeout: 240_000,
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+    encoding: 'utf8',
+    timeout: 240_000,
   });
   t.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
@@ -49,5 +51,8 @@ t.test('a coronagraph in threads mode computes all its wavelengths in one native
   t.equal(psf.parallel?.mode, 'threads');
   const serial = await o.calcPsf({ source: { wavelengths: lam } });
   t.same(calls, [6, 6], 'serial is one batch too (one lane)');
-  t.ok(psf.data.every((v, i) => Math.abs(v - serial.data[i]!) <= 1e-12 * serial.peak()), 'threads equal serial (1e-12 of peak)');
+  t.ok(
+    psf.data.every((v, i) => Math.abs(v - serial.data[i]!) <= 1e-12 * serial.peak()),
+    'threads equal serial (1e-12 of peak)',
+  );
 });

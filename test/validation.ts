@@ -8,15 +8,27 @@ const ok = () => ({ data: new Float64Array(2 * 4 * 4), shape: [4, 4] as [number,
 
 t.test('fft2 rejects malformed arrays, naming the argument', async (t) => {
   await t.rejects(fft2({ data: new Float64Array(10), shape: [4, 4] }), { name: 'RangeError', message: /a\.data has 10 elements but shape \[4, 4\] needs 32/ });
-  await t.rejects(fft2({ data: new Int32Array(32) as unknown as Float64Array, shape: [4, 4] }), { name: 'TypeError', message: /a\.data must be a Float64Array or Float32Array, got Int32Array\(32\)/ });
+  await t.rejects(fft2({ data: new Int32Array(32) as unknown as Float64Array, shape: [4, 4] }), {
+    name: 'TypeError',
+    message: /a\.data must be a Float64Array or Float32Array, got Int32Array\(32\)/,
+  });
   await t.rejects(fft2({ data: [1, 2] as unknown as Float64Array, shape: [1, 1] }), { name: 'TypeError', message: /a\.data/ });
-  await t.rejects(fft2({ data: new Float64Array(32), shape: [4.5, 4] as [number, number] }), { name: 'RangeError', message: /a\.shape\[0\] must be an integer, got 4\.5/ });
-  await t.rejects(fft2({ data: new Float64Array(0), shape: [0, 4] }), { name: 'RangeError', message: /a\.shape\[0\] must be an integer in \[1, /  });
+  await t.rejects(fft2({ data: new Float64Array(32), shape: [4.5, 4] as [number, number] }), {
+    name: 'RangeError',
+    message: /a\.shape\[0\] must be an integer, got 4\.5/,
+  });
+  await t.rejects(fft2({ data: new Float64Array(0), shape: [0, 4] }), { name: 'RangeError', message: /a\.shape\[0\] must be an integer in \[1, / });
   await t.rejects(fft2({ data: new Float64Array(32), shape: [-4, -4] }), { name: 'RangeError', message: /a\.shape\[0\]/ });
-  await t.rejects(fft2({ data: new Float64Array(32), shape: [4] as unknown as [number, number] }), { name: 'TypeError', message: /a\.shape must be \[ny, nx\]/ });
+  await t.rejects(fft2({ data: new Float64Array(32), shape: [4] as unknown as [number, number] }), {
+    name: 'TypeError',
+    message: /a\.shape must be \[ny, nx\]/,
+  });
   await t.rejects(fft2(null as unknown as { data: Float64Array; shape: [number, number] }), { name: 'TypeError', message: /a must be an object/ });
   await t.rejects(fft2(ok(), { threads: 0 }), { name: 'RangeError', message: /options\.threads must be an integer in \[1, 1024\], got 0/ });
-  await t.rejects(fft2(ok(), { planner: 'fast' as 'measure' }), { name: 'RangeError', message: /options\.planner must be one of 'estimate', 'measure', 'patient', got "fast"/ });
+  await t.rejects(fft2(ok(), { planner: 'fast' as 'measure' }), {
+    name: 'RangeError',
+    message: /options\.planner must be one of 'estimate', 'measure', 'patient', got "fast"/,
+  });
   t.throws(() => fft2Sync({ data: new Float64Array(3), shape: [1, 1] }), { name: 'RangeError' });
 });
 
@@ -40,7 +52,10 @@ t.test('NaN or Infinity in the data is an error, never a silent NaN result', asy
 // call wherever it falls (first, last, odd shapes whose length leaves a scalar
 // tail), in either precision.
 t.test('a single NaN or Infinity is found at any position and in either precision', (t) => {
-  for (const [ny, nx] of [[64, 64], [37, 41]] as const) {
+  for (const [ny, nx] of [
+    [64, 64],
+    [37, 41],
+  ] as const) {
     const len = 2 * ny * nx;
     for (const pos of [0, 1, 17, len >> 1, len - 3, len - 1]) {
       for (const Arr of [Float64Array, Float32Array]) {
@@ -65,11 +80,26 @@ t.test('mft rejects bad options, naming them', async (t) => {
   await t.rejects(mft(ok(), { nlamD: [4, 0], npix: 8 }), { name: 'RangeError', message: /options\.nlamD\[1\] must be greater than 0/ });
   await t.rejects(mft(ok(), { npix: 8 } as never), { name: 'TypeError', message: /options\.nlamD is required/ });
   await t.rejects(mft(ok(), { nlamD: 4 } as never), { name: 'TypeError', message: /options\.npix is required/ });
-  await t.rejects(mft(ok(), { nlamD: 4, npix: 8, centering: 'CENTERED' as 'FFTSTYLE' }), { name: 'RangeError', message: /options\.centering must be one of 'ADJUSTABLE', 'SYMMETRIC', 'FFTSTYLE'/ });
-  await t.rejects(mft(ok(), { nlamD: 4, npix: 8, centering: 'FFTSTYLE', offset: [1, 1] }), { name: 'RangeError', message: /offset is only supported with ADJUSTABLE/ });
+  await t.rejects(mft(ok(), { nlamD: 4, npix: 8, centering: 'CENTERED' as 'FFTSTYLE' }), {
+    name: 'RangeError',
+    message: /options\.centering must be one of 'ADJUSTABLE', 'SYMMETRIC', 'FFTSTYLE'/,
+  });
+  await t.rejects(mft(ok(), { nlamD: 4, npix: 8, centering: 'FFTSTYLE', offset: [1, 1] }), {
+    name: 'RangeError',
+    message: /offset is only supported with ADJUSTABLE/,
+  });
   await t.rejects(mft(ok(), { nlamD: 4, npix: 8, offset: [NaN, 0] }), { name: 'RangeError', message: /options\.offset\[0\] must be finite/ });
-  await t.rejects(mft({ data: new Float64Array(16), shape: [4, 4], real: true }, { nlamD: 4, npix: 8 }).then(() => { throw new Error('x'); }), /x/, 'real plane of ny·nx values is accepted');
-  await t.rejects(mft({ data: new Float64Array(32), shape: [4, 4], real: true }, { nlamD: 4, npix: 8 }), { name: 'RangeError', message: /needs 16 \(one real value per pixel\)/ });
+  await t.rejects(
+    mft({ data: new Float64Array(16), shape: [4, 4], real: true }, { nlamD: 4, npix: 8 }).then(() => {
+      throw new Error('x');
+    }),
+    /x/,
+    'real plane of ny·nx values is accepted',
+  );
+  await t.rejects(mft({ data: new Float64Array(32), shape: [4, 4], real: true }, { nlamD: 4, npix: 8 }), {
+    name: 'RangeError',
+    message: /needs 16 \(one real value per pixel\)/,
+  });
 });
 
 t.test('the native layer asserts its arguments too (no crash on a bad direct call)', async (t) => {
@@ -77,7 +107,10 @@ t.test('the native layer asserts its arguments too (no crash on a bad direct cal
   t.throws(() => n.fft2Sync(new Float64Array(8), { ny: 2, nx: 3 }), { name: 'RangeError', message: /data.*expected 12/ });
   t.throws(() => n.fft2Sync({} as Float64Array, { ny: 2, nx: 2 }), { name: 'TypeError' });
   t.throws(() => n.mftSync(new Float64Array(8), { ny: 2, nx: 2, npixY: -1, npixX: 2, nlamDY: 1, nlamDX: 1 }), { name: 'RangeError', message: /npixY/ });
-  t.throws(() => n.mftSync(new Float64Array(8), { ny: 2, nx: 2, npixY: 2, npixX: 2, nlamDY: 1, nlamDX: 1, centering: 'MIDDLE' as never }), { name: 'RangeError', message: /centering/ });
+  t.throws(() => n.mftSync(new Float64Array(8), { ny: 2, nx: 2, npixY: 2, npixX: 2, nlamDY: 1, nlamDX: 1, centering: 'MIDDLE' as never }), {
+    name: 'RangeError',
+    message: /centering/,
+  });
   t.throws(() => n.fft2Sync(new Float64Array(8), { ny: 2, nx: 2, planner: 'hard' as never }), { name: 'RangeError', message: /planner/ });
 });
 
@@ -89,7 +122,10 @@ t.test('results can be written into a caller-provided array', async (t) => {
   t.same(Array.from(out), Array.from(fft2Sync(a).data));
   const mo = new Float64Array(2 * 5 * 5);
   t.equal(mftSync(a, { nlamD: 3, npix: 5, out: mo }).data, mo);
-  await t.rejects(fft2(a, { out: new Float32Array(72) as unknown as Float64Array }), { name: 'TypeError', message: /options\.out must be a Float64Array like the input, got Float32Array\(72\)/ });
+  await t.rejects(fft2(a, { out: new Float32Array(72) as unknown as Float64Array }), {
+    name: 'TypeError',
+    message: /options\.out must be a Float64Array like the input, got Float32Array\(72\)/,
+  });
   await t.rejects(fft2(a, { out: new Float64Array(10) }), { name: 'RangeError', message: /options\.out has 10 elements, expected 72/ });
   await t.rejects(fft2(a, { out: a.data }), { name: 'RangeError', message: /must not overlap/ });
 });

@@ -64,6 +64,7 @@ export function printInfo(r: ReturnType<typeof infoReport>): void {
   const ws = Object.entries(r.workers);
   if (ws.length) {
     console.log('workers (estimateOptimalNProcesses, standard workloads)');
-    for (const [name, w] of ws) console.log(`  ${name.padEnd(12)} ${w.nProcesses} for ${w.wavelengths} wavelengths (${(w.bytesPerWorker / 2 ** 20).toFixed(0)} MB per worker)`);
+    for (const [name, w] of ws)
+      console.log(`  ${name.padEnd(12)} ${w.nProcesses} for ${w.wavelengths} wavelengths (${(w.bytesPerWorker / 2 ** 20).toFixed(0)} MB per worker)`);
   }
 }

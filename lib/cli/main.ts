@@ -70,7 +70,10 @@ function program(): Command {
     .option('--decades <n>', 'PNG log-stretch range below the peak', (s: string) => numberList('--decades')(s)[0])
     .option('--json', 'print the summary as JSON')
     .option('-q, --quiet', 'no progress output')
-    .addHelpText('after', '\nExamples:\n  airy psf examples/lyot-coronagraph.json -o lyot.fits --png lyot.png\n  airy psf system.json --wavelengths 1.9e-6,2.0e-6,2.1e-6 --weights 1,2,1 --parallel threads')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  airy psf examples/lyot-coronagraph.json -o lyot.fits --png lyot.png\n  airy psf system.json --wavelengths 1.9e-6,2.0e-6,2.1e-6 --weights 1,2,1 --parallel threads',
+    )
     .action(psfCommand);
   p.command('demo')
     .description('compute polychromatic PSFs of an obscured telescope and a Lyot coronagraph; write FITS and PNG')
@@ -106,4 +109,3 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = usage ? 2 : 1;
   }
 }
-

@@ -16,7 +16,14 @@ function progress(label: string, quiet: boolean | undefined): { onProgress?: (p:
   if (process.stderr.isTTY) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { SingleBar, Presets } = require('cli-progress') as typeof import('cli-progress');
-    const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total} wavelengths | {lam} | {duration_formatted} elapsed, ~{eta_formatted} left`, stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+    const bar = new SingleBar(
+      {
+        format: `${label} [{bar}] {value}/{total} wavelengths | {lam} | {duration_formatted} elapsed, ~{eta_formatted} left`,
+        stream: process.stderr,
+        hideCursor: true,
+      },
+      Presets.shades_classic,
+    );
     let started = false;
     return {
       onProgress: (p) => {
@@ -102,7 +109,18 @@ export async function psfCommand(file: string, opts: PsfCommandOptions): Promise
   await psf.writeFits(out);
   if (opts.png) await psf.toPng(opts.png, { decades: opts.decades });
   if (opts.json) {
-    console.log(JSON.stringify({ fits: path.resolve(out), png: opts.png ? path.resolve(opts.png) : null, shape: psf.shape, pixelscale: psf.pixelscale, flux: psf.total(), peak: psf.peak(), seconds, parallel: psf.parallel }));
+    console.log(
+      JSON.stringify({
+        fits: path.resolve(out),
+        png: opts.png ? path.resolve(opts.png) : null,
+        shape: psf.shape,
+        pixelscale: psf.pixelscale,
+        flux: psf.total(),
+        peak: psf.peak(),
+        seconds,
+        parallel: psf.parallel,
+      }),
+    );
   } else {
     console.log(`${out}${opts.png ? ` + ${opts.png}` : ''}: ${summary(psf, seconds)}`);
   }
@@ -117,13 +135,25 @@ function demoSystems() {
   const source = { wavelengths: [1.9e-6, 1.95e-6, 2.0e-6, 2.05e-6, 2.1e-6], weights: [1, 1, 1, 1, 1] };
   const detector = { kind: 'detector', pixelscale: 0.0311, fovArcsec: 4, oversample: 4 };
   return [
-    { name: 'telescope', title: 'Obscured 6.5 m telescope', system: { npix: 512, oversample: 1, planes: [{ kind: 'pupil', optics: telescope }, detector], source, normalize: 'first' } },
+    {
+      name: 'telescope',
+      title: 'Obscured 6.5 m telescope',
+      system: { npix: 512, oversample: 1, planes: [{ kind: 'pupil', optics: telescope }, detector], source, normalize: 'first' },
+    },
     {
       name: 'coronagraph',
       title: 'Lyot coronagraph (0.4″ spot, 3.0 m Lyot stop)',
       system: {
-        npix: 512, oversample: 4, source, normalize: 'first',
-        planes: [{ kind: 'pupil', optics: telescope }, { kind: 'image', optics: [{ type: 'CircularOcculter', radius: 0.4 }] }, { kind: 'pupil', optics: [{ type: 'CircularAperture', radius: 3.0 }] }, detector],
+        npix: 512,
+        oversample: 4,
+        source,
+        normalize: 'first',
+        planes: [
+          { kind: 'pupil', optics: telescope },
+          { kind: 'image', optics: [{ type: 'CircularOcculter', radius: 0.4 }] },
+          { kind: 'pupil', optics: [{ type: 'CircularAperture', radius: 3.0 }] },
+          detector,
+        ],
       },
     },
   ];

@@ -47,11 +47,32 @@ export function cpuInfo(): CpuInfo {
 // ISA level an OpenBLAS kernel is written for: 0 = SSE-era, 1 = AVX,
 // 2 = AVX2/FMA, 3 = AVX-512. Names as `openblas_get_corename` returns them.
 const KERNEL_LEVEL: Record<string, number> = {
-  katmai: 0, coppermine: 0, northwood: 0, prescott: 0, banias: 0, core2: 0, penryn: 0, dunnington: 0,
-  nehalem: 0, atom: 0, opteron: 0, opteron_sse3: 0, barcelona: 0, bobcat: 0, nano: 0, athlon: 0,
-  sandybridge: 1, bulldozer: 1, piledriver: 1,
-  haswell: 2, zen: 2, steamroller: 2, excavator: 2,
-  skylakex: 3, cooperlake: 3, sapphirerapids: 3,
+  katmai: 0,
+  coppermine: 0,
+  northwood: 0,
+  prescott: 0,
+  banias: 0,
+  core2: 0,
+  penryn: 0,
+  dunnington: 0,
+  nehalem: 0,
+  atom: 0,
+  opteron: 0,
+  opteron_sse3: 0,
+  barcelona: 0,
+  bobcat: 0,
+  nano: 0,
+  athlon: 0,
+  sandybridge: 1,
+  bulldozer: 1,
+  piledriver: 1,
+  haswell: 2,
+  zen: 2,
+  steamroller: 2,
+  excavator: 2,
+  skylakex: 3,
+  cooperlake: 3,
+  sapphirerapids: 3,
 };
 const LEVEL_NAME = ['SSE', 'AVX', 'AVX2/FMA', 'AVX-512'];
 
@@ -96,21 +117,25 @@ export function blasWarnings(facts: {
       const impact = have - kernelLevel >= 2 ? 'complex GEMM can run several times (up to ~5x) slower' : 'GEMM may run slower';
       warnings.push(
         `OpenBLAS is using its '${facts.kernel}' kernel (${LEVEL_NAME[kernelLevel]}) on a CPU with ${LEVEL_NAME[have]}: ` +
-        `${impact} than with the right kernel. ` +
-        (forced
-          ? `OPENBLAS_CORETYPE=${forced} is set in the environment; if that was not deliberate, try OPENBLAS_CORETYPE=${suggestion}.`
-          : `Remedy: run with OPENBLAS_CORETYPE=${suggestion} set for the command (e.g. OPENBLAS_CORETYPE=${suggestion} node app.js), ` +
-            'or use a newer OpenBLAS that knows this CPU; compare with `npm run bench:kernels`.'),
+          `${impact} than with the right kernel. ` +
+          (forced
+            ? `OPENBLAS_CORETYPE=${forced} is set in the environment; if that was not deliberate, try OPENBLAS_CORETYPE=${suggestion}.`
+            : `Remedy: run with OPENBLAS_CORETYPE=${suggestion} set for the command (e.g. OPENBLAS_CORETYPE=${suggestion} node app.js), ` +
+              'or use a newer OpenBLAS that knows this CPU; compare with `npm run bench:kernels`.'),
       );
     }
   }
   if (facts.vendor === 'reference') {
-    warnings.push('The reference (Netlib) BLAS is unoptimised: matrix Fourier transforms run an order of magnitude slower. ' +
-      'Remedy: install OpenBLAS (apt-get install libopenblas0) or rebuild with AIRY_BLAS=openblas.');
+    warnings.push(
+      'The reference (Netlib) BLAS is unoptimised: matrix Fourier transforms run an order of magnitude slower. ' +
+        'Remedy: install OpenBLAS (apt-get install libopenblas0) or rebuild with AIRY_BLAS=openblas.',
+    );
   }
   if (facts.vendor === 'atlas') {
-    warnings.push('ATLAS as packaged by distributions is built for a generic CPU and is usually several times slower than OpenBLAS. ' +
-      'Remedy: install OpenBLAS or rebuild with AIRY_BLAS=openblas.');
+    warnings.push(
+      'ATLAS as packaged by distributions is built for a generic CPU and is usually several times slower than OpenBLAS. ' +
+        'Remedy: install OpenBLAS or rebuild with AIRY_BLAS=openblas.',
+    );
   }
   if (facts.vendor === 'unknown') warnings.push('The BLAS library could not be identified; thread control is unavailable.');
   return warnings;
@@ -139,8 +164,10 @@ export function setBlasThreads(threads: number): void {
   integer('threads', threads, 1, 1024);
   if (!native().blasSetThreads(threads)) {
     const b = native().blasInfo();
-    throw new RangeError(`threads: the ${b.vendor} BLAS (${b.threading}) does not allow setting its thread count to ${threads} at run time` +
-      (b.vendor === 'blis' ? '; set BLIS_NUM_THREADS before starting the process' : ''));
+    throw new RangeError(
+      `threads: the ${b.vendor} BLAS (${b.threading}) does not allow setting its thread count to ${threads} at run time` +
+        (b.vendor === 'blis' ? '; set BLIS_NUM_THREADS before starting the process' : ''),
+    );
   }
 }
 

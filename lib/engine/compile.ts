@@ -101,8 +101,16 @@ export function compilePlanes(planes: readonly CompilePlane[], npix: number, ove
   }
   const det = detector as CompiledDetector;
   return {
-    handle, desc, npix: n, padded: N, pupilScale: dx, pupilDiameter: D, detector: det, imagePlanes,
-    rasterSeconds: (performance.now() - t0) / 1e3, shape: workloadShape(desc, det.npix, imagePlanes > 0),
+    handle,
+    desc,
+    npix: n,
+    padded: N,
+    pupilScale: dx,
+    pupilDiameter: D,
+    detector: det,
+    imagePlanes,
+    rasterSeconds: (performance.now() - t0) / 1e3,
+    shape: workloadShape(desc, det.npix, imagePlanes > 0),
   };
 }
 

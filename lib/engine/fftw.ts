@@ -74,7 +74,11 @@ export function saveWisdom(file: string = config.get('fftwWisdomFile')): void {
     fs.writeFileSync(tmp, text);
     fs.renameSync(tmp, file);
   } catch (e) {
-    try { fs.unlinkSync(tmp); } catch { /* already gone */ }
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
     throw new AiryError(`cannot write FFTW wisdom file ${file}: ${(e as Error).message}`, 'ERR_AIRY_WISDOM_WRITE');
   }
   native().fftwMarkWisdomSaved();
@@ -84,10 +88,17 @@ export function saveWisdom(file: string = config.get('fftwWisdomFile')): void {
  * Whether FFTW holds wisdom for an `[ny, nx]` transform at this planner effort,
  * i.e. whether planning it now needs no measuring.
  */
-export function hasWisdom(shape: [number, number], opts: { inverse?: boolean; threads?: number; planner?: FftwPlanner; precision?: 'double' | 'single' } = {}): boolean {
+export function hasWisdom(
+  shape: [number, number],
+  opts: { inverse?: boolean; threads?: number; planner?: FftwPlanner; precision?: 'double' | 'single' } = {},
+): boolean {
   return native().fftwHasWisdom({
-    ny: shape[0], nx: shape[1], inverse: opts.inverse ?? false, threads: opts.threads ?? config.get('fftThreads'),
-    planner: opts.planner ?? config.get('fftwPlanner'), single: opts.precision === 'single',
+    ny: shape[0],
+    nx: shape[1],
+    inverse: opts.inverse ?? false,
+    threads: opts.threads ?? config.get('fftThreads'),
+    planner: opts.planner ?? config.get('fftwPlanner'),
+    single: opts.precision === 'single',
   });
 }
 

@@ -87,8 +87,10 @@ function checkPlane(name: string, p: unknown, allowReal: boolean): CheckedPlane 
   if (isReal && !allowReal) throw new RangeError(`${name}.real: this transform takes complex input only`);
   const expected = ny * nx * (isReal ? 1 : 2);
   if (data.length !== expected) {
-    throw new RangeError(`${name}.data has ${data.length} elements but shape [${ny}, ${nx}] ` +
-      `needs ${expected} (${isReal ? 'one real value' : 'interleaved re, im'} per pixel)`);
+    throw new RangeError(
+      `${name}.data has ${data.length} elements but shape [${ny}, ${nx}] ` +
+        `needs ${expected} (${isReal ? 'one real value' : 'interleaved re, im'} per pixel)`,
+    );
   }
   return { data, ny, nx, real: isReal };
 }

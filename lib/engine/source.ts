@@ -34,7 +34,8 @@ export function resolveSource(s: unknown, path = 'source'): ResolvedSource {
     throw new TypeError(`${path}.wavelengths must be a non-empty array of wavelengths in metres, got ${show(o.wavelengths)}`);
   }
   const wavelengths = o.wavelengths.map((v, i) => {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new RangeError(`${path}.wavelengths[${i}] must be a positive wavelength in metres, got ${show(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+      throw new RangeError(`${path}.wavelengths[${i}] must be a positive wavelength in metres, got ${show(v)}`);
     return v;
   });
   let weights = wavelengths.map(() => 1);

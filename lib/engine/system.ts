@@ -97,10 +97,20 @@ export interface CalcPsfOptions {
   allowOversubscribe?: boolean;
 }
 
-
 const CALL_KEYS: readonly (keyof CalcPsfOptions)[] = [
-  'wavelength', 'source', 'normalize', 'onProgress', 'signal', 'fftThreads', 'planner', 'returnIntermediates',
-  'parallel', 'useMultiprocessing', 'nProcesses', 'startMethod', 'allowOversubscribe',
+  'wavelength',
+  'source',
+  'normalize',
+  'onProgress',
+  'signal',
+  'fftThreads',
+  'planner',
+  'returnIntermediates',
+  'parallel',
+  'useMultiprocessing',
+  'nProcesses',
+  'startMethod',
+  'allowOversubscribe',
 ];
 
 /** A calcPsf call, checked. */
@@ -172,9 +182,10 @@ export class OpticalSystem {
     if ((opts.fovArcsec === undefined) === (opts.fovPixels === undefined)) {
       throw new TypeError(`${path} needs exactly one of fovArcsec or fovPixels`);
     }
-    const fovPixels = opts.fovPixels !== undefined
-      ? integer(`${path}.fovPixels`, opts.fovPixels, 1, 65536)
-      : Math.max(1, Math.round(finiteNumber(`${path}.fovArcsec`, opts.fovArcsec, { exclusiveMin: 0 }) / pixelscale));
+    const fovPixels =
+      opts.fovPixels !== undefined
+        ? integer(`${path}.fovPixels`, opts.fovPixels, 1, 65536)
+        : Math.max(1, Math.round(finiteNumber(`${path}.fovArcsec`, opts.fovArcsec, { exclusiveMin: 0 }) / pixelscale));
     const oversample = opts.oversample === undefined ? 1 : integer(`${path}.oversample`, opts.oversample, 1, 64);
     this.planes.push({ kind: 'detector', pixelscale, fovPixels, oversample, name: opts.name ?? '' });
     this.changed();
@@ -186,7 +197,10 @@ export class OpticalSystem {
     const p = this.planes;
     if (!p.some((x) => x.kind === 'pupil')) throw new AiryError('the system has no pupil plane: add one with addPupil', 'ERR_AIRY_SYSTEM');
     if (p[0]!.kind !== 'pupil') {
-      throw new AiryError(`planes[0] is a${p[0]!.kind === 'image' ? 'n image' : ' detector'} plane before the first pupil: a system starts with a pupil`, 'ERR_AIRY_SYSTEM');
+      throw new AiryError(
+        `planes[0] is a${p[0]!.kind === 'image' ? 'n image' : ' detector'} plane before the first pupil: a system starts with a pupil`,
+        'ERR_AIRY_SYSTEM',
+      );
     }
     const last = p[p.length - 1]!;
     if (last.kind !== 'detector') throw new AiryError('the system has no detector at the end: add one with addDetector', 'ERR_AIRY_SYSTEM');
@@ -196,7 +210,10 @@ export class OpticalSystem {
         throw new AiryError(`planes[${i}]: two image planes in a row; put their optics in one plane`, 'ERR_AIRY_SYSTEM');
       }
       if (x.kind === 'detector' && p[i - 1]!.kind === 'image') {
-        throw new AiryError(`planes[${i}]: a detector directly after an image plane is not supported; add a pupil plane (e.g. a Lyot stop) between them`, 'ERR_AIRY_SYSTEM');
+        throw new AiryError(
+          `planes[${i}]: a detector directly after an image plane is not supported; add a pupil plane (e.g. a Lyot stop) between them`,
+          'ERR_AIRY_SYSTEM',
+        );
       }
     });
   }
@@ -206,7 +223,8 @@ export class OpticalSystem {
     if (this.pupilDiameter !== undefined) return this.pupilDiameter;
     const first = this.planes.find((x) => x.kind === 'pupil');
     const d = first && first.kind !== 'detector' ? first.optics.map((o) => o.pupilDiameter()).filter((x): x is number => x !== undefined) : [];
-    if (!d.length) throw new AiryError('cannot tell the pupil diameter: the first pupil plane has no aperture; pass OpticalSystem({ pupilDiameter })', 'ERR_AIRY_SYSTEM');
+    if (!d.length)
+      throw new AiryError('cannot tell the pupil diameter: the first pupil plane has no aperture; pass OpticalSystem({ pupilDiameter })', 'ERR_AIRY_SYSTEM');
     return Math.max(...d);
   }
 
@@ -241,10 +259,13 @@ export class OpticalSystem {
     for (const k of Object.keys(opts)) {
       if (!(CALL_KEYS as readonly string[]).includes(k)) throw new RangeError(`calcPsf: ${k} is not an option (known: ${CALL_KEYS.join(', ')})`);
     }
-    if ((opts.wavelength !== undefined) && (opts.source !== undefined)) throw new TypeError('calcPsf needs exactly one of { wavelength } or { source: { wavelengths, weights } }');
+    if (opts.wavelength !== undefined && opts.source !== undefined)
+      throw new TypeError('calcPsf needs exactly one of { wavelength } or { source: { wavelengths, weights } }');
     const source = opts.source ?? (opts.wavelength === undefined ? this.defaultSource : undefined);
-    if (source === undefined && opts.wavelength === undefined) throw new TypeError('calcPsf needs exactly one of { wavelength } or { source: { wavelengths, weights } }');
-    if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new TypeError(`onProgress must be a function, got ${show(opts.onProgress)}`);
+    if (source === undefined && opts.wavelength === undefined)
+      throw new TypeError('calcPsf needs exactly one of { wavelength } or { source: { wavelengths, weights } }');
+    if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function')
+      throw new TypeError(`onProgress must be a function, got ${show(opts.onProgress)}`);
     if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${show(opts.signal)}`);
     return {
       src: opts.wavelength !== undefined ? monochromatic(opts.wavelength) : resolveSource(source),
@@ -275,17 +296,20 @@ export class OpticalSystem {
     const tiltY = src.offsetR * Math.cos(src.offsetTheta * (Math.PI / 180));
     const m = c.detector.npix;
     let done = 0;
-    const r = await runWaves({
-      handle: c.handle,
-      shared: () => this.sharedSystem(c),
-      waves: src.wavelengths.map((wavelength) => ({ wavelength, tiltX, tiltY })),
-      pixels: m * m,
-      run: { normalize: call.normalize, planner: call.planner, fftThreads: call.fftThreads },
-      capture: call.capture,
-      signal: opts.signal,
-      onWave: (i) => opts.onProgress?.({ done: ++done, total: nw, wavelength: src.wavelengths[i]! }),
-      consume: (block) => weightedSum(block, src.weights, m * m),
-    }, plan);
+    const r = await runWaves(
+      {
+        handle: c.handle,
+        shared: () => this.sharedSystem(c),
+        waves: src.wavelengths.map((wavelength) => ({ wavelength, tiltX, tiltY })),
+        pixels: m * m,
+        run: { normalize: call.normalize, planner: call.planner, fftThreads: call.fftThreads },
+        capture: call.capture,
+        signal: opts.signal,
+        onWave: (i) => opts.onProgress?.({ done: ++done, total: nw, wavelength: src.wavelengths[i]! }),
+        consume: (block) => weightedSum(block, src.weights, m * m),
+      },
+      plan,
+    );
     const totalSeconds = (performance.now() - t0) / 1e3;
     return new Psf({
       data: r.value,
@@ -293,9 +317,20 @@ export class OpticalSystem {
       pixelscale: c.detector.pixelscale,
       oversample: c.detector.oversample,
       header: psfHeader(c, src, call.normalize, plan, totalSeconds),
-      timing: { rasterSeconds: wasCompiled ? 0 : c.rasterSeconds, kernelSeconds: r.kernelSeconds, nativeOtherSeconds: Math.max(0, r.nativeSeconds - r.kernelSeconds), totalSeconds },
+      timing: {
+        rasterSeconds: wasCompiled ? 0 : c.rasterSeconds,
+        kernelSeconds: r.kernelSeconds,
+        nativeOtherSeconds: Math.max(0, r.nativeSeconds - r.kernelSeconds),
+        totalSeconds,
+      },
       intermediates: r.planes?.map((planes, i) => planes.map((p) => describePlane(c, p, src.wavelengths[i]!))),
-      parallel: { mode: plan.mode, workers: plan.workers, startMethod: plan.startMethod, reason: plan.reason, ...(r.workerPeakRssBytes ? { workerPeakRssBytes: r.workerPeakRssBytes } : {}) },
+      parallel: {
+        mode: plan.mode,
+        workers: plan.workers,
+        startMethod: plan.startMethod,
+        reason: plan.reason,
+        ...(r.workerPeakRssBytes ? { workerPeakRssBytes: r.workerPeakRssBytes } : {}),
+      },
     });
   }
 

@@ -7,7 +7,10 @@ import { optionalPackage } from './optional';
 
 /** Renders a Vega-Lite spec to SVG text. */
 export async function renderSvg(spec: object): Promise<string> {
-  const vega = await optionalPackage<{ View: new (r: unknown, o: object) => { toSVG(): Promise<string> }; parse(s: object): unknown }>('vega', 'Drawing charts');
+  const vega = await optionalPackage<{ View: new (r: unknown, o: object) => { toSVG(): Promise<string> }; parse(s: object): unknown }>(
+    'vega',
+    'Drawing charts',
+  );
   const vl = await optionalPackage<{ compile(s: object): { spec: object } }>('vega-lite', 'Drawing charts');
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   return view.toSVG();

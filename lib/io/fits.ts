@@ -1,7 +1,7 @@
 /** FITS files through CFITSIO. */
 import * as fs from 'node:fs';
 import { native } from '../binding';
-import type { NativeFitsCard } from '../binding';
+import type { NativeFitsCard, NativeFitsImage } from '../binding';
 import { AiryError, rethrowNative } from '../errors';
 
 /** The linked CFITSIO library's version, e.g. `4.2`. */
@@ -34,7 +34,7 @@ export interface FitsImage {
 export function readFitsImage(path: string, argName = 'path', hdu = 0): FitsImage {
   if (typeof path !== 'string' || path === '') throw new TypeError(`${argName} must be a file path, got ${JSON.stringify(path)}`);
   if (!fs.existsSync(path)) throw new AiryError(`${argName}: FITS file ${path} does not exist`, 'ERR_AIRY_FITS');
-  let img;
+  let img: NativeFitsImage;
   try {
     img = native().fitsRead(path, hdu);
   } catch (e) {
@@ -95,7 +95,9 @@ export async function writeFitsImagesAsync(path: string, hdus: FitsHdu[]): Promi
  */
 export function verifyFitsChecksums(path: string): boolean[] {
   try {
-    return native().fitsVerify(path).map((c) => c.dataOk === 1 && c.hduOk === 1);
+    return native()
+      .fitsVerify(path)
+      .map((c) => c.dataOk === 1 && c.hduOk === 1);
   } catch (e) {
     rethrowNative(e);
   }

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { AiryError } from '../errors';
 import { resolveSource, type Source } from '../engine/source';
-import { OpticalSystem, type Normalize } from '../engine/system';
+import { type DetectorOptions, OpticalSystem, type Normalize } from '../engine/system';
 import { opticFromJson } from '../optics';
 import { oneOf, show } from '../validate';
 
@@ -54,7 +54,12 @@ export function loadSystem(json: string | object | { file: string }): OpticalSys
   if (!isObject(v)) throw new TypeError(`the system must be a JSON object, got ${show(v)}`);
   unknownKeys('', v, TOP_KEYS);
   const osys = new OpticalSystem(
-    { npix: v.npix as number | undefined, oversample: v.oversample as number | undefined, pupilDiameter: v.pupilDiameter as number | undefined, name: v.name as string | undefined },
+    {
+      npix: v.npix as number | undefined,
+      oversample: v.oversample as number | undefined,
+      pupilDiameter: v.pupilDiameter as number | undefined,
+      name: v.name as string | undefined,
+    },
     '',
   );
   if (!Array.isArray(v.planes) || v.planes.length === 0) throw new TypeError(`planes must be a non-empty array of planes, got ${show(v.planes)}`);
@@ -64,7 +69,7 @@ export function loadSystem(json: string | object | { file: string }): OpticalSys
     const kind = oneOf(`${path}.kind`, pl.kind, ['pupil', 'image', 'detector'] as const);
     unknownKeys(path, pl, PLANE_KEYS[kind]!);
     if (kind === 'detector') {
-      osys.addDetector(pl as never, path);
+      osys.addDetector(pl as unknown as DetectorOptions, path); // checked there, naming the path
       return;
     }
     const optics = pl.optics === undefined ? [] : pl.optics;

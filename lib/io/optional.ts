@@ -13,7 +13,9 @@ export async function optionalPackage<T>(name: string, purpose: string): Promise
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new AiryError(`${purpose} needs the optional package ${name}, which is not installed: npm install ${name}`, 'ERR_AIRY_MISSING_PACKAGE', { cause: e });
+      throw new AiryError(`${purpose} needs the optional package ${name}, which is not installed: npm install ${name}`, 'ERR_AIRY_MISSING_PACKAGE', {
+        cause: e,
+      });
     }
     throw e;
   }

@@ -27,8 +27,22 @@ export interface PictureOptions {
 
 // viridis, 16 anchors (matplotlib's), interpolated linearly.
 const VIRIDIS = [
-  [68, 1, 84], [72, 26, 108], [71, 47, 125], [65, 68, 135], [57, 86, 140], [49, 104, 142], [42, 120, 142], [35, 137, 142],
-  [31, 152, 139], [34, 168, 132], [53, 183, 121], [84, 197, 104], [122, 209, 81], [165, 219, 54], [210, 226, 27], [253, 231, 37],
+  [68, 1, 84],
+  [72, 26, 108],
+  [71, 47, 125],
+  [65, 68, 135],
+  [57, 86, 140],
+  [49, 104, 142],
+  [42, 120, 142],
+  [35, 137, 142],
+  [31, 152, 139],
+  [34, 168, 132],
+  [53, 183, 121],
+  [84, 197, 104],
+  [122, 209, 81],
+  [165, 219, 54],
+  [210, 226, 27],
+  [253, 231, 37],
 ];
 
 function viridis(t: number): [number, number, number] {
@@ -64,7 +78,11 @@ export async function colourImage(data: Float64Array, shape: [number, number], l
 }
 
 /** The Vega-Lite specification of a PSF picture. */
-export async function pictureSpec(img: { data: Float64Array; shape: [number, number]; pixelscale: number }, title: string, opts: PictureOptions = {}): Promise<object> {
+export async function pictureSpec(
+  img: { data: Float64Array; shape: [number, number]; pixelscale: number },
+  title: string,
+  opts: PictureOptions = {},
+): Promise<object> {
   const decades = opts.decades === undefined ? 6 : finiteNumber('decades', opts.decades, { exclusiveMin: 0 });
   let hi = opts.max;
   if (hi === undefined) {
@@ -99,13 +117,20 @@ export async function pictureSpec(img: { data: Float64Array; shape: [number, num
       },
       {
         // Invisible points that carry the colour scale, so Vega draws the colour bar.
-        data: { values: [{ x: 0, y: 0, v: llo }, { x: 0, y: 0, v: lhi }] },
+        data: {
+          values: [
+            { x: 0, y: 0, v: llo },
+            { x: 0, y: 0, v: lhi },
+          ],
+        },
         mark: { type: 'point', opacity: 0 },
         encoding: {
           x: { field: 'x', type: 'quantitative' },
           y: { field: 'y', type: 'quantitative' },
           color: {
-            field: 'v', type: 'quantitative', title: 'log10 intensity',
+            field: 'v',
+            type: 'quantitative',
+            title: 'log10 intensity',
             scale: { scheme: 'viridis', domain: [llo, lhi] },
             legend: { gradientLength: h - 20, orient: 'right' },
           },
@@ -117,7 +142,12 @@ export async function pictureSpec(img: { data: Float64Array; shape: [number, num
 }
 
 /** Draws a PSF image as a PNG file (log stretch, viridis, arcsec axes, colour bar, title). */
-export async function psfToPng(path: string, img: { data: Float64Array; shape: [number, number]; pixelscale: number }, title: string, opts: PictureOptions = {}): Promise<void> {
+export async function psfToPng(
+  path: string,
+  img: { data: Float64Array; shape: [number, number]; pixelscale: number },
+  title: string,
+  opts: PictureOptions = {},
+): Promise<void> {
   if (typeof path !== 'string' || path === '') throw new TypeError(`path must be a file path, got ${show(path)}`);
   const svg = await renderSvg(await pictureSpec(img, title, opts));
   fs.writeFileSync(path, await svgToPng(svg, opts.scale ?? 2));

@@ -71,7 +71,17 @@ export class Psf {
   /** How the wavelengths were spread (mode, workers, and why); spawn workers also report their peak RSS. */
   readonly parallel?: PsfParallel;
 
-  constructor(init: { data: Float64Array; shape: [number, number]; pixelscale: number; oversample: number; header: FitsHeader; timing?: PsfTiming; detSampled?: PsfImage; intermediates?: IntermediatePlane[][]; parallel?: PsfParallel }) {
+  constructor(init: {
+    data: Float64Array;
+    shape: [number, number];
+    pixelscale: number;
+    oversample: number;
+    header: FitsHeader;
+    timing?: PsfTiming;
+    detSampled?: PsfImage;
+    intermediates?: IntermediatePlane[][];
+    parallel?: PsfParallel;
+  }) {
     this.intermediates = init.intermediates;
     this.parallel = init.parallel;
     this.data = init.data;
@@ -120,7 +130,10 @@ export class Psf {
   describe(): string {
     const n = typeof this.header.NWAVES === 'number' ? this.header.NWAVES : 1;
     const um = (v: unknown) => (typeof v === 'number' ? `${(v * 1e6).toPrecision(4)} µm` : '?');
-    const lam = n <= 1 ? `λ = ${um(this.header.WAVE0 ?? this.header.WAVELEN)}` : `${n} wavelengths, ${um(this.header.WAVE0)} – ${um(this.header[`WAVE${n - 1}`])} (mean ${um(this.header.WAVELEN)})`;
+    const lam =
+      n <= 1
+        ? `λ = ${um(this.header.WAVE0 ?? this.header.WAVELEN)}`
+        : `${n} wavelengths, ${um(this.header.WAVE0)} – ${um(this.header[`WAVE${n - 1}`])} (mean ${um(this.header.WAVELEN)})`;
     const norm = this.header.NORMALIZ ? `, normalize '${this.header.NORMALIZ}'` : '';
     return `PSF: ${lam}${norm}`;
   }

@@ -84,7 +84,13 @@ interface FitsState extends ArrayState {
   files: { transmission?: string; opd?: string };
 }
 
-function arrayState(path: string, given: { transmission?: unknown; opd?: unknown; shape?: [number, number] }, pixelscale: number, units: OpdUnits, planeType: PlaneKind): ArrayState {
+function arrayState(
+  path: string,
+  given: { transmission?: unknown; opd?: unknown; shape?: [number, number] },
+  pixelscale: number,
+  units: OpdUnits,
+  planeType: PlaneKind,
+): ArrayState {
   if (given.transmission === undefined && given.opd === undefined) throw new TypeError(`${path} needs transmission, opd, or both`);
   const t = given.transmission === undefined ? null : flatten(`${path}.transmission`, given.transmission, given.shape);
   const o = given.opd === undefined ? null : flatten(`${path}.opd`, given.opd, given.shape ?? t?.shape);
@@ -158,7 +164,10 @@ export const FitsOptic = defineOptic({
     if (scale === undefined) throw new TypeError(`${path}.pixelscale is required (the FITS header has no PIXELSCL or PUPLSCAL)`);
     const pixelscale = finiteNumber(`${path}.pixelscale`, scale, { exclusiveMin: 0 });
     const shape = (t ?? o)!.shape;
-    return { files: { transmission: p.transmission, opd: p.opd }, ...arrayState(path, { transmission: t?.data, opd: o?.data, shape }, pixelscale, p.opdUnits, p.planeType) };
+    return {
+      files: { transmission: p.transmission, opd: p.opd },
+      ...arrayState(path, { transmission: t?.data, opd: o?.data, shape }, pixelscale, p.opdUnits, p.planeType),
+    };
   },
   toJson: (p) => ({ ...p.files, pixelscale: p.pixelscale, shape: p.shape, planeType: p.planeType }),
 });

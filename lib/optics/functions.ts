@@ -25,7 +25,7 @@ export function zernike(j: number, rho: number, theta: number): number {
   const m = Math.abs(ms);
   let R = 0;
   for (let s = 0; s <= (n - m) / 2; s++) {
-    R += ((s % 2 ? -1 : 1) * factorial(n - s)) / (factorial(s) * factorial((n + m) / 2 - s) * factorial((n - m) / 2 - s)) * rho ** (n - 2 * s);
+    R += (((s % 2 ? -1 : 1) * factorial(n - s)) / (factorial(s) * factorial((n + m) / 2 - s) * factorial((n - m) / 2 - s))) * rho ** (n - 2 * s);
   }
   if (m === 0) return Math.sqrt(n + 1) * R;
   const norm = Math.sqrt(2 * (n + 1));
@@ -81,4 +81,3 @@ function besselAsymptotic(nu: number, x: number): number {
   const v = Math.sqrt(2 / (Math.PI * ax)) * (p * Math.cos(w) - q * Math.sin(w));
   return nu === 1 && x < 0 ? -v : v;
 }
-

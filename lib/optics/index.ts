@@ -7,6 +7,7 @@ export * from './wavefront';
 export * from './masks';
 export * from './arrays';
 export { zernike, nollToNM, besselJ0, besselJ1 } from './functions';
+export { opticsReference } from './reference';
 
 import './apertures';
 import './wavefront';
@@ -16,4 +17,6 @@ import { type OpticClass, opticTypes } from './optic';
 import type { ParamSpecs } from './params';
 
 /** Every optic class by JSON type name (a null-prototype record: only optic names are keys). */
-export const OPTIC_TYPES: Readonly<Record<string, OpticClass<ParamSpecs>>> = Object.freeze(Object.assign(Object.create(null), Object.fromEntries(opticTypes())));
+export const OPTIC_TYPES: Readonly<Record<string, OpticClass<ParamSpecs>>> = Object.freeze(
+  Object.assign(Object.create(null), Object.fromEntries(opticTypes())),
+);

@@ -156,7 +156,11 @@ export class Optic {
 
 /** Samples a plane's optics on `r` of `grid`: amplitude product and OPD sum (null when none). */
 export function samplePlane(optics: readonly Optic[], grid: Grid, r: Rect): { amp: Float64Array; opd: Float64Array | null } {
-  const s = native().rasterPlane(optics.flatMap((o) => o.layers()), grid, r);
+  const s = native().rasterPlane(
+    optics.flatMap((o) => o.layers()),
+    grid,
+    r,
+  );
   return { amp: s.amp, opd: s.opd ?? null };
 }
 
@@ -196,7 +200,7 @@ export function opticFromJson(v: unknown, path: string, baseDir?: string): Optic
   if (typeof type !== 'string') throw new TypeError(`${path}.type must be an optic type name, got ${show(type)}`);
   const C = registry.get(type);
   if (!C) throw new RangeError(`${path}.type: unknown optic type ${show(type)} (known: ${[...registry.keys()].join(', ')})`);
-  return new C(v as never, path, { baseDir });
+  return new C(v as Input<ParamSpecs> & PlacementParams, path, { baseDir });
 }
 
 /** A parameter holding member optics (instances, or their JSON objects). */

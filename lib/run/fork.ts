@@ -16,7 +16,10 @@ export async function runFork<T>(ctx: RunContext<T>): Promise<WaveResult<T>> {
     }
   });
   const t = await job.handle.forkWaves(job.waves, block, {
-    ...job.run, workers: ctx.plan.workers, onProgress: ctx.report, onChild: (pid) => pids.push(pid),
+    ...job.run,
+    workers: ctx.plan.workers,
+    onProgress: ctx.report,
+    onChild: (pid) => pids.push(pid),
   });
   return { value: job.consume(block), kernelSeconds: t.kernelSeconds, nativeSeconds: t.totalSeconds };
 }

@@ -141,4 +141,3 @@ export function estimateOptimalNProcesses(osys: HasWorkloadShape, nWavelengths: 
   const fit = Math.floor((avail * (1 - headroom)) / model.perProcess);
   return Math.max(1, Math.min(cores, n, fit));
 }
-

@@ -34,7 +34,15 @@ export interface ParallelRequest {
  */
 export function planParallel(req: ParallelRequest, shape: WorkloadShape, nw: number, fftThreads: number, capture: boolean): ParallelPlan {
   const plan = choose(req, shape, nw, fftThreads, capture);
-  checkParallelSafety(detectFacts({ mode: plan.mode, startMethod: plan.startMethod, workers: plan.workers, kernelThreads: plan.kernelThreads, allowOversubscribe: req.allowOversubscribe }));
+  checkParallelSafety(
+    detectFacts({
+      mode: plan.mode,
+      startMethod: plan.startMethod,
+      workers: plan.workers,
+      kernelThreads: plan.kernelThreads,
+      allowOversubscribe: req.allowOversubscribe,
+    }),
+  );
   return plan;
 }
 
@@ -44,7 +52,11 @@ function choose(req: ParallelRequest, shape: WorkloadShape, nw: number, fftThrea
   const nProc = resolve('nProcesses', req.nProcesses, 'nProcesses');
   const cores = os.availableParallelism();
   const serial = (reason: string): ParallelPlan => ({
-    mode: 'none', startMethod, workers: 1, kernelThreads: Math.max(fftThreads, resolve('blasThreads', undefined, 'blasThreads') || getBlasThreads() || 1), reason,
+    mode: 'none',
+    startMethod,
+    workers: 1,
+    kernelThreads: Math.max(fftThreads, resolve('blasThreads', undefined, 'blasThreads') || getBlasThreads() || 1),
+    reason,
   });
   if (requested === 'none') return serial('requested');
   if (requested === 'auto' && nw === 1) return serial('one wavelength');
@@ -56,7 +68,19 @@ function choose(req: ParallelRequest, shape: WorkloadShape, nw: number, fftThrea
   if (requested === 'auto') {
     // Threads share the plane arrays and start at once; one worker is serial.
     if (workers <= 1) return serial('auto: memory or cores allow 1 worker');
-    return { mode: 'threads', startMethod, workers, kernelThreads: 1, reason: `auto: ${workers} threads (${cores} cores, ${nw} wavelengths, memory fits ${fit})` };
+    return {
+      mode: 'threads',
+      startMethod,
+      workers,
+      kernelThreads: 1,
+      reason: `auto: ${workers} threads (${cores} cores, ${nw} wavelengths, memory fits ${fit})`,
+    };
   }
-  return { mode: requested, startMethod, workers: Math.max(1, workers), kernelThreads: 1, reason: nProc > 0 ? 'nProcesses' : `estimated (${cores} cores, ${nw} wavelengths, memory fits ${fit})` };
+  return {
+    mode: requested,
+    startMethod,
+    workers: Math.max(1, workers),
+    kernelThreads: 1,
+    reason: nProc > 0 ? 'nProcesses' : `estimated (${cores} cores, ${nw} wavelengths, memory fits ${fit})`,
+  };
 }

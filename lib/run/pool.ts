@@ -166,7 +166,11 @@ const PIPELINE = 2;
 
 /** A wavelength's failure in a worker, as the native batch reports one: code, message, index. */
 class WaveFailure extends Error {
-  constructor(message: string, readonly code: string, readonly wavelengthIndex: number) {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly wavelengthIndex: number,
+  ) {
     super(message);
   }
 }
@@ -236,102 +240,144 @@ async function runNow<T>(system: SharedSystem, tasks: PoolTask[], size: number, 
   while (workers.filter((w) => !w.exited).length < size) await spawnWorker();
   const team = workers.filter((w) => !w.exited).slice(0, size);
   const area = resultsFor(Math.max(8, tasks.length * pixels * 8));
-  const { file: resultFile, bytes: resultBytes } = area;
   let ok = false;
-  // Wavelength i always goes to worker i mod size, so each worker sees the
-  // same wavelengths call after call and reuses its cached MFT kernels.
-  const queues = team.map((_, w) => tasks.filter((_t, i) => i % team.length === w));
-  let finished = 0;
   try {
-    await new Promise<void>((resolve, reject) => {
-      let failed = false;
-      const fail = (e: Error) => {
-        if (failed) return;
-        failed = true;
-        opts.signal?.removeEventListener('abort', abort);
-        for (const w of team) {
-          w.onMessage = undefined;
-          w.onExit = undefined;
-          w.busy = false;
-          w.child.channel?.unref();
-        }
-        reject(e);
-      };
-      const abort = () => {
-        // Killed workers leave the pool now, before their exit is reported, so the next call never picks one.
-        for (const w of team) if (w.busy && !w.exited) retire(w);
-        fail(new AiryError('calcPsf was aborted', 'ABORT_ERR', { cause: opts.signal?.reason }));
-      };
-      if (opts.signal?.aborted) return abort();
-      opts.signal?.addEventListener('abort', abort, { once: true });
-      // Each worker holds up to PIPELINE tasks: the next one is already in its
-      // queue when the current one finishes, so no round trip to this process
-      // sits between two wavelengths.
-      const inflight = new Map<Worker, Map<number, PoolTask>>(team.map((w) => [w, new Map()]));
-      const send = (w: Worker, task: PoolTask) => {
-        const id = ++msgSeq;
-        inflight.get(w)!.set(id, task);
-        w.child.send({
-          type: 'run', id, systemId: system.id, wave: task.wave, run: opts.run, resultFile, resultBytes, offset: task.index * pixels, length: pixels,
-        } satisfies ToWorker);
-      };
-      const feed = (w: Worker) => {
-        if (failed) return;
-        const queue = queues[team.indexOf(w)]!;
-        const mine = inflight.get(w)!;
-        if (queue.length === 0 && mine.size === 0) {
-          w.busy = false;
-          w.child.channel?.unref();
-          if (finished === tasks.length) {
-            opts.signal?.removeEventListener('abort', abort);
-            for (const x of team) {
-              x.onMessage = undefined;
-              x.onExit = undefined;
-            }
-            resolve();
-          }
-          return;
-        }
-        if (!w.busy) {
-          w.busy = true;
-          w.child.channel?.ref();
-          if (!w.systems.has(system.id)) {
-            w.child.send({ type: 'system', id: system.id, file: system.file, bytes: system.bytes, desc: system.desc } satisfies ToWorker);
-            w.systems.add(system.id);
-          }
-          w.onExit = (why) => {
-            // The oldest task in flight is the one the worker was computing.
-            const task = mine.values().next().value as PoolTask | undefined;
-            fail(new WaveFailure(`worker process ${w.pid} ${why}; the pool will start a new worker`, 'ERR_AIRY_WORKER_DIED', task?.index ?? tasks[0]!.index));
-          };
-          w.onMessage = (m) => {
-            if (!('id' in m)) return;
-            const task = mine.get(m.id);
-            if (!task) return; // a message from an earlier, failed call
-            if (m.type === 'done') {
-              mine.delete(m.id);
-              finished++;
-              try {
-                opts.onDone?.(task.index, m);
-              } catch (e) {
-                // A throwing progress callback fails the call, as in the other modes.
-                fail(e as Error);
-                return;
-              }
-              feed(w);
-            } else if (m.type === 'error') {
-              fail(new WaveFailure(m.message, m.code, task.index));
-            }
-          };
-        }
-        while (mine.size < PIPELINE && queue.length > 0) send(w, queue.shift()!);
-      };
-      for (const w of team) feed(w);
-    });
+    await new PoolCall(system, tasks, team, pixels, area, opts).run();
     ok = true;
     return opts.consume(area.view.subarray(0, tasks.length * pixels));
   } finally {
-    if (!area.kept) releaseFile(resultFile);
+    if (!area.kept) releaseFile(area.file);
     else if (!ok) dropResultArea();
+  }
+}
+
+/** One call's tasks on a team of workers, until all are done or one fails. */
+class PoolCall<T> {
+  private failed = false;
+  private finished = 0;
+  private readonly queues: PoolTask[][];
+  /** Tasks sent to each worker and not yet done, by message id, oldest first. */
+  private readonly inflight: Map<Worker, Map<number, PoolTask>>;
+  private resolve: () => void = () => undefined;
+  private reject: (e: Error) => void = () => undefined;
+  private readonly abort = () => {
+    // Killed workers leave the pool now, before their exit is reported, so the next call never picks one.
+    for (const w of this.team) if (w.busy && !w.exited) retire(w);
+    this.fail(new AiryError('calcPsf was aborted', 'ABORT_ERR', { cause: this.opts.signal?.reason }));
+  };
+
+  constructor(
+    private readonly system: SharedSystem,
+    private readonly tasks: PoolTask[],
+    private readonly team: Worker[],
+    private readonly pixels: number,
+    private readonly area: { file: string; bytes: number },
+    private readonly opts: PoolRunOptions<T>,
+  ) {
+    // Wavelength i always goes to worker i mod size, so each worker sees the
+    // same wavelengths call after call and reuses its cached MFT kernels.
+    this.queues = team.map((_, w) => tasks.filter((_t, i) => i % team.length === w));
+    this.inflight = new Map(team.map((w) => [w, new Map()]));
+  }
+
+  run(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+      if (this.opts.signal?.aborted) return this.abort();
+      this.opts.signal?.addEventListener('abort', this.abort, { once: true });
+      for (const w of this.team) this.feed(w);
+    });
+  }
+
+  private detach(): void {
+    this.opts.signal?.removeEventListener('abort', this.abort);
+    for (const w of this.team) {
+      w.onMessage = undefined;
+      w.onExit = undefined;
+    }
+  }
+
+  private fail(e: Error): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.detach();
+    for (const w of this.team) {
+      w.busy = false;
+      w.child.channel?.unref();
+    }
+    this.reject(e);
+  }
+
+  // Each worker holds up to PIPELINE tasks: the next one is already in its
+  // queue when the current one finishes, so no round trip to this process
+  // sits between two wavelengths.
+  private feed(w: Worker): void {
+    if (this.failed) return;
+    const queue = this.queues[this.team.indexOf(w)]!;
+    const mine = this.inflight.get(w)!;
+    if (queue.length === 0 && mine.size === 0) {
+      w.busy = false;
+      w.child.channel?.unref();
+      if (this.finished === this.tasks.length) {
+        this.detach();
+        this.resolve();
+      }
+      return;
+    }
+    if (!w.busy) this.attach(w, mine);
+    while (mine.size < PIPELINE && queue.length > 0) this.send(w, queue.shift()!);
+  }
+
+  private send(w: Worker, task: PoolTask): void {
+    const id = ++msgSeq;
+    this.inflight.get(w)!.set(id, task);
+    w.child.send({
+      type: 'run',
+      id,
+      systemId: this.system.id,
+      wave: task.wave,
+      run: this.opts.run,
+      resultFile: this.area.file,
+      resultBytes: this.area.bytes,
+      offset: task.index * this.pixels,
+      length: this.pixels,
+    } satisfies ToWorker);
+  }
+
+  /** Makes `w` busy with this call: the system loaded, its exit and messages handled. */
+  private attach(w: Worker, mine: Map<number, PoolTask>): void {
+    w.busy = true;
+    w.child.channel?.ref();
+    if (!w.systems.has(this.system.id)) {
+      w.child.send({ type: 'system', id: this.system.id, file: this.system.file, bytes: this.system.bytes, desc: this.system.desc } satisfies ToWorker);
+      w.systems.add(this.system.id);
+    }
+    w.onExit = (why) => {
+      // The oldest task in flight is the one the worker was computing.
+      const task = mine.values().next().value as PoolTask | undefined;
+      this.fail(
+        new WaveFailure(`worker process ${w.pid} ${why}; the pool will start a new worker`, 'ERR_AIRY_WORKER_DIED', task?.index ?? this.tasks[0]!.index),
+      );
+    };
+    w.onMessage = (m) => {
+      if (!('id' in m)) return;
+      const task = mine.get(m.id);
+      if (!task) return; // a message from an earlier, failed call
+      if (m.type === 'error') {
+        this.fail(new WaveFailure(m.message, m.code, task.index));
+        return;
+      }
+      mine.delete(m.id);
+      this.finished++;
+      try {
+        this.opts.onDone?.(task.index, m);
+      } catch (e) {
+        // A throwing progress callback fails the call, as in the other modes.
+        this.fail(e as Error);
+        return;
+      }
+      this.feed(w);
+    };
   }
 }

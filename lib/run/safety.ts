@@ -65,22 +65,32 @@ export function checkParallelSafety(facts: ParallelFacts): SafetyVerdict {
   const cores = integer('facts.cores', facts.cores, 1);
   if (mode === 'processes' && facts.startMethod === 'fork') {
     if (facts.platform === 'win32') {
-      throw new UnsafeParallelismError('startMethod "fork" needs POSIX fork, which Windows does not have.', 'ERR_AIRY_FORK_UNSUPPORTED', "startMethod: 'spawn', or parallel: 'threads'");
+      throw new UnsafeParallelismError(
+        'startMethod "fork" needs POSIX fork, which Windows does not have.',
+        'ERR_AIRY_FORK_UNSUPPORTED',
+        "startMethod: 'spawn', or parallel: 'threads'",
+      );
     }
     if (facts.blasVendor === 'accelerate' || facts.blasThreading === 'gcd') {
       throw new UnsafeParallelismError(
         'Refusing to fork: Apple Accelerate runs on Grand Central Dispatch, which is not fork-safe; a forked child that calls BLAS can crash or hang.',
-        'ERR_AIRY_FORK_ACCELERATE', "startMethod: 'spawn' (fresh processes), or parallel: 'threads', or a build against OpenBLAS (AIRY_BLAS=openblas)");
+        'ERR_AIRY_FORK_ACCELERATE',
+        "startMethod: 'spawn' (fresh processes), or parallel: 'threads', or a build against OpenBLAS (AIRY_BLAS=openblas)",
+      );
     }
     if (facts.fftwThreadsStarted) {
       throw new UnsafeParallelismError(
         'Refusing to fork: multi-threaded FFTs have already run in this process, and a forked child inherits a thread pool whose threads do not exist in it.',
-        'ERR_AIRY_FORK_AFTER_FFTW_THREADS', "startMethod: 'spawn', or keep fftThreads: 1 in processes that fork");
+        'ERR_AIRY_FORK_AFTER_FFTW_THREADS',
+        "startMethod: 'spawn', or keep fftThreads: 1 in processes that fork",
+      );
     }
     if (facts.blasThreadsStarted) {
       throw new UnsafeParallelismError(
         `Refusing to fork: ${facts.blasVendor} BLAS threads (${facts.blasThreading}) have already run in this process; a forked child can hang in the BLAS thread pool.`,
-        'ERR_AIRY_FORK_AFTER_BLAS_THREADS', "startMethod: 'spawn', or start processes that fork with the BLAS at one thread (OPENBLAS_NUM_THREADS=1 or OMP_NUM_THREADS=1 in the environment; OpenBLAS starts its thread pool when it loads)");
+        'ERR_AIRY_FORK_AFTER_BLAS_THREADS',
+        "startMethod: 'spawn', or start processes that fork with the BLAS at one thread (OPENBLAS_NUM_THREADS=1 or OMP_NUM_THREADS=1 in the environment; OpenBLAS starts its thread pool when it loads)",
+      );
     }
   }
   const busyThreads = (mode === 'none' ? 1 : workers) * kernelThreads;
@@ -88,7 +98,9 @@ export function checkParallelSafety(facts: ParallelFacts): SafetyVerdict {
     const fit = Math.max(1, Math.floor(cores / kernelThreads));
     throw new UnsafeParallelismError(
       `${mode === 'none' ? 1 : workers} worker(s) × ${kernelThreads} kernel thread(s) = ${busyThreads} busy threads on ${cores} cores would oversubscribe the machine.`,
-      'ERR_AIRY_OVERSUBSCRIBED', `nProcesses: ${fit} with single-threaded kernels, or allowOversubscribe: true`);
+      'ERR_AIRY_OVERSUBSCRIBED',
+      `nProcesses: ${fit} with single-threaded kernels, or allowOversubscribe: true`,
+    );
   }
   return { ok: true, busyThreads };
 }
@@ -107,4 +119,3 @@ export function detectFacts(plan: Pick<ParallelFacts, 'mode' | 'startMethod' | '
     ...plan,
   };
 }
-

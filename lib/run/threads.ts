@@ -5,7 +5,12 @@ async function inProcess<T>(ctx: RunContext<T>, lanes: number, fftThreads: numbe
   const { job } = ctx;
   const block = new Float64Array(job.waves.length * job.pixels);
   const t = await job.handle.computeWaves(job.waves, block, {
-    ...job.run, fftThreads, lanes, capture: job.capture, cancel: ctx.cancel, onProgress: ctx.report,
+    ...job.run,
+    fftThreads,
+    lanes,
+    capture: job.capture,
+    cancel: ctx.cancel,
+    onProgress: ctx.report,
   });
   return { value: job.consume(block), kernelSeconds: t.kernelSeconds, nativeSeconds: t.totalSeconds, planes: t.planes };
 }

@@ -32,7 +32,17 @@ export type SharedDesc = unknown;
 /** Messages from the parent. */
 export type ToWorker =
   | { type: 'system'; id: string; file: string; bytes: number; desc: SharedDesc }
-  | { type: 'run'; id: number; systemId: string; wave: NativeWave; run: NativeRunOptions; resultFile: string; resultBytes: number; offset: number; length: number }
+  | {
+      type: 'run';
+      id: number;
+      systemId: string;
+      wave: NativeWave;
+      run: NativeRunOptions;
+      resultFile: string;
+      resultBytes: number;
+      offset: number;
+      length: number;
+    }
   | { type: 'drop'; id: string };
 
 /** Messages to the parent. */

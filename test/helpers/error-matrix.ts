@@ -21,7 +21,12 @@ function coronagraph(lyot = 1): OpticalSystem {
   return o;
 }
 
-const children = () => execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+const children = () =>
+  execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map(Number);
 
 async function outcome(run: () => Promise<unknown>): Promise<{ code?: string; message: string }> {
   try {
