@@ -33,6 +33,12 @@ struct Arrays {
     sys.arrays.emplace_back(a.Data(), a.Data() + a.ElementLength());
     return sys.arrays.back().data();
   }
+  // The Float64Array o[key] of n elements, taken; null when absent.
+  const double* optional(Napi::Object o, const char* key, const std::string& ctx, size_t n) {
+    bool has = false;
+    auto a = args::f64(o, key, ctx, n, &has);
+    return has ? take(a) : nullptr;
+  }
 };
 
 raster::Prim primOf(Napi::Env env, Napi::Value v, const std::string& ctx) {
@@ -103,11 +109,8 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
       a.nx = args::integer(o, "nx", ctx, 1);
       a.pixelscale = args::num(o, "pixelscale", ctx);
       const size_t n = static_cast<size_t>(a.ny) * a.nx;
-      bool has = false;
-      auto amp = args::f64(o, "amp", ctx, n, &has);
-      if (has) a.amp = arrays.take(amp);
-      auto opd = args::f64(o, "opd", ctx, n, &has);
-      if (has) a.opd = arrays.take(opd);
+      a.amp = arrays.optional(o, "amp", ctx, n);
+      a.opd = arrays.optional(o, "opd", ctx, n);
       l.what = a;
     }
   }
@@ -167,11 +170,8 @@ prop::Window windowOf(Napi::Object o, const std::string& ctx, int grid, Arrays& 
         o.Env(), ctx + ": window exceeds the " + std::to_string(grid) + "x" + std::to_string(grid) + " grid");
   w.outside = {args::num(o, "outside", ctx), 0.0};
   const size_t n = static_cast<size_t>(w.ny) * w.nx;
-  bool has = false;
-  auto amp = args::f64(o, "amp", ctx, n, &has);
-  if (has) w.amp = arrays.take(amp);
-  auto opd = args::f64(o, "opd", ctx, n, &has);
-  if (has) w.opd = arrays.take(opd);
+  w.amp = arrays.optional(o, "amp", ctx, n);
+  w.opd = arrays.optional(o, "opd", ctx, n);
   return w;
 }
 
