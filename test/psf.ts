@@ -372,7 +372,10 @@ t.test('bad systems give clear errors naming the problem', async (t) => {
   t.throws(() => loadSystem({ ...good, source: { wavelengths: [-1e-6] } }), { message: /source\.wavelengths\[0\] must be a positive/ });
   const osys = loadSystem(good);
   await t.rejects(osys.calcPsf({ wavelength: Number.NaN }), { message: /wavelength must be finite/ });
-  await t.rejects(osys.calcPsf({ wavelength: 1e-6, propgation: 'mft' } as never), { name: 'RangeError', message: /calcPsf: propgation is not an option \(known: wavelength, source/ });
+  await t.rejects(osys.calcPsf({ wavelength: 1e-6, propgation: 'mft' } as never), {
+    name: 'RangeError',
+    message: /calcPsf: propgation is not an option \(known: wavelength, source/,
+  });
   await t.rejects(osys.calcPsf({ source: { wavelengths: [1e-6, 2e-6], weights: [1, 2, 3] } }), { message: /source\.weights has 3 entries/ });
   const noDet = new OpticalSystem({ npix: 16 });
   noDet.addPupil(new CircularAperture({ radius: 1 }));
