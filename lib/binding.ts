@@ -211,6 +211,8 @@ export interface NativeSystemHandle {
       capture?: boolean;
       cancel?: Int32Array;
       onProgress?: (i: number) => void;
+      /** Only these wavelengths (default all); PSF i still goes to i·pixels. */
+      indices?: number[];
     },
   ): Promise<NativeBatchTiming>;
   /** The same batch in `workers` forked children, written straight into `out` (a view of a sharedBlock). */

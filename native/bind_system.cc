@@ -294,7 +294,7 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
     return v.IsFunction() ? v.As<Napi::Function>() : Napi::Function();
   }
 
-  // computeWaves(waves, out, { lanes, fftThreads, planner, normalize, capture, cancel, onProgress })
+  // computeWaves(waves, out, { lanes, fftThreads, planner, normalize, capture, cancel, onProgress, indices })
   //   -> Promise<{ kernelSeconds, totalSeconds, planes? }>
   // PSF i goes to out[i * pixels ...]. cancel: Int32Array(1); nonzero stops
   // the lanes before their next wavelength. A failure rejects with `code`
@@ -308,6 +308,7 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
     opts.run = runOptionsOf(o, "options");
     opts.lanes = args::integerOr(o, "lanes", "options", 1, 1, 4096);
     opts.capture = args::flag(o, "capture", "options");
+    auto indices = std::make_shared<std::vector<size_t>>(indicesOf(env, o.Get("indices"), waves->size()));
     std::vector<Napi::Value> keep{info[1], info.This()};
     Napi::Value cancel = o.Get("cancel");
     if (!cancel.IsUndefined()) {
@@ -321,8 +322,8 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
     auto result = std::make_shared<batch::Result>();
     return PromiseWorker::start(
         env, "airy.computeWaves",
-        [sys, waves, out, opts, result](const PromiseWorker::Report& report) {
-          *result = batch::run(*sys, *waves, batch::allIndices(waves->size()), out, opts, report);
+        [sys, waves, indices, out, opts, result](const PromiseWorker::Report& report) {
+          *result = batch::run(*sys, *waves, *indices, out, opts, report);
           if (result->failure) {
             const Failure& f = result->failure;
             throw WaveError(f.code, f.message, f.index);
@@ -336,6 +337,25 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
           return r;
         },
         keep, callback(o, "onProgress"));
+  }
+
+  // options.indices: the wavelengths to compute (default all), each once.
+  static std::vector<size_t> indicesOf(Napi::Env env, Napi::Value v, size_t n) {
+    if (v.IsUndefined()) return batch::allIndices(n);
+    if (!v.IsArray()) typeError(env, "options.indices must be an array of wavelength indices");
+    auto a = v.As<Napi::Array>();
+    std::vector<size_t> out;
+    std::vector<char> seen(n, 0);
+    for (uint32_t k = 0; k < a.Length(); ++k) {
+      Napi::Value x = a.Get(k);
+      const double d = x.IsNumber() ? x.As<Napi::Number>().DoubleValue() : -1;
+      if (!(d >= 0 && d < static_cast<double>(n) && d == std::floor(d)) || seen[static_cast<size_t>(d)])
+        args::rangeError(env, "options.indices[" + std::to_string(k) + "] must be a distinct index below " +
+                                  std::to_string(n));
+      seen[static_cast<size_t>(d)] = 1;
+      out.push_back(static_cast<size_t>(d));
+    }
+    return out;
   }
 
   // forkWaves(waves, out, { workers, planner, normalize, onProgress, onChild })

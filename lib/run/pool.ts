@@ -161,9 +161,6 @@ export function shutdownPool(): void {
   workers.length = 0;
 }
 
-/** Tasks queued in one worker at a time (one computing, the rest waiting). */
-const PIPELINE = 2;
-
 /** A wavelength's failure in a worker, as the native batch reports one: code, message, index. */
 class WaveFailure extends Error {
   constructor(
@@ -180,7 +177,10 @@ interface PoolRunOptions<T> {
   signal?: AbortSignal;
   /** How every wavelength is computed. */
   run: NativeRunOptions;
-  onDone?: (index: number, t: { kernelSeconds: number; totalSeconds: number; maxRssBytes: number }) => void;
+  /** Wavelength `index` is done. */
+  onWave?: (index: number) => void;
+  /** A worker finished its share: its native seconds and peak memory. */
+  onFinished?: (t: { kernelSeconds: number; totalSeconds: number; maxRssBytes: number }) => void;
   /** Reads the PSFs (wavelength i at `i * pixels`) before the pool serves another call. */
   consume: (results: Float64Array) => T;
 }
@@ -251,13 +251,12 @@ async function runNow<T>(system: SharedSystem, tasks: PoolTask[], size: number, 
   }
 }
 
-/** One call's tasks on a team of workers, until all are done or one fails. */
+/** One call's wavelengths on a team of workers, each computing its share in one native batch. */
 class PoolCall<T> {
   private failed = false;
-  private finished = 0;
-  private readonly queues: PoolTask[][];
-  /** Tasks sent to each worker and not yet done, by message id, oldest first. */
-  private readonly inflight: Map<Worker, Map<number, PoolTask>>;
+  private running: number;
+  /** The wavelengths each worker has still to report, in the order it computes them. */
+  private readonly pending: Map<Worker, number[]>;
   private resolve: () => void = () => undefined;
   private reject: (e: Error) => void = () => undefined;
   private readonly abort = () => {
@@ -276,8 +275,8 @@ class PoolCall<T> {
   ) {
     // Wavelength i always goes to worker i mod size, so each worker sees the
     // same wavelengths call after call and reuses its cached MFT kernels.
-    this.queues = team.map((_, w) => tasks.filter((_t, i) => i % team.length === w));
-    this.inflight = new Map(team.map((w) => [w, new Map()]));
+    this.pending = new Map(team.map((w, k) => [w, tasks.filter((_t, i) => i % team.length === k).map((t) => t.index)]));
+    this.running = team.length;
   }
 
   run(): Promise<void> {
@@ -286,7 +285,7 @@ class PoolCall<T> {
       this.reject = reject;
       if (this.opts.signal?.aborted) return this.abort();
       this.opts.signal?.addEventListener('abort', this.abort, { once: true });
-      for (const w of this.team) this.feed(w);
+      for (const w of this.team) this.start(w);
     });
   }
 
@@ -298,55 +297,24 @@ class PoolCall<T> {
     }
   }
 
+  private idle(w: Worker): void {
+    w.busy = false;
+    w.child.channel?.unref();
+  }
+
   private fail(e: Error): void {
     if (this.failed) return;
     this.failed = true;
     this.detach();
-    for (const w of this.team) {
-      w.busy = false;
-      w.child.channel?.unref();
-    }
+    for (const w of this.team) this.idle(w);
     this.reject(e);
   }
 
-  // Each worker holds up to PIPELINE tasks: the next one is already in its
-  // queue when the current one finishes, so no round trip to this process
-  // sits between two wavelengths.
-  private feed(w: Worker): void {
-    if (this.failed) return;
-    const queue = this.queues[this.team.indexOf(w)]!;
-    const mine = this.inflight.get(w)!;
-    if (queue.length === 0 && mine.size === 0) {
-      w.busy = false;
-      w.child.channel?.unref();
-      if (this.finished === this.tasks.length) {
-        this.detach();
-        this.resolve();
-      }
-      return;
-    }
-    if (!w.busy) this.attach(w, mine);
-    while (mine.size < PIPELINE && queue.length > 0) this.send(w, queue.shift()!);
-  }
-
-  private send(w: Worker, task: PoolTask): void {
+  /** Sends `w` its share (loading the system first if it lacks it) and handles what it reports. */
+  private start(w: Worker): void {
+    const mine = this.pending.get(w)!;
+    if (mine.length === 0) return this.finished(w);
     const id = ++msgSeq;
-    this.inflight.get(w)!.set(id, task);
-    w.child.send({
-      type: 'run',
-      id,
-      systemId: this.system.id,
-      wave: task.wave,
-      run: this.opts.run,
-      resultFile: this.area.file,
-      resultBytes: this.area.bytes,
-      offset: task.index * this.pixels,
-      length: this.pixels,
-    } satisfies ToWorker);
-  }
-
-  /** Makes `w` busy with this call: the system loaded, its exit and messages handled. */
-  private attach(w: Worker, mine: Map<number, PoolTask>): void {
     w.busy = true;
     w.child.channel?.ref();
     if (!w.systems.has(this.system.id)) {
@@ -354,30 +322,46 @@ class PoolCall<T> {
       w.systems.add(this.system.id);
     }
     w.onExit = (why) => {
-      // The oldest task in flight is the one the worker was computing.
-      const task = mine.values().next().value as PoolTask | undefined;
-      this.fail(
-        new WaveFailure(`worker process ${w.pid} ${why}; the pool will start a new worker`, 'ERR_AIRY_WORKER_DIED', task?.index ?? this.tasks[0]!.index),
-      );
+      // The first wavelength it has not reported is the one it was computing.
+      this.fail(new WaveFailure(`worker process ${w.pid} ${why}; the pool will start a new worker`, 'ERR_AIRY_WORKER_DIED', mine[0] ?? this.tasks[0]!.index));
     };
     w.onMessage = (m) => {
-      if (!('id' in m)) return;
-      const task = mine.get(m.id);
-      if (!task) return; // a message from an earlier, failed call
-      if (m.type === 'error') {
-        this.fail(new WaveFailure(m.message, m.code, task.index));
+      if (!('id' in m) || m.id !== id) return; // a message of an earlier, failed call
+      if (m.type === 'error') return this.fail(new WaveFailure(m.message, m.code, m.index ?? mine[0] ?? this.tasks[0]!.index));
+      if (m.type === 'done') {
+        const k = mine.indexOf(m.index);
+        if (k >= 0) mine.splice(k, 1);
+        try {
+          this.opts.onWave?.(m.index);
+        } catch (e) {
+          // A throwing progress callback fails the call, as in the other modes.
+          this.fail(e as Error);
+        }
         return;
       }
-      mine.delete(m.id);
-      this.finished++;
-      try {
-        this.opts.onDone?.(task.index, m);
-      } catch (e) {
-        // A throwing progress callback fails the call, as in the other modes.
-        this.fail(e as Error);
-        return;
+      if (m.type === 'finished') {
+        this.opts.onFinished?.(m);
+        this.finished(w);
       }
-      this.feed(w);
     };
+    const waves = this.tasks.map((t) => t.wave);
+    w.child.send({
+      type: 'run',
+      id,
+      systemId: this.system.id,
+      waves,
+      indices: [...mine],
+      run: this.opts.run,
+      resultFile: this.area.file,
+      resultBytes: this.area.bytes,
+      pixels: this.pixels,
+    } satisfies ToWorker);
+  }
+
+  private finished(w: Worker): void {
+    this.idle(w);
+    if (--this.running > 0 || this.failed) return;
+    this.detach();
+    this.resolve();
   }
 }

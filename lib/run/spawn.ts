@@ -15,11 +15,11 @@ export async function runSpawn<T>(ctx: RunContext<T>): Promise<WaveResult<T>> {
   const value = await runOnPool(job.shared(), tasks, ctx.plan.workers, job.pixels, {
     signal: stop.signal,
     run: job.run,
-    onDone: (i, t) => {
+    onWave: ctx.report,
+    onFinished: (t) => {
       workerPeakRssBytes = Math.max(workerPeakRssBytes, t.maxRssBytes);
       kernelSeconds += t.kernelSeconds;
       nativeSeconds += t.totalSeconds;
-      ctx.report(i);
     },
     consume: job.consume,
   });

@@ -1,7 +1,7 @@
 /**
  * A worker process of the `parallel: 'processes'` (spawn) pool. It computes
- * whole wavelengths through the same native batch as every other mode
- * (computeWaves, one lane, single-threaded BLAS and FFTW): the compiled
+ * its share of a call's wavelengths through the same native batch as every
+ * other mode (computeWaves, one lane, single-threaded BLAS and FFTW): the compiled
  * system's arrays and the PSFs cross through shared memory files (mapped,
  * never copied through the IPC pipe); only small messages go through the
  * channel.
@@ -36,20 +36,23 @@ export type ToWorker =
       type: 'run';
       id: number;
       systemId: string;
-      wave: NativeWave;
+      /** Every wavelength of the call; this worker computes `indices` of them. */
+      waves: NativeWave[];
+      indices: number[];
       run: NativeRunOptions;
       resultFile: string;
       resultBytes: number;
-      offset: number;
-      length: number;
+      /** Doubles per PSF: PSF i goes to i·pixels of the results file. */
+      pixels: number;
     }
   | { type: 'drop'; id: string };
 
 /** Messages to the parent. */
 export type FromWorker =
   | { type: 'ready'; pid: number; idleRssBytes: number }
-  | { type: 'done'; id: number; kernelSeconds: number; totalSeconds: number; maxRssBytes: number }
-  | { type: 'error'; id: number; code: string; message: string };
+  | { type: 'done'; id: number; index: number }
+  | { type: 'finished'; id: number; kernelSeconds: number; totalSeconds: number; maxRssBytes: number }
+  | { type: 'error'; id: number; code: string; message: string; index?: number };
 
 /** A copy of `v` with every Float64Array (or, reading back, every array ref) replaced by `f` of it. */
 export function withArrays<A, B>(v: unknown, f: (a: A) => B, isArray: (x: unknown) => boolean = (x) => x instanceof Float64Array): unknown {
@@ -83,8 +86,8 @@ function main(): void {
       systems.delete(msg.id);
       return;
     }
-    // Runs arrive ahead of time (the parent keeps the next one queued here);
-    // they are computed one at a time, in order.
+    // Runs are computed one at a time, in order (a run of a failed call may
+    // still be computing when the next call's arrives).
     queue.push(msg);
     if (queue.length === 1) runNext();
   });
@@ -115,14 +118,17 @@ function main(): void {
       results.set(msg.resultFile, res);
       for (const f of [...results.keys()]) if (!queue.some((q) => q.resultFile === f)) results.delete(f);
     }
-    const out = new Float64Array(res, msg.offset * 8, msg.length);
-    sys.computeWaves([msg.wave], out, { ...msg.run, lanes: 1, fftThreads: 1 }).then(
+    // This worker's share of the call in one native batch: no JavaScript
+    // between its wavelengths; each one is reported as it finishes.
+    const out = new Float64Array(res, 0, msg.waves.length * msg.pixels);
+    const onProgress = (index: number) => send({ type: 'done', id: msg.id, index });
+    sys.computeWaves(msg.waves, out, { ...msg.run, lanes: 1, fftThreads: 1, indices: msg.indices, onProgress }).then(
       (t) => {
-        send({ type: 'done', id: msg.id, kernelSeconds: t.kernelSeconds, totalSeconds: t.totalSeconds, maxRssBytes: peakRss() });
+        send({ type: 'finished', id: msg.id, kernelSeconds: t.kernelSeconds, totalSeconds: t.totalSeconds, maxRssBytes: peakRss() });
         next();
       },
-      (e: Error & { code?: string }) => {
-        send({ type: 'error', id: msg.id, code: e.code ?? 'ERR_AIRY_NATIVE', message: e.message });
+      (e: Error & { code?: string; wavelengthIndex?: number }) => {
+        send({ type: 'error', id: msg.id, code: e.code ?? 'ERR_AIRY_NATIVE', message: e.message, index: e.wavelengthIndex });
         next();
       },
     );
