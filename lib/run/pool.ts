@@ -313,7 +313,10 @@ class PoolCall<T> {
   /** Sends `w` its share (loading the system first if it lacks it) and handles what it reports. */
   private start(w: Worker): void {
     const mine = this.pending.get(w)!;
-    if (mine.length === 0) return this.finished(w);
+    if (mine.length === 0) {
+      this.finished(w);
+      return;
+    }
     const id = ++msgSeq;
     w.busy = true;
     w.child.channel?.ref();
@@ -327,7 +330,10 @@ class PoolCall<T> {
     };
     w.onMessage = (m) => {
       if (!('id' in m) || m.id !== id) return; // a message of an earlier, failed call
-      if (m.type === 'error') return this.fail(new WaveFailure(m.message, m.code, m.index ?? mine[0] ?? this.tasks[0]!.index));
+      if (m.type === 'error') {
+        this.fail(new WaveFailure(m.message, m.code, m.index ?? mine[0] ?? this.tasks[0]!.index));
+        return;
+      }
       if (m.type === 'done') {
         const k = mine.indexOf(m.index);
         if (k >= 0) mine.splice(k, 1);
