@@ -8,15 +8,25 @@ import * as path from 'node:path';
 /** A float array of either precision; Float32Array selects single precision. */
 export type FloatArray = Float64Array | Float32Array;
 
+/** What the addon finds out about the BLAS it runs on. */
 export interface NativeBlasInfo {
+  /** Vendor, from the symbols the library exports. */
   vendor: string;
+  /** Version string reported by the library ('' when it does not say). */
   version: string;
+  /** Resolved path of the shared library that provides `cblas_zgemm`. */
   library: string;
+  /** Threading layer: pthreads, openmp, sequential, gcd, tbb or unknown. */
   threading: string;
+  /** Current BLAS thread count (-1 if the library cannot tell). */
   threads: number;
+  /** Whether airy can change the thread count at run time. */
   threadsSettable: boolean;
+  /** Compute kernel in use (OpenBLAS core name, BLIS arch, FlexiBLAS backend); '' if n/a. */
   kernel: string;
+  /** The library's own configuration string (OpenBLAS), '' otherwise. */
   config: string;
+  /** Whether BLAS worker threads exist or have run in this process. */
   threadsStarted: boolean;
 }
 

@@ -3,30 +3,16 @@
  * symbols at run time (never from build flags), plus thread control and a
  * check for OpenBLAS kernels that waste the CPU.
  */
-import { native } from '../binding';
+import { type NativeBlasInfo, native } from '../binding';
 import { integer } from '../validate';
 
 /** BLAS library vendors airy recognises. */
 export type BlasVendor = 'openblas' | 'mkl' | 'blis' | 'atlas' | 'flexiblas' | 'accelerate' | 'reference' | 'unknown';
 
 /** The BLAS library in use, as found at run time. */
-export interface BlasInfo {
+export interface BlasInfo extends Omit<NativeBlasInfo, 'vendor' | 'config'> {
   /** Vendor, from the symbols the library exports. */
   vendor: BlasVendor;
-  /** Version string reported by the library ('' when it does not say). */
-  version: string;
-  /** Resolved path of the shared library that provides `cblas_zgemm`. */
-  library: string;
-  /** Threading layer: pthreads, openmp, sequential, gcd, tbb or unknown. */
-  threading: string;
-  /** Current BLAS thread count (-1 if the library cannot tell). */
-  threads: number;
-  /** Whether airy can change the thread count at run time. */
-  threadsSettable: boolean;
-  /** Compute kernel in use (OpenBLAS core name, BLIS arch, FlexiBLAS backend); '' if n/a. */
-  kernel: string;
-  /** Whether BLAS worker threads exist or have run in this process. */
-  threadsStarted: boolean;
   /** Problems worth acting on, each with its remedy. */
   warnings: string[];
 }
