@@ -141,21 +141,16 @@ Napi::Value RasterPlane(const Napi::CallbackInfo& info) {
   raster::Rect r{args::integer(ro, "y0", "rect", 0), args::integer(ro, "x0", "rect", 0),
                  args::integer(ro, "ny", "rect", 0), args::integer(ro, "nx", "rect", 0)};
   if (r.y0 + r.ny > g.ny || r.x0 + r.nx > g.nx) args::rangeError(env, "rect exceeds the grid");
-  bool hasOpd = false;
-  for (const auto& l : layers) hasOpd = hasOpd || l.hasOpd();
-  auto amp = Napi::Float64Array::New(env, r.size());
-  std::fill(amp.Data(), amp.Data() + r.size(), 1.0);
-  Napi::Float64Array opd;
-  if (hasOpd) {
-    opd = Napi::Float64Array::New(env, r.size());
-    std::fill(opd.Data(), opd.Data() + r.size(), 0.0);
-  }
-  args::runSync(env, [&] {
-    for (const auto& l : layers) raster::apply(l, g, r, amp.Data(), hasOpd ? opd.Data() : nullptr);
-  });
+  raster::Sampled sm;
+  args::runSync(env, [&] { sm = raster::sample(layers, g, r); });
+  auto copy = [&](const std::vector<double>& v) {
+    auto a = Napi::Float64Array::New(env, v.size());
+    std::copy(v.begin(), v.end(), a.Data());
+    return a;
+  };
   auto o = Napi::Object::New(env);
-  o.Set("amp", amp);
-  if (hasOpd) o.Set("opd", opd);
+  o.Set("amp", copy(sm.amp));
+  if (!sm.opd.empty()) o.Set("opd", copy(sm.opd));
   return o;
 }
 

@@ -153,15 +153,11 @@ System::Masks System::sampleImagePlanes(double wavelength) const {
     const ImageOptics& io = st.image;
     if (!io.layers.empty()) {
       const raster::Rect r = raster::windowFor(io.extent, grid);
-      std::vector<double> amp(r.size(), 1.0), opd;
-      bool hasOpd = false;
-      for (const auto& l : io.layers) hasOpd = hasOpd || l.hasOpd();
-      if (hasOpd) opd.assign(r.size(), 0.0);
-      for (const auto& l : io.layers) raster::apply(l, grid, r, amp.data(), hasOpd ? opd.data() : nullptr);
+      const raster::Sampled sm = raster::sample(io.layers, grid, r);
       m.values.resize(r.size());
       for (size_t i = 0; i < r.size(); ++i) {
-        const double ph = hasOpd ? k * opd[i] : 0;
-        m.values[i] = {amp[i] * std::cos(ph), amp[i] * std::sin(ph)};
+        const double ph = sm.opd.empty() ? 0 : k * sm.opd[i];
+        m.values[i] = {sm.amp[i] * std::cos(ph), sm.amp[i] * std::sin(ph)};
       }
       m.window.y0 = r.y0;
       m.window.x0 = r.x0;

@@ -350,5 +350,15 @@ void apply(const Layer& layer, const Grid& g, const Rect& r, double* amp, double
   std::visit(Apply{layer, g, r, amp, opd}, layer.what);
 }
 
+Sampled sample(const std::vector<Layer>& layers, const Grid& g, const Rect& r) {
+  Sampled s;
+  s.amp.assign(r.size(), 1.0);
+  bool hasOpd = false;
+  for (const auto& l : layers) hasOpd = hasOpd || l.hasOpd();
+  if (hasOpd) s.opd.assign(r.size(), 0.0);
+  for (const auto& l : layers) apply(l, g, r, s.amp.data(), hasOpd ? s.opd.data() : nullptr);
+  return s;
+}
+
 }  // namespace raster
 }  // namespace airy

@@ -88,5 +88,12 @@ Rect windowFor(double extent, const Grid& g);
 // opd (r.size(), may be null when the layer has none) added to.
 void apply(const Layer& layer, const Grid& g, const Rect& r, double* amp, double* opd);
 
+// A plane's layers sampled on rectangle `r`: the amplitude product, and the
+// OPD sum (empty when no layer has OPD).
+struct Sampled {
+  std::vector<double> amp, opd;
+};
+Sampled sample(const std::vector<Layer>& layers, const Grid& g, const Rect& r);
+
 }  // namespace raster
 }  // namespace airy
