@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { native } from '../binding';
 import { config, onConfigChange, type FftwPlanner } from '../config';
 import { AiryError } from '../errors';
+import { checkOutputFile, readRegularFile } from '../io/files';
 
 /** FFTW as used by this process. */
 export interface FftwInfo {
@@ -48,9 +49,10 @@ export function loadWisdom(file: string = config.get('fftwWisdomFile')): boolean
   if (!file) throw new RangeError('file: no wisdom file given and config.fftwWisdomFile is empty');
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readRegularFile(file, 'FFTW wisdom file', 'ERR_AIRY_WISDOM_READ');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if (e instanceof AiryError) throw e;
     throw new AiryError(`cannot read FFTW wisdom file ${file}: ${(e as Error).message}`, 'ERR_AIRY_WISDOM_READ');
   }
   if (!native().fftwImportWisdom(text)) {
@@ -68,6 +70,7 @@ export function loadWisdom(file: string = config.get('fftwWisdomFile')): boolean
 export function saveWisdom(file: string = config.get('fftwWisdomFile')): void {
   if (!file) throw new RangeError('file: no wisdom file given and config.fftwWisdomFile is empty');
   const text = native().fftwExportWisdom();
+  checkOutputFile(file, 'FFTW wisdom file', 'ERR_AIRY_WISDOM_WRITE');
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
   try {

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { native } from '../binding';
 import type { NativeFitsCard, NativeFitsImage } from '../binding';
 import { AiryError, rethrowNative } from '../errors';
+import { checkOutputFile, openRegularFile } from './files';
 
 /** The linked CFITSIO library's version, e.g. `4.2`. */
 export function cfitsioVersion(): string {
@@ -34,6 +35,7 @@ export interface FitsImage {
 export function readFitsImage(path: string, argName = 'path', hdu = 0): FitsImage {
   if (typeof path !== 'string' || path === '') throw new TypeError(`${argName} must be a file path, got ${JSON.stringify(path)}`);
   if (!fs.existsSync(path)) throw new AiryError(`${argName}: FITS file ${path} does not exist`, 'ERR_AIRY_FITS');
+  fs.closeSync(openRegularFile(path, `${argName}: FITS file`, 'ERR_AIRY_FITS'));
   let img: NativeFitsImage;
   try {
     img = native().fitsRead(path, hdu);
@@ -73,6 +75,7 @@ function nativeHdus(hdus: FitsHdu[]) {
 
 /** Writes HDUs (primary first) atomically, with checksums. Blocks the event loop; see {@link writeFitsImagesAsync}. */
 export function writeFitsImages(path: string, hdus: FitsHdu[]): void {
+  checkOutputFile(path, 'FITS file', 'ERR_AIRY_FITS');
   try {
     native().fitsWriteSync(path, nativeHdus(hdus));
   } catch (e) {
@@ -82,6 +85,7 @@ export function writeFitsImages(path: string, hdus: FitsHdu[]): void {
 
 /** {@link writeFitsImages} off the event loop. */
 export async function writeFitsImagesAsync(path: string, hdus: FitsHdu[]): Promise<void> {
+  checkOutputFile(path, 'FITS file', 'ERR_AIRY_FITS');
   try {
     await native().fitsWrite(path, nativeHdus(hdus));
   } catch (e) {

@@ -2,9 +2,9 @@
  * Optical systems from JSON (ARCHITECTURE §6). Every problem is reported with
  * its JSON path, e.g. `planes[1].optics[0].radius must be greater than 0`.
  */
-import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { AiryError } from '../errors';
+import { readRegularFile } from './files';
 import { resolveSource, type Source } from '../engine/source';
 import { type DetectorOptions, OpticalSystem, type Normalize } from '../engine/system';
 import { opticFromJson } from '../optics';
@@ -42,7 +42,7 @@ export function loadSystem(json: string | object | { file: string }): OpticalSys
     const file = json.file;
     let text: string;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      text = readRegularFile(file, 'system file', 'ERR_AIRY_JSON');
     } catch (e) {
       throw new AiryError(`cannot read system file ${file}: ${(e as Error).message}`, 'ERR_AIRY_JSON', { cause: e });
     }
