@@ -109,6 +109,10 @@ void System::prepare() {
     for (size_t i = 0; i < nn; ++i) e += w.amp[i] * w.amp[i];
   else
     e = static_cast<double>(nn);
+  if (!std::isfinite(e))
+    throw Error(
+        "ERR_AIRY_NONFINITE",
+        "the entrance pupil (planes[0]): its summed intensity overflows; scale its transmissions down");
   pupilEnergy = e;
 }
 

@@ -9,6 +9,7 @@ import {
   HexagonAperture,
   CircularOcculter,
   ScalarTransmission,
+  binImage,
   ArrayOptic,
   FitsOptic,
   loadSystem,
@@ -470,4 +471,25 @@ t.test('the image plane is centred on pixel floor(N/2) for even and odd padded s
     }
     t.same([Math.floor(at / N), at % N], [Math.floor(N / 2), Math.floor(N / 2)], `N = ${N}: peak at the centre pixel`);
   }
+});
+
+t.test('finite inputs never give a silent non-finite or zero PSF', async (t) => {
+  const bright = new OpticalSystem({ npix: 32 });
+  bright.addPupil([new CircularAperture({ radius: 1 }), new ScalarTransmission({ transmission: 1e155 })]);
+  bright.addDetector({ pixelscale: 0.05, fovPixels: 8 });
+  for (const normalize of ['first', 'none'] as const) {
+    await t.rejects(
+      bright.calcPsf({ wavelength: 1e-6, normalize }),
+      { code: 'ERR_AIRY_NONFINITE', message: /entrance pupil.*overflows/ },
+      `normalize ${normalize}`,
+    );
+  }
+  const o = new OpticalSystem({ npix: 32 });
+  o.addPupil(new CircularAperture({ radius: 1 }));
+  o.addDetector({ pixelscale: 0.05, fovPixels: 8 });
+  await t.rejects(o.calcPsf({ source: { wavelengths: [1e-6, 2e-6], weights: [1e308, 1e308] } }), {
+    name: 'RangeError',
+    message: /source\.weights sum to Infinity/,
+  });
+  t.throws(() => binImage(new Float64Array(4).fill(1e308), [2, 2], 2, 0.1), { code: 'ERR_AIRY_NONFINITE', message: /binning by 2 overflows/ });
 });

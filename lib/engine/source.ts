@@ -48,6 +48,7 @@ export function resolveSource(s: unknown, path = 'source'): ResolvedSource {
   }
   const total = weights.reduce((a, b) => a + b, 0);
   if (!(total > 0)) throw new RangeError(`${path}.weights sum to zero; at least one weight must be positive`);
+  if (!Number.isFinite(total)) throw new RangeError(`${path}.weights sum to Infinity; scale them down (only their ratios matter)`);
   return {
     wavelengths,
     weights: weights.map((w) => w / total),

@@ -371,6 +371,7 @@ function weightedSum(block: Float64Array, weights: readonly number[], pixels: nu
     const p = block.subarray(i * pixels, (i + 1) * pixels);
     for (let k = 0; k < pixels; k++) out[k] += w * p[k]!;
   });
+  if (!out.every(Number.isFinite)) throw new AiryError('the weighted sum over wavelengths overflows (each PSF is finite)', 'ERR_AIRY_NONFINITE');
   return out;
 }
 

@@ -190,6 +190,7 @@ export function binImage(data: Float64Array, shape: [number, number], oversample
     const oi = Math.floor(i / oversample) * bx;
     for (let j = 0; j < bx * oversample; j++) out[oi + Math.floor(j / oversample)] += data[i * nx + j]!;
   }
+  if (!out.every(Number.isFinite)) throw new AiryError(`binning by ${oversample} overflows: the image holds values too large to sum`, 'ERR_AIRY_NONFINITE');
   return { data: out, shape: [by, bx], pixelscale: pixelscale * oversample };
 }
 
