@@ -386,3 +386,21 @@ t.test('memory model vs the measured peak RSS of a worker (25%), imaging and cor
     }
   }
 });
+
+t.test('concurrent calls on one system with different per-call options give the serial answers in every mode', async (t) => {
+  const osys = coronagraph();
+  const calls = [
+    { normalize: 'first', parallel: 'processes' },
+    { normalize: 'last', parallel: 'processes' },
+    { normalize: 'exit_pupil', parallel: 'threads' },
+    { normalize: 'none', parallel: 'none' },
+  ] as const;
+  const got = await Promise.all(calls.map((c) => osys.calcPsf({ source: { wavelengths: LAM }, nProcesses: 2, ...c })));
+  for (const [k, c] of calls.entries()) {
+    const ref = await osys.calcPsf({ source: { wavelengths: LAM }, normalize: c.normalize });
+    t.ok(
+      got[k]!.data.every((v, i) => Math.abs(v - ref.data[i]!) <= 1e-12 * ref.peak()),
+      `${c.parallel}, normalize ${c.normalize}: serial answer`,
+    );
+  }
+});
