@@ -52,6 +52,7 @@ export {
   besselJ0,
   besselJ1,
   opticsReference,
+  opticSummary,
 } from './optics';
 export type { Grid, Rect, PlaneKind, OpdUnits, OpticClass, OpticDef, Param, ParamSpecs, PlacementParams } from './optics';
 export { checkParallelSafety, detectFacts } from './run/safety';

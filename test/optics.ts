@@ -26,6 +26,7 @@ import {
   besselJ1,
   opticFromJson,
   opticsReference,
+  opticSummary,
 } from '../lib/index';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -238,4 +239,23 @@ t.test('every optic type is declared once: JSON, classes and validation agree', 
 t.test('docs/optics.md is the reference the definitions write', async (t) => {
   const file = fs.readFileSync(path.join(__dirname, '..', 'docs', 'optics.md'), 'utf8');
   t.equal(file, `${opticsReference()}\n`, 'up to date (regenerate with npm run docs:optics)');
+});
+
+t.test("each optic class's TSDoc is its definition's summary", async (t) => {
+  const dir = path.join(__dirname, '..', 'lib', 'optics');
+  const found = new Map<string, string>();
+  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.ts'))) {
+    const src = fs.readFileSync(path.join(dir, f), 'utf8');
+    for (const m of src.matchAll(/\/\*\*\n((?: \*.*\n)+) \*\/\nexport const (\w+) = defineOptic\(/g)) {
+      found.set(
+        m[2]!,
+        m[1]!
+          .split('\n')
+          .map((l) => l.replace(/^ \* ?/, ''))
+          .join(' ')
+          .trim(),
+      );
+    }
+  }
+  for (const type of Object.keys(OPTIC_TYPES)) t.equal(found.get(type), opticSummary(type), type);
 });

@@ -2,6 +2,9 @@
 import { circle, DEG, defineOptic, polygon, rect, shape, spoke } from './optic';
 import { integerParam, numberOr, optionalPositive, positive } from './params';
 
+/**
+ * Clear circular aperture. Parameters: radius (m). Reference: docs/optics.md.
+ */
 export const CircularAperture = defineOptic({
   type: 'CircularAperture',
   doc: 'Clear circular aperture.',
@@ -13,6 +16,9 @@ export const CircularAperture = defineOptic({
   layers: (p, at) => [shape([circle(p.radius)], false, at)],
 });
 
+/**
+ * Clear square aperture (sides along x and y before rotation). Parameters: size (m). Reference: docs/optics.md.
+ */
 export const SquareAperture = defineOptic({
   type: 'SquareAperture',
   doc: 'Clear square aperture (sides along x and y before rotation).',
@@ -24,6 +30,9 @@ export const SquareAperture = defineOptic({
   layers: (p, at) => [shape([rect(p.size, p.size)], false, at)],
 });
 
+/**
+ * Clear rectangular aperture. Parameters: width (m); height (m). Reference: docs/optics.md.
+ */
 export const RectangleAperture = defineOptic({
   type: 'RectangleAperture',
   doc: 'Clear rectangular aperture.',
@@ -35,6 +44,10 @@ export const RectangleAperture = defineOptic({
   layers: (p, at) => [shape([rect(p.width, p.height)], false, at)],
 });
 
+/**
+ * Regular hexagon with vertices on ±x (flat sides at top and bottom); give side or flatToFlat. Parameters: side
+ * (m), optional; flatToFlat (m), optional. Reference: docs/optics.md.
+ */
 export const HexagonAperture = defineOptic({
   type: 'HexagonAperture',
   doc: 'Regular hexagon with vertices on ±x (flat sides at top and bottom); give side or flatToFlat.',
@@ -53,6 +66,9 @@ export const HexagonAperture = defineOptic({
   layers: (p, at) => [shape([polygon(6, p.side, 0)], false, at)],
 });
 
+/**
+ * Regular polygon with its first vertex on +x. Parameters: nsides; radius (m). Reference: docs/optics.md.
+ */
 export const NgonAperture = defineOptic({
   type: 'NgonAperture',
   doc: 'Regular polygon with its first vertex on +x.',
@@ -64,6 +80,11 @@ export const NgonAperture = defineOptic({
   layers: (p, at) => [shape([polygon(p.nsides, p.radius, 0)], false, at)],
 });
 
+/**
+ * Central obscuration with radial support struts (spiders), evenly spaced in angle. Parameters: secondaryRadius
+ * (m); nSupports, default 4; supportWidth (m), default 0.01; supportAngleOffset (deg), default 0. Reference:
+ * docs/optics.md.
+ */
 export const SecondaryObscuration = defineOptic({
   type: 'SecondaryObscuration',
   doc: 'Central obscuration with radial support struts (spiders), evenly spaced in angle.',

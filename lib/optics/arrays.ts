@@ -128,6 +128,11 @@ const arrayOptic = {
 
 const pixelscaleDoc = 'Pixel scale of the arrays: metres (pupil) or arcsec (image) per pixel';
 
+/**
+ * Transmission and/or OPD given as arrays, centred on the plane, resampled bilinearly to its grid. Parameters:
+ * transmission, optional; opd, optional; shape (px), optional; pixelscale (m | arcsec); opdUnits, default
+ * 'meters'; planeType, default 'pupil'. Reference: docs/optics.md.
+ */
 export const ArrayOptic = defineOptic({
   type: 'ArrayOptic',
   doc: 'Transmission and/or OPD given as arrays, centred on the plane, resampled bilinearly to its grid.',
@@ -144,6 +149,11 @@ export const ArrayOptic = defineOptic({
   toJson: (p) => ({ pixelscale: p.pixelscale, shape: p.shape, planeType: p.planeType }),
 });
 
+/**
+ * Transmission and/or OPD read from FITS files (primary HDU, 2D) with CFITSIO. Parameters: transmission,
+ * optional; opd, optional; pixelscale (m | arcsec), optional; opdUnits, default 'meters'; planeType, default
+ * 'pupil'. Reference: docs/optics.md.
+ */
 export const FitsOptic = defineOptic({
   type: 'FitsOptic',
   doc: 'Transmission and/or OPD read from FITS files (primary HDU, 2D) with CFITSIO.',

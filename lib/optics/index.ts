@@ -7,7 +7,7 @@ export * from './wavefront';
 export * from './masks';
 export * from './arrays';
 export { zernike, nollToNM, besselJ0, besselJ1 } from './functions';
-export { opticsReference } from './reference';
+export { opticsReference, opticSummary } from './reference';
 
 import './apertures';
 import './wavefront';

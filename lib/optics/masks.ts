@@ -2,6 +2,9 @@
 import { annulus, bar, circle, DEG, defineOptic, rect, shape } from './optic';
 import { choice, numberOr, optionalPositive, positive } from './params';
 
+/**
+ * Opaque circular spot in an image plane. Parameters: radius (arcsec). Reference: docs/optics.md.
+ */
 export const CircularOcculter = defineOptic({
   type: 'CircularOcculter',
   doc: 'Opaque circular spot in an image plane.',
@@ -11,6 +14,10 @@ export const CircularOcculter = defineOptic({
   layers: (p, at) => [shape([circle(p.radius)], true, at)],
 });
 
+/**
+ * Transmits an annulus radiusInner < r < radiusOuter of an image plane. Parameters: radiusInner (arcsec),
+ * default 0; radiusOuter (arcsec). Reference: docs/optics.md.
+ */
 export const AnnularFieldStop = defineOptic({
   type: 'AnnularFieldStop',
   doc: 'Transmits an annulus radiusInner < r < radiusOuter of an image plane.',
@@ -28,6 +35,9 @@ export const AnnularFieldStop = defineOptic({
   layers: (p, at) => [shape([annulus(p.radiusInner, p.radiusOuter)], false, at)],
 });
 
+/**
+ * Transmits a square of an image plane. Parameters: size (arcsec). Reference: docs/optics.md.
+ */
 export const SquareFieldStop = defineOptic({
   type: 'SquareFieldStop',
   doc: 'Transmits a square of an image plane.',
@@ -38,6 +48,10 @@ export const SquareFieldStop = defineOptic({
   layers: (p, at) => [shape([rect(p.size, p.size)], false, at)],
 });
 
+/**
+ * Opaque infinite bar through an image plane, along +y before rotation. Parameters: width (arcsec); angle (deg),
+ * default 0. Reference: docs/optics.md.
+ */
 export const BarOcculter = defineOptic({
   type: 'BarOcculter',
   doc: 'Opaque infinite bar through an image plane, along +y before rotation.',
@@ -49,6 +63,10 @@ export const BarOcculter = defineOptic({
   layers: (p, at) => [shape([bar(p.width)], true, { ...at, rotation: at.rotation + p.angle * DEG })],
 });
 
+/**
+ * Four-quadrant phase mask: OPD of half the design wavelength in the (+,+) and (−,−) quadrants. Parameters:
+ * wavelength (m). Reference: docs/optics.md.
+ */
 export const IdealFQPM = defineOptic({
   type: 'IdealFQPM',
   doc: 'Four-quadrant phase mask: OPD of half the design wavelength in the (+,+) and (−,−) quadrants.',
@@ -57,6 +75,11 @@ export const IdealFQPM = defineOptic({
   layers: (p, at) => [{ kind: 'fqpm', step: p.wavelength / 2, ...at }],
 });
 
+/**
+ * Band-limited image-plane amplitude mask (Kuchner & Traub 2002): 1 − [2J1(σr)/(σr)]² ('circular') or 1 −
+ * [sin(σx)/(σx)]² ('linear'). Parameters: kind; sigma (1/arcsec); wavelength (m), optional. Reference:
+ * docs/optics.md.
+ */
 export const BandLimitedCoronagraph = defineOptic({
   type: 'BandLimitedCoronagraph',
   doc: "Band-limited image-plane amplitude mask (Kuchner & Traub 2002): 1 − [2J1(σr)/(σr)]² ('circular') or 1 − [sin(σx)/(σx)]² ('linear').",

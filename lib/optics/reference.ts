@@ -25,3 +25,14 @@ export function opticsReference(): string {
   }
   return out.join('\n');
 }
+
+/** The one-paragraph TSDoc an optic class carries (its doc and parameters with units); a test checks the sources. */
+export function opticSummary(type: string): string {
+  const C = opticTypes().get(type);
+  if (!C) throw new RangeError(`unknown optic type ${type}`);
+  const d = C.definition;
+  const ps = Object.entries(d.params)
+    .map(([n, p]) => `${n}${p.unit ? ` (${p.unit})` : ''}${p.required ? '' : p.defaultText ? `, default ${p.defaultText}` : ', optional'}`)
+    .join('; ');
+  return `${d.doc}${ps ? ` Parameters: ${ps}.` : ''} Reference: docs/optics.md.`;
+}

@@ -2,6 +2,10 @@
 import { combinedExtent, defineOptic, memberOptics, type PlaneKind } from './optic';
 import { anyNumber, numberOr, numbers, positive } from './params';
 
+/**
+ * Uniform amplitude transmission everywhere in the plane. Parameters: transmission, default 1. Reference:
+ * docs/optics.md.
+ */
 export const ScalarTransmission = defineOptic({
   type: 'ScalarTransmission',
   doc: 'Uniform amplitude transmission everywhere in the plane.',
@@ -12,6 +16,10 @@ export const ScalarTransmission = defineOptic({
   layers: (p, at) => [{ kind: 'scalar', value: p.transmission, ...at }],
 });
 
+/**
+ * Several optics acting as one: transmissions multiply, OPDs add. Shift and rotate the members. Parameters:
+ * optics. Reference: docs/optics.md.
+ */
 export const CompoundOptic = defineOptic({
   type: 'CompoundOptic',
   doc: 'Several optics acting as one: transmissions multiply, OPDs add. Shift and rotate the members.',
@@ -28,6 +36,10 @@ export const CompoundOptic = defineOptic({
   toJson: (p) => ({ optics: p.optics.map((o) => o.toJSON()) }),
 });
 
+/**
+ * Wavefront error as a sum of Noll-normalised Zernike terms, zero outside the radius. Parameters: radius (m);
+ * coefficients (m RMS). Reference: docs/optics.md.
+ */
 export const ZernikeWFE = defineOptic({
   type: 'ZernikeWFE',
   doc: 'Wavefront error as a sum of Noll-normalised Zernike terms, zero outside the radius.',
@@ -41,6 +53,10 @@ export const ZernikeWFE = defineOptic({
   layers: (p, at) => [{ kind: 'zernike', radius: p.radius, coefficients: p.coefficients, ...at }],
 });
 
+/**
+ * Defocus: OPD = nwaves·λref·(2ρ² − 1)/2 inside the radius (peak to valley nwaves·λref). Parameters: nwaves
+ * (waves); referenceWavelength (m); radius (m). Reference: docs/optics.md.
+ */
 export const ThinLens = defineOptic({
   type: 'ThinLens',
   doc: 'Defocus: OPD = nwaves·λref·(2ρ² − 1)/2 inside the radius (peak to valley nwaves·λref).',
