@@ -96,12 +96,15 @@ export interface Binding {
   mftCacheStats(): { entries: number; bytes: number; hits: number; misses: number };
   mftClearCache(): void;
   cfitsioVersion(): string;
-  /** Samples layers on rectangle `rect` of `grid`: amplitude product and OPD sum (absent when no layer has OPD). */
+  /**
+   * Samples layers on rectangle `rect` of `grid` (or on the window `{ extent }` implies, plane units, < 0 unbounded):
+   * amplitude product and OPD sum (absent when no layer has OPD), and the rectangle.
+   */
   rasterPlane(
     layers: NativeLayer[],
     grid: { ny: number; nx: number; cy: number; cx: number; scale: number },
-    rect: { y0: number; x0: number; ny: number; nx: number },
-  ): { amp: Float64Array; opd?: Float64Array };
+    rect: { y0: number; x0: number; ny: number; nx: number } | { extent: number },
+  ): { amp: Float64Array; opd?: Float64Array; y0: number; x0: number; ny: number; nx: number };
   shmMap(path: string, bytes: number, create: boolean): ArrayBuffer;
   /** Anonymous shared memory that forked children write into. */
   sharedBlock(bytes: number): ArrayBuffer;

@@ -126,8 +126,8 @@ std::vector<raster::Layer> layersOf(Napi::Env env, Napi::Value v, const std::str
   return out;
 }
 
-// rasterPlane(layers, { ny, nx, cy, cx, scale }, { y0, x0, ny, nx })
-//   -> { amp: Float64Array, opd?: Float64Array } over the rectangle.
+// rasterPlane(layers, { ny, nx, cy, cx, scale }, { y0, x0, ny, nx } | { extent })
+//   -> { amp: Float64Array, opd?: Float64Array, y0, x0, ny, nx } over the rectangle.
 Napi::Value RasterPlane(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   prop::System scratch;  // holds copies of array layers for this call
@@ -137,9 +137,15 @@ Napi::Value RasterPlane(const Napi::CallbackInfo& info) {
   raster::Grid g{args::integer(go, "ny", "grid", 1), args::integer(go, "nx", "grid", 1),
                  args::num(go, "cy", "grid"), args::num(go, "cx", "grid"), args::num(go, "scale", "grid")};
   if (!(g.scale > 0)) args::rangeError(env, "grid.scale must be positive");
+  // The rectangle, or { extent }: the window the optics' extent implies (as image planes get theirs).
   auto ro = args::object(env, info[2], "rect");
-  raster::Rect r{args::integer(ro, "y0", "rect", 0), args::integer(ro, "x0", "rect", 0),
-                 args::integer(ro, "ny", "rect", 0), args::integer(ro, "nx", "rect", 0)};
+  raster::Rect r;
+  if (!ro.Get("extent").IsUndefined()) {
+    r = raster::windowFor(args::num(ro, "extent", "rect"), g);
+  } else {
+    r = {args::integer(ro, "y0", "rect", 0), args::integer(ro, "x0", "rect", 0),
+         args::integer(ro, "ny", "rect", 0), args::integer(ro, "nx", "rect", 0)};
+  }
   if (r.y0 + r.ny > g.ny || r.x0 + r.nx > g.nx) args::rangeError(env, "rect exceeds the grid");
   raster::Sampled sm;
   args::runSync(env, [&] { sm = raster::sample(layers, g, r); });
@@ -151,6 +157,10 @@ Napi::Value RasterPlane(const Napi::CallbackInfo& info) {
   auto o = Napi::Object::New(env);
   o.Set("amp", copy(sm.amp));
   if (!sm.opd.empty()) o.Set("opd", copy(sm.opd));
+  o.Set("y0", r.y0);
+  o.Set("x0", r.x0);
+  o.Set("ny", r.ny);
+  o.Set("nx", r.nx);
   return o;
 }
 

@@ -6,7 +6,7 @@
  */
 import { native, type NativeStep, type NativeSystemDesc, type NativeSystemHandle } from '../binding';
 import { rethrowNative } from '../errors';
-import { combinedExtent, type Grid, type Optic, type Rect, samplePlane } from '../optics';
+import { combinedExtent, type Grid, type Optic, type Rect } from '../optics';
 import type { WorkloadShape } from '../run/memory';
 
 /** The detector of a compiled system (oversampled pixels). */
@@ -42,24 +42,23 @@ export type CompilePlane =
   | { kind: 'pupil' | 'image'; optics: readonly Optic[] }
   | { kind: 'detector'; pixelscale: number; fovPixels: number; oversample: number };
 
-/** Pixel window of `grid` outside which a product of optics is constant. */
-function windowFor(optics: readonly Optic[], grid: Grid): Rect {
-  const ext = combinedExtent(optics);
-  if (!Number.isFinite(ext)) return { y0: 0, x0: 0, ny: grid.ny, nx: grid.nx };
-  const half = ext / grid.scale + 1;
-  const y0 = Math.max(0, Math.floor(grid.cy - half));
-  const x0 = Math.max(0, Math.floor(grid.cx - half));
-  const y1 = Math.min(grid.ny, Math.ceil(grid.cy + half) + 1);
-  const x1 = Math.min(grid.nx, Math.ceil(grid.cx + half) + 1);
-  return { y0, x0, ny: Math.max(0, y1 - y0), nx: Math.max(0, x1 - x0) };
-}
-
 const outsideOf = (optics: readonly Optic[]) => optics.reduce((a, o) => a * o.outside(), 1);
 
-function pupilStep(optics: readonly Optic[], grid: Grid, r: Rect, outside: number): NativeStep {
-  const { amp, opd } = samplePlane(optics, grid, r);
-  return { kind: 'pupil', mask: { ...r, outside, amp, ...(opd ? { opd } : {}) } };
+/** A pupil plane sampled on `rect`, or on the window its optics' extent implies (the rest is `outside`). */
+function pupilStep(optics: readonly Optic[], grid: Grid, rect: Rect | { extent: number }, outside: number): NativeStep {
+  const { amp, opd, y0, x0, ny, nx } = native().rasterPlane(
+    optics.flatMap((o) => o.layers()),
+    grid,
+    rect,
+  );
+  return { kind: 'pupil', mask: { y0, x0, ny, nx, outside, amp, ...(opd ? { opd } : {}) } };
 }
+
+/** An optics product's extent as native code takes it (< 0: unbounded). */
+const extentOf = (optics: readonly Optic[]) => {
+  const e = combinedExtent(optics);
+  return Number.isFinite(e) ? e : -1;
+};
 
 /**
  * Builds the native system for `planes` (validated, consecutive pupil planes
@@ -82,10 +81,14 @@ export function compilePlanes(planes: readonly CompilePlane[], npix: number, ove
       steps.push({ kind: 'pupil' });
     } else if (pl.kind === 'pupil') {
       const grid = { ny: N, nx: N, cy: p0 + (n - 1) / 2, cx: p0 + (n - 1) / 2, scale: dx };
-      steps.push(pupilStep(pl.optics, grid, windowFor(pl.optics, grid), outsideOf(pl.optics)));
+      steps.push(pupilStep(pl.optics, grid, { extent: extentOf(pl.optics) }, outsideOf(pl.optics)));
     } else if (pl.kind === 'image') {
-      const extent = pl.optics.length ? combinedExtent(pl.optics) : 0;
-      steps.push({ kind: 'image', layers: pl.optics.flatMap((o) => o.layers()), extent: Number.isFinite(extent) ? extent : -1, outside: outsideOf(pl.optics) });
+      steps.push({
+        kind: 'image',
+        layers: pl.optics.flatMap((o) => o.layers()),
+        extent: pl.optics.length ? extentOf(pl.optics) : 0,
+        outside: outsideOf(pl.optics),
+      });
     } else if (pl.kind === 'detector') {
       const m = pl.fovPixels * pl.oversample;
       detector = { npix: m, pixelscale: pl.pixelscale / pl.oversample, oversample: pl.oversample, fovPixels: pl.fovPixels };

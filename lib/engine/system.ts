@@ -120,7 +120,6 @@ interface Call {
   fftThreads: number;
   planner: FftwPlanner;
   capture: boolean;
-  opts: CalcPsfOptions;
 }
 
 /**
@@ -273,7 +272,6 @@ export class OpticalSystem {
       fftThreads: resolve('fftThreads', opts.fftThreads, 'fftThreads'),
       planner: resolve('fftwPlanner', opts.planner, 'planner'),
       capture: opts.returnIntermediates === undefined ? false : bool('returnIntermediates', opts.returnIntermediates),
-      opts,
     };
   }
 
