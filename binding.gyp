@@ -16,8 +16,10 @@
         "native/fits.cc",
         "native/forkrun.cc",
         "native/mft.cc",
+        "native/path_util.cc",
         "native/promise_worker.cc",
         "native/propagate.cc",
+        "native/pupil_grid.cc",
         "native/raster.cc",
         "native/shm.cc",
         "native/vec.cc"

@@ -168,7 +168,7 @@ export interface NativeMask {
 /** One step of a compiled system. */
 export type NativeStep =
   | { kind: 'pupil'; mask?: NativeMask }
-  | { kind: 'image'; layers: NativeLayer[]; extent: number; outside: number }
+  | { kind: 'image'; layers: NativeLayer[]; extent: number; outside: number; method: 'fft' | 'mft'; sampling?: number }
   | { kind: 'detector'; npixY: number; npixX: number; pixelscale: number };
 
 /** Description a NativeSystem is built from. */
@@ -198,6 +198,8 @@ export interface NativePlane {
   kind: 'pupil' | 'image' | 'detector';
   ny: number;
   nx: number;
+  /** Image planes on an MFT box: arcsec per sample. */
+  pixelscale?: number;
   field: Float64Array;
 }
 

@@ -193,6 +193,8 @@ void stepOf(Napi::Env env, Napi::Value v, const std::string& ctx, prop::System& 
     st.image.layers = layersOf(env, so.Get("layers"), ctx + ".layers", arrays);
     st.image.extent = args::num(so, "extent", ctx);
     st.image.outside = args::num(so, "outside", ctx);
+    st.image.method = static_cast<prop::ImageMethod>(args::choice(so, "method", ctx, {"fft", "mft"}));
+    if (st.image.method == prop::ImageMethod::Mft) st.image.sampling = args::num(so, "sampling", ctx);
   } else if (so.Get("mask").IsObject()) {
     st.mask =
         windowOf(so.Get("mask").As<Napi::Object>(), ctx + ".mask", i == 0 ? sys.npix : sys.padded, arrays);
@@ -228,6 +230,7 @@ Napi::Value planesValue(Napi::Env env, const std::vector<std::vector<prop::Captu
       auto po = Napi::Object::New(env);
       po.Set("kind", kindName(c.kind));
       po.Set("ny", c.ny);
+      if (c.pixelscale > 0) po.Set("pixelscale", c.pixelscale);
       po.Set("nx", c.nx);
       auto f = Napi::Float64Array::New(env, 2 * c.field.size());
       std::memcpy(f.Data(), c.field.data(), sizeof(prop::cplx) * c.field.size());

@@ -253,10 +253,49 @@ void transformReal(const Params& p, const R* in, std::complex<R>* out) {
   checkFinite(out, static_cast<size_t>(ny) * nx);
 }
 
+template <typename R>
+void transformHermitian(const Params& p, const std::complex<R>* in, R* out, int outStride) {
+  check(p);
+  AIRY_ASSERT(p.centering != Centering::FftStyle && p.inStride == 0, "mft: Hermitian input needs a mirrored grid");
+  auto k = kernels<R>(p);
+  using C = std::complex<R>;
+  const int my = p.npupY, nx = p.npixX, ny = p.npixY;
+  // Rows v and my-1-v of t = in * X are conjugates (X's rows for u and -u
+  // are, and the input is Hermitian): out = Re(sum over the first h rows of
+  // w_v * Y[:, v] * t[v, :]), w_v = 2, or 1 for a middle row.
+  const int h = (my + 1) / 2;
+  Intermediate<C> t(static_cast<size_t>(h) * nx);
+  blas::gemm<R>(h, nx, p.npupX, in, k->x.data(), t.data());
+  // Re(A B) = [Re A, -Im A] [Re B; Im B], both as real matrices.
+  std::vector<R> a(static_cast<size_t>(ny) * 2 * h), b(static_cast<size_t>(2) * h * nx);
+  for (int r = 0; r < ny; ++r) {
+    const C* y = k->y.data() + static_cast<size_t>(r) * my;
+    R* ar = a.data() + static_cast<size_t>(r) * 2 * h;
+    for (int v = 0; v < h; ++v) {
+      const R w = (2 * v + 1 == my) ? R(1) : R(2);
+      ar[v] = w * y[v].real();
+      ar[h + v] = -w * y[v].imag();
+    }
+  }
+  for (int v = 0; v < h; ++v)
+    for (int j = 0; j < nx; ++j) {
+      const C c = t.data()[static_cast<size_t>(v) * nx + j];
+      b[static_cast<size_t>(v) * nx + j] = c.real();
+      b[static_cast<size_t>(h + v) * nx + j] = c.imag();
+    }
+  const int ldc = outStride ? outStride : nx;
+  blas::rgemm(ny, nx, 2 * h, a.data(), b.data(), out, 2 * h, nx, ldc);
+  for (int r = 0; r < ny; ++r)
+    if (!scaleAndCheck(out + static_cast<size_t>(r) * ldc, nx, R(1)))
+      throw Error("ERR_AIRY_NONFINITE", "mft: input contains NaN or Infinity");
+}
+
 template void transform<double>(const Params&, const std::complex<double>*, std::complex<double>*);
 template void transform<float>(const Params&, const std::complex<float>*, std::complex<float>*);
 template void transformReal<double>(const Params&, const double*, std::complex<double>*);
 template void transformReal<float>(const Params&, const float*, std::complex<float>*);
+template void transformHermitian<double>(const Params&, const std::complex<double>*, double*, int);
+template void transformHermitian<float>(const Params&, const std::complex<float>*, float*, int);
 
 CacheStats cacheStats() {
   Cache& c = cache();

@@ -29,6 +29,13 @@ void transform(const Params& p, const std::complex<R>* in, std::complex<R>* out)
 template <typename R>
 void transformReal(const Params& p, const R* in, std::complex<R>* out);
 
+// The real output of a transform whose input is Hermitian on a mirrored
+// grid (in(ny-1-v, nx-1-u) = conj(in(v, u)); ADJUSTABLE or SYMMETRIC
+// centring): half the input rows enter, and the second product is one real
+// GEMM. out: npixY x npixX, row stride `outStride` (0 = npixX).
+template <typename R>
+void transformHermitian(const Params& p, const std::complex<R>* in, R* out, int outStride = 0);
+
 // Kernel cache statistics, and a way to empty it.
 struct CacheStats {
   size_t entries = 0;

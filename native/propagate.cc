@@ -7,63 +7,13 @@
 #include <string>
 
 #include "mft.h"
+#include "path_util.h"
 
 namespace airy {
 namespace prop {
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
-constexpr double kArcsecPerRad = 180.0 / kPi * 3600.0;
-
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
 std::string where(size_t i) { return "step " + std::to_string(i); }
-
-// The mask value at window pixel k (index into the window arrays).
-inline cplx pupilValue(const Window& w, size_t k, double twoPiOverLambda) {
-  const double a = w.amp ? w.amp[k] : 1.0;
-  if (!w.opd) return {a, 0.0};
-  const double ph = twoPiOverLambda * w.opd[k];
-  return {a * std::cos(ph), a * std::sin(ph)};
-}
-
-// Rolls an N x N array by (s, s) pixels (cyclic), src -> dst.
-void roll(const cplx* src, cplx* dst, int N, int s) {
-  for (int i = 0; i < N; ++i) {
-    const int di = (i + s) % N;
-    const cplx* row = src + static_cast<size_t>(i) * N;
-    cplx* drow = dst + static_cast<size_t>(di) * N;
-    // dst[di][(j + s) % N] = row[j]: two contiguous pieces.
-    std::memcpy(drow + s, row, sizeof(cplx) * (N - s));
-    std::memcpy(drow, row + (N - s), sizeof(cplx) * s);
-  }
-}
-
-// Copies an ny x nx block (row stride `stride`) of the field, times `scale`,
-// undoing a checkerboard sign when `signed_` (origin of the sign at (sy, sx)).
-void keepField(std::vector<Captured>* out, StepKind kind, const cplx* f, int ny, int nx, size_t stride,
-               double scale, bool signed_ = false, int sy = 0, int sx = 0) {
-  if (!out) return;
-  Captured c;
-  c.kind = kind;
-  c.ny = ny;
-  c.nx = nx;
-  c.field.resize(static_cast<size_t>(ny) * nx);
-  for (int y = 0; y < ny; ++y)
-    for (int x = 0; x < nx; ++x) {
-      cplx v = f[static_cast<size_t>(y) * stride + x] * scale;
-      if (signed_ && ((y + sy + x + sx) & 1)) v = -v;
-      c.field[static_cast<size_t>(y) * nx + x] = v;
-    }
-  out->push_back(std::move(c));
-}
-
-double energy(const cplx* f, size_t n) {
-  double e = 0;
-  for (size_t i = 0; i < n; ++i) e += std::norm(f[i]);
-  return e;
-}
 
 }  // namespace
 
@@ -92,9 +42,23 @@ void System::validate() const {
   const Window& w0 = steps.front().mask;
   if (w0.y0 != 0 || w0.x0 != 0 || w0.ny != npix || w0.nx != npix)
     throw Error("ERR_AIRY_SYSTEM", "the first pupil mask must cover the pupil grid");
+  bool mft = false;
+  for (const Step& st : steps) mft = mft || (st.kind == StepKind::Image && st.image.method == ImageMethod::Mft);
+  const int p0 = (padded - npix) / 2;
   for (size_t i = 1; i < steps.size(); ++i) {
-    const Window& w = steps[i].mask;
-    if (steps[i].kind != StepKind::Pupil || w.empty()) continue;
+    const Step& st = steps[i];
+    const Window& w = st.mask;
+    if (st.kind == StepKind::Image && st.image.method == ImageMethod::Mft &&
+        !(st.image.extent > 0 && std::isfinite(st.image.extent) && st.image.sampling > 0 &&
+          std::isfinite(st.image.sampling)))
+      throw Error("ERR_AIRY_SYSTEM", where(i) + ": an MFT image plane needs a finite extent and a sampling");
+    if (st.kind != StepKind::Pupil) continue;
+    // On the pupil grid, light outside it is lost: every later pupil must be
+    // dark there.
+    if (mft && (w.empty() || w.outside != cplx(0.0, 0.0) || w.y0 < p0 || w.x0 < p0 || w.y0 + w.ny > p0 + npix ||
+                w.x0 + w.nx > p0 + npix))
+      throw Error("ERR_AIRY_SYSTEM", where(i) + ": with MFT image planes, later pupils must be dark outside the pupil grid");
+    if (w.empty()) continue;
     if (w.y0 < 0 || w.x0 < 0 || w.y0 + w.ny > padded || w.x0 + w.nx > padded)
       throw Error("ERR_AIRY_SYSTEM", where(i) + ": mask window outside the padded grid");
   }
@@ -114,6 +78,14 @@ void System::prepare() {
         "ERR_AIRY_NONFINITE",
         "the entrance pupil (planes[0]): its summed intensity overflows; scale its transmissions down");
   pupilEnergy = e;
+  pupilGrid = paddedFft = false;
+  for (const Step& st : steps) {
+    if (st.kind != StepKind::Image) continue;
+    if (st.image.method == ImageMethod::Mft)
+      pupilGrid = true;
+    else
+      paddedFft = true;
+  }
 }
 
 std::unique_ptr<System::Scratch> System::acquire() {
@@ -126,6 +98,17 @@ std::unique_ptr<System::Scratch> System::acquire() {
     }
   }
   auto s = std::make_unique<Scratch>();
+  if (pupilGrid) {
+    const size_t nn = static_cast<size_t>(npix) * npix, NN = static_cast<size_t>(padded) * padded;
+    s->a = AlignedBuffer<cplx>(nn);
+    s->b = AlignedBuffer<cplx>(nn);
+    s->re = AlignedBuffer<double>(nn);
+    if (paddedFft) {
+      s->pa = AlignedBuffer<cplx>(NN);
+      s->pb = AlignedBuffer<cplx>(NN);
+    }
+    return s;
+  }
   const bool fftPath = steps.size() > 2;
   const size_t n = fftPath ? static_cast<size_t>(padded) * padded : static_cast<size_t>(npix) * npix;
   s->a = AlignedBuffer<cplx>(n);
@@ -145,31 +128,72 @@ void System::dropScratch() {
   maskCacheBytes_ = 0;
 }
 
+namespace {
+
+// An image plane's optics on the FFT's padded grid: a window around them.
+ImageMask onPaddedGrid(const ImageOptics& io, const raster::Grid& grid, double k) {
+  ImageMask m;
+  if (io.layers.empty()) return m;
+  const raster::Rect r = raster::windowFor(io.extent, grid);
+  const raster::Sampled sm = raster::sample(io.layers, grid, r);
+  m.values.resize(r.size());
+  for (size_t i = 0; i < r.size(); ++i) {
+    const double ph = sm.opd.empty() ? 0 : k * sm.opd[i];
+    m.values[i] = {sm.amp[i] * std::cos(ph), sm.amp[i] * std::sin(ph)};
+  }
+  m.window.y0 = r.y0;
+  m.window.x0 = r.x0;
+  m.window.ny = r.ny;
+  m.window.nx = r.nx;
+  m.window.outside = {io.outside, 0.0};
+  return m;
+}
+
+// Whether a real mask is the same under (y, x) -> (-y, -x) on its box, to
+// rounding: then the image-plane field stays Hermitian.
+bool centrosymmetric(const std::vector<cplx>& v, int m) {
+  const size_t n = v.size();
+  for (size_t i = 0; i < n / 2; ++i)
+    if (std::abs(v[i].real() - v[n - 1 - i].real()) > 1e-12) return false;
+  return m % 2 == 1;
+}
+
+// An image plane's optics on its MFT box: odd, centred on the axis, reaching
+// a sample past the extent.
+ImageMask onBox(const ImageOptics& io, double lamD, double k) {
+  ImageMask m;
+  m.pixel = lamD / io.sampling;
+  const double half = std::ceil(io.extent / m.pixel) + 1;
+  if (!(half < 8192))
+    throw Error("ERR_AIRY_SYSTEM", "an MFT image-plane box of " + std::to_string(2 * half + 1) +
+                                       " samples a side is too large; lower maskSampling or use propagation 'fft'");
+  m.box = 2 * static_cast<int>(half) + 1;
+  const raster::Grid grid{m.box, m.box, half, half, m.pixel};
+  const raster::Rect r{0, 0, m.box, m.box};
+  const raster::Sampled sm = raster::sample(io.layers, grid, r);
+  m.values.resize(r.size());
+  for (size_t i = 0; i < r.size(); ++i) {
+    const double ph = sm.opd.empty() ? 0 : k * sm.opd[i];
+    m.values[i] = {sm.amp[i] * std::cos(ph), sm.amp[i] * std::sin(ph)};
+  }
+  m.hermitian = sm.opd.empty() && centrosymmetric(m.values, m.box);
+  return m;
+}
+
+}  // namespace
+
 System::Masks System::sampleImagePlanes(double wavelength) const {
   const int N = padded;
   const int half = N / 2;
-  raster::Grid grid{N, N, double(half), double(half), wavelength / (N * pupilScale) * kArcsecPerRad};
+  const double fftPixel = wavelength / (N * pupilScale) * kArcsecPerRad;
+  const raster::Grid grid{N, N, double(half), double(half), fftPixel};
+  const double lamD = wavelength / (npix * pupilScale) * kArcsecPerRad;
   const double k = 2 * kPi / wavelength;
   auto masks = std::make_shared<std::vector<ImageMask>>();
   for (const Step& st : steps) {
     if (st.kind != StepKind::Image) continue;
-    ImageMask m;
-    const ImageOptics& io = st.image;
-    if (!io.layers.empty()) {
-      const raster::Rect r = raster::windowFor(io.extent, grid);
-      const raster::Sampled sm = raster::sample(io.layers, grid, r);
-      m.values.resize(r.size());
-      for (size_t i = 0; i < r.size(); ++i) {
-        const double ph = sm.opd.empty() ? 0 : k * sm.opd[i];
-        m.values[i] = {sm.amp[i] * std::cos(ph), sm.amp[i] * std::sin(ph)};
-      }
-      m.window.y0 = r.y0;
-      m.window.x0 = r.x0;
-      m.window.ny = r.ny;
-      m.window.nx = r.nx;
-      m.window.outside = {io.outside, 0.0};
-    }
-    masks->push_back(std::move(m));
+    masks->push_back(st.image.method == ImageMethod::Mft ? onBox(st.image, lamD, k)
+                                                         : onPaddedGrid(st.image, grid, k));
   }
   for (auto& m : *masks) m.window.values = m.values.data();
   return masks;
@@ -198,50 +222,6 @@ System::Masks System::imageMasks(double wavelength) {
 
 namespace {
 
-// Returns scratch buffers to the pool on every exit path.
-struct Lease {
-  System& sys;
-  std::unique_ptr<System::Scratch> s;
-  explicit Lease(System& y) : sys(y), s(y.acquire()) {}
-  ~Lease() { sys.release(std::move(s)); }
-};
-
-// The final MFT to the detector and |.|^2 into `out`, scaled by `scale2`.
-double toDetector(const Step& det, const cplx* in, int ny, int nx, int stride, double wavelength,
-                  double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out) {
-  mft::Params p;
-  p.npupY = ny;
-  p.npupX = nx;
-  p.npixY = det.npixY;
-  p.npixX = det.npixX;
-  // Output field in units of lambda/D of the input array.
-  const double lamDY = wavelength / (ny * pupilScale) * kArcsecPerRad;
-  const double lamDX = wavelength / (nx * pupilScale) * kArcsecPerRad;
-  p.nlamDY = det.npixY * det.pixelscale / lamDY;
-  p.nlamDX = det.npixX * det.pixelscale / lamDX;
-  p.centering = mft::Centering::Adjustable;
-  p.offsetY = offY;
-  p.offsetX = offX;
-  p.inStride = stride;
-  auto t0 = Clock::now();
-  mft::transform<double>(p, in, tmp);
-  const double k = since(t0);
-  const size_t m = static_cast<size_t>(det.npixY) * det.npixX;
-  for (size_t i = 0; i < m; ++i) out[i] = std::norm(tmp[i]) * scale2;
-  return k;
-}
-
-void captureDetector(std::vector<Captured>* out, const Step& det, const cplx* tmp, double scale2) {
-  keepField(out, StepKind::Detector, tmp, det.npixY, det.npixX, det.npixX, std::sqrt(scale2));
-}
-
-void normalizeLast(double* out, size_t m) {
-  double s = 0;
-  for (size_t i = 0; i < m; ++i) s += out[i];
-  if (!(s > 0)) throw Error("ERR_AIRY_NO_LIGHT", "no light reaches the detector; cannot normalize to 'last'");
-  for (size_t i = 0; i < m; ++i) out[i] /= s;
-}
-
 // Pupil -> detector with no image plane: one MFT, the source offset as an
 // MFT output offset, and a real-input MFT when the pupil has no OPD.
 Timing direct(System& sys, const Wave& wave, const RunOptions& opts, double* out,
@@ -268,24 +248,13 @@ Timing direct(System& sys, const Wave& wave, const RunOptions& opts, double* out
       ones.assign(nn, 1.0);
       amp = ones.data();
     }
-    mft::Params p;
-    p.npupY = p.npupX = n;
-    p.npixY = det.npixY;
-    p.npixX = det.npixX;
-    const double lamD = wave.wavelength / (n * sys.pupilScale) * kArcsecPerRad;
-    p.nlamDY = det.npixY * det.pixelscale / lamD;
-    p.nlamDX = det.npixX * det.pixelscale / lamD;
-    p.offsetY = offY;
-    p.offsetX = offX;
     if (capture) {
       std::vector<cplx> f(nn);
       for (size_t i = 0; i < nn; ++i) f[i] = amp[i];
       keepField(capture, StepKind::Pupil, f.data(), n, n, n, std::sqrt(scale2));
     }
-    auto k0 = Clock::now();
-    mft::transformReal<double>(p, amp, tmp.data());
-    t.kernelSeconds += since(k0);
-    for (size_t i = 0; i < m; ++i) out[i] = std::norm(tmp.data()[i]) * scale2;
+    t.kernelSeconds += toDetectorReal(det, amp, n, n, n, wave.wavelength, sys.pupilScale, offY, offX, scale2,
+                                      tmp.data(), out);
   } else {
     Lease lease(sys);
     cplx* f = lease.s->a.data();
@@ -299,38 +268,6 @@ Timing direct(System& sys, const Wave& wave, const RunOptions& opts, double* out
   if (opts.normalize == Normalize::Last) normalizeLast(out, m);
   t.totalSeconds = since(t0);
   return t;
-}
-
-}  // namespace
-
-namespace {
-
-// Multiplies the N x N image-plane field by mask window `w` (origin at pixel
-// N/2), and by the window's constant outside it.
-void applyImageMask(cplx* cur, int N, const Window& w) {
-  if (w.outside != cplx(1.0, 0.0)) {
-    // Outside the window: rows above and below, then the row margins.
-    for (int y = 0; y < N; ++y) {
-      cplx* row = cur + static_cast<size_t>(y) * N;
-      const bool inRows = y >= w.y0 && y < w.y0 + w.ny;
-      if (w.outside == cplx(0.0, 0.0)) {
-        if (!inRows) {
-          std::memset(static_cast<void*>(row), 0, sizeof(cplx) * N);
-        } else {
-          std::memset(static_cast<void*>(row), 0, sizeof(cplx) * w.x0);
-          std::memset(static_cast<void*>(row + w.x0 + w.nx), 0, sizeof(cplx) * (N - w.x0 - w.nx));
-        }
-      } else {
-        for (int x = 0; x < N; ++x)
-          if (!inRows || x < w.x0 || x >= w.x0 + w.nx) row[x] *= w.outside;
-      }
-    }
-  }
-  for (int y = 0; y < w.ny; ++y) {
-    cplx* row = cur + static_cast<size_t>(y + w.y0) * N + w.x0;
-    const cplx* mv = w.values + static_cast<size_t>(y) * w.nx;
-    for (int x = 0; x < w.nx; ++x) row[x] *= mv[x];
-  }
 }
 
 // One wavelength through a system with image planes: the field lives on the
@@ -389,7 +326,8 @@ class FftPath {
 
   // Pupil -> image (forward FFT, exp(+2*pi*i*x*u), unitary), the mask, and
   // image -> pupil (inverse FFT, exp(-2*pi*i*x*u)).
-  void imagePlane(const Window& mask) {
+  void imagePlane(const Step&, const ImageMask& m) {
+    const Window& mask = m.window;
     const int N = N_, half = N_ / 2;
     transform(/*inverse=*/true);
     if (!even_) rollBy(half);
@@ -495,27 +433,17 @@ Timing propagate(System& sys, const Wave& wave, const RunOptions& opts, double* 
   AIRY_ASSERT(wave.wavelength > 0 && std::isfinite(wave.wavelength), "propagate: bad wavelength");
   if (sys.steps.size() == 2) return direct(sys, wave, opts, out, capture, t0);
   const System::Masks masks = sys.imageMasks(wave.wavelength);
-  size_t lastPupil = 0;
-  for (size_t i = 0; i < sys.steps.size(); ++i)
-    if (sys.steps[i].kind == StepKind::Pupil) lastPupil = i;
-  Lease lease(sys);
-  FftPath path(sys, wave, opts, capture, lease);
-  path.entrancePupil();
-  size_t imageIndex = 0;
-  for (size_t si = 1; si < sys.steps.size(); ++si) {
-    const Step& st = sys.steps[si];
-    if (st.kind == StepKind::Image) {
-      AIRY_ASSERT(imageIndex < masks->size(), "propagate: missing image mask");
-      path.imagePlane((*masks)[imageIndex++].window);
-    } else if (st.kind == StepKind::Pupil) {
-      path.laterPupil(si, si == lastPupil);
-    } else {
-      path.detector(st, out);
-    }
+  Timing t;
+  if (sys.pupilGrid) {
+    t = pupilGridPath(sys, wave, opts, out, capture, masks);
+  } else {
+    Lease lease(sys);
+    FftPath path(sys, wave, opts, capture, lease);
+    walk(path, sys, *masks, out);
+    t = path.timing();
   }
   const Step& det = sys.steps.back();
   if (opts.normalize == Normalize::Last) normalizeLast(out, static_cast<size_t>(det.npixY) * det.npixX);
-  Timing t = path.timing();
   t.totalSeconds = since(t0);
   return t;
 }

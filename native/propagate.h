@@ -38,18 +38,31 @@ struct Window {
 
 enum class StepKind { Pupil, Image, Detector };
 
-// An image plane's optics, sampled per wavelength on the FFT's image grid.
+// How an image plane is reached from the pupil before it and left again:
+// the FFT of the padded array, or MFTs over a box around the mask
+// (semi-analytic: E' = c E + IMFT((t - c) MFT(E)), c the value outside).
+enum class ImageMethod { Fft, Mft };
+
+// An image plane's optics, sampled per wavelength on the FFT's image grid or
+// on the MFT box.
 struct ImageOptics {
   std::vector<raster::Layer> layers;
   double extent = -1;  // arcsec from the centre beyond which the optics are
                        // constant (< 0: unbounded)
   double outside = 1;  // amplitude there
+  ImageMethod method = ImageMethod::Fft;
+  double sampling = 0;  // Mft: box samples per lambda/D (D: the pupil grid's width)
 };
 
-// An image plane sampled at one wavelength.
+// An image plane sampled at one wavelength. Fft: `window` on the padded
+// grid. Mft: `values` over a box of box x box samples of `pixel` arcsec
+// centred on the axis (odd, so one sample sits on it).
 struct ImageMask {
   Window window;
   std::vector<cplx> values;
+  int box = 0;
+  double pixel = 0;        // arcsec per sample
+  bool hermitian = false;  // real and centrosymmetric on the box
 };
 
 struct Step {
@@ -92,6 +105,12 @@ class System {
   // set by prepare().
   double pupilEnergy = 0;
 
+  // Whether fields stay on the npix x npix pupil grid (some image plane
+  // goes by MFT); set by prepare().
+  bool pupilGrid = false;
+  // Whether some image plane goes by FFT of the padded grid; set by prepare().
+  bool paddedFft = false;
+
   // Checks the step sequence; throws airy::Error on a malformed system.
   void validate() const;
   // validate(), then the per-system constants every wavelength uses.
@@ -100,7 +119,9 @@ class System {
   // Scratch buffers for one propagation, returned to the pool afterwards so
   // later wavelengths reuse pages already faulted in.
   struct Scratch {
-    AlignedBuffer<cplx> a, b;
+    AlignedBuffer<cplx> a, b;  // the field (padded grid, or pupil grid)
+    AlignedBuffer<cplx> pa, pb;  // pupil-grid systems: a padded FFT plane
+    AlignedBuffer<double> re;    // pupil-grid systems: a real field
   };
   std::unique_ptr<Scratch> acquire();
   void release(std::unique_ptr<Scratch> s);
@@ -126,6 +147,7 @@ class System {
 struct Captured {
   StepKind kind = StepKind::Pupil;
   int ny = 0, nx = 0;
+  double pixelscale = 0;  // image planes: arcsec per sample (0: the FFT grid's)
   std::vector<cplx> field;
 };
 

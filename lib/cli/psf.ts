@@ -119,6 +119,7 @@ export async function psfCommand(file: string, opts: PsfCommandOptions): Promise
         peak: psf.peak(),
         seconds,
         parallel: psf.parallel,
+        imagePlanes: psf.imagePlanes,
       }),
     );
   } else {

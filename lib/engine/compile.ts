@@ -8,6 +8,7 @@ import { native, type NativeStep, type NativeSystemDesc, type NativeSystemHandle
 import { rethrowNative } from '../errors';
 import { combinedExtent, type Grid, type Optic, type Rect } from '../optics';
 import type { WorkloadShape } from '../run/memory';
+import type { ImagePlaneMethod, Propagation } from './system';
 
 /** The detector of a compiled system (oversampled pixels). */
 export interface CompiledDetector {
@@ -31,6 +32,8 @@ export interface Compiled {
   pupilDiameter: number;
   detector: CompiledDetector;
   imagePlanes: number;
+  /** How each image plane is propagated. */
+  imageMethods: ImagePlaneMethod[];
   /** Seconds spent rasterising and building. */
   rasterSeconds: number;
   /** Sizes for the memory model. */
@@ -39,7 +42,8 @@ export interface Compiled {
 
 /** A plane as compile() sees it (consecutive pupil planes already merged). */
 export type CompilePlane =
-  | { kind: 'pupil' | 'image'; optics: readonly Optic[] }
+  | { kind: 'pupil'; optics: readonly Optic[] }
+  | { kind: 'image'; optics: readonly Optic[]; propagation?: Propagation; maskSampling?: number; index?: number }
   | { kind: 'detector'; pixelscale: number; fovPixels: number; oversample: number };
 
 const outsideOf = (optics: readonly Optic[]) => optics.reduce((a, o) => a * o.outside(), 1);
@@ -64,7 +68,13 @@ const extentOf = (optics: readonly Optic[]) => {
  * Builds the native system for `planes` (validated, consecutive pupil planes
  * merged) with pupil diameter `D` on an npix grid padded by `oversample`.
  */
-export function compilePlanes(planes: readonly CompilePlane[], npix: number, oversample: number, D: number): Compiled {
+export function compilePlanes(
+  planes: readonly CompilePlane[],
+  npix: number,
+  oversample: number,
+  D: number,
+  defaults: { propagation: Propagation; maskSampling: number } = { propagation: 'fft', maskSampling: 8 },
+): Compiled {
   const t0 = performance.now();
   const n = npix;
   const dx = D / n;
@@ -73,6 +83,7 @@ export function compilePlanes(planes: readonly CompilePlane[], npix: number, ove
   const p0 = Math.floor((N - n) / 2);
   const steps: NativeStep[] = [];
   let detector: CompiledDetector | undefined;
+  const pupilRect = { y0: p0, x0: p0, ny: n, nx: n };
   planes.forEach((pl, i) => {
     if (pl.kind === 'pupil' && i === 0) {
       const grid = { ny: n, nx: n, cy: (n - 1) / 2, cx: (n - 1) / 2, scale: dx };
@@ -88,6 +99,7 @@ export function compilePlanes(planes: readonly CompilePlane[], npix: number, ove
         layers: pl.optics.flatMap((o) => o.layers()),
         extent: pl.optics.length ? extentOf(pl.optics) : 0,
         outside: outsideOf(pl.optics),
+        method: 'fft',
       });
     } else if (pl.kind === 'detector') {
       const m = pl.fovPixels * pl.oversample;
@@ -95,6 +107,7 @@ export function compilePlanes(planes: readonly CompilePlane[], npix: number, ove
       steps.push({ kind: 'detector', npixY: m, npixX: m, pixelscale: detector.pixelscale });
     }
   });
+  const imageMethods = choosePropagation(planes, steps, pupilRect, oversample, defaults);
   const desc: NativeSystemDesc = { npix: n, padded: N, pupilScale: dx, steps };
   let handle: NativeSystemHandle;
   try {
@@ -112,9 +125,73 @@ export function compilePlanes(planes: readonly CompilePlane[], npix: number, ove
     pupilDiameter: D,
     detector: det,
     imagePlanes,
+    imageMethods,
     rasterSeconds: (performance.now() - t0) / 1e3,
     shape: workloadShape(desc, det.npix, imagePlanes > 0),
   };
+}
+
+type Rect4 = { y0: number; x0: number; ny: number; nx: number };
+
+/** A later pupil's mask clipped to the pupil array, or undefined if it lets light through outside it. */
+function clipToPupil(st: NativeStep, r: Rect4): NativeStep | undefined {
+  if (st.kind !== 'pupil' || !st.mask || st.mask.outside !== 0) return undefined;
+  const m = st.mask;
+  const y0 = Math.max(m.y0, r.y0), x0 = Math.max(m.x0, r.x0);
+  const y1 = Math.min(m.y0 + m.ny, r.y0 + r.ny), x1 = Math.min(m.x0 + m.nx, r.x0 + r.nx);
+  const amp = new Float64Array(Math.max(0, y1 - y0) * Math.max(0, x1 - x0));
+  const opd = m.opd ? new Float64Array(amp.length) : undefined;
+  for (let y = m.y0; y < m.y0 + m.ny; y++) {
+    for (let x = m.x0; x < m.x0 + m.nx; x++) {
+      const k = (y - m.y0) * m.nx + (x - m.x0);
+      const a = m.amp ? m.amp[k]! : 1;
+      const inside = y >= y0 && y < y1 && x >= x0 && x < x1;
+      if (!inside && a !== 0) return undefined;
+      if (!inside) continue;
+      const j = (y - y0) * (x1 - x0) + (x - x0);
+      amp[j] = a;
+      if (opd) opd[j] = m.opd![k]!;
+    }
+  }
+  return { kind: 'pupil', mask: { y0, x0, ny: y1 - y0, nx: x1 - x0, outside: 0, amp, ...(opd ? { opd } : {}) } };
+}
+
+/**
+ * Resolves each image plane's propagation ('auto' takes 'mft' wherever it
+ * applies), setting the native steps' methods; with any MFT plane, later
+ * pupils are clipped to the pupil array (the field lives there).
+ */
+function choosePropagation(
+  planes: readonly CompilePlane[],
+  steps: NativeStep[],
+  pupilRect: Rect4,
+  oversample: number,
+  defaults: { propagation: Propagation; maskSampling: number },
+): ImagePlaneMethod[] {
+  const firstImage = planes.findIndex((p) => p.kind === 'image');
+  const clipped = steps.map((st, i) => (i > firstImage && firstImage >= 0 && st.kind === 'pupil' ? clipToPupil(st, pupilRect) : st));
+  const contained = clipped.every((st) => st !== undefined);
+  const methods: ImagePlaneMethod[] = [];
+  planes.forEach((pl, i) => {
+    const st = steps[i]!;
+    if (pl.kind !== 'image' || st.kind !== 'image') return;
+    const where = `planes[${pl.index ?? i}]`;
+    const asked = pl.propagation ?? defaults.propagation;
+    const sampling = pl.maskSampling ?? defaults.maskSampling;
+    const finite = pl.optics.length > 0 && st.extent > 0;
+    const why = !finite
+      ? `${pl.optics.map((o) => o.type).join(' × ') || 'an empty plane'} has no finite extent`
+      : !contained
+        ? 'a later pupil lets light through outside the pupil array'
+        : '';
+    if (asked === 'mft' && why) throw new RangeError(`${where}.propagation is 'mft' but ${why}; use 'auto' or 'fft'`);
+    const mft = asked === 'mft' || (asked === 'auto' && !why);
+    if (mft) Object.assign(st, { method: 'mft', sampling });
+    const reason = asked !== 'auto' ? `asked for '${asked}'` : mft ? 'auto: mask of finite extent' : `auto: ${why}`;
+    methods.push({ plane: pl.index ?? i, method: mft ? 'mft' : 'fft', sampling: mft ? sampling : oversample, reason });
+  });
+  if (methods.some((m) => m.method === 'mft')) clipped.forEach((st, i) => (steps[i] = st!));
+  return methods;
 }
 
 /** Sizes the memory model needs. */

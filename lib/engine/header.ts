@@ -23,6 +23,10 @@ export function psfHeader(c: Compiled, src: ResolvedSource, normalize: string, p
     header[`WAVE${i}`] = l;
     header[`WGHT${i}`] = src.weights[i]!;
   });
+  c.imageMethods.forEach((m, i) => {
+    header[`IMPROP${i + 1}`] = m.method;
+    header[`IMSAMP${i + 1}`] = m.sampling;
+  });
   return Object.assign(header, {
     NORMALIZ: normalize,
     DIFFLMT: (meanLam / c.pupilDiameter) * ARCSEC_PER_RAD,

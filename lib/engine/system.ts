@@ -23,8 +23,38 @@ const ARCSEC_PER_RAD = (180 / Math.PI) * 3600;
 export type Normalize = 'first' | 'last' | 'exit_pupil' | 'none';
 const NORMALIZE: readonly Normalize[] = ['first', 'last', 'exit_pupil', 'none'];
 
+/**
+ * How an image plane is reached and left: 'fft' pads the pupil to
+ * npix·oversample and transforms the whole array (POPPY's default); 'mft'
+ * transforms only a box around the plane's mask, sampled `maskSampling` times
+ * per λ/D whatever `oversample` is (semi-analytic, as POPPY's
+ * MatrixFTCoronagraph); 'auto' takes 'mft' wherever it applies: masks of
+ * finite extent (occulters, field stops) followed by pupils that are dark
+ * outside the pupil array.
+ */
+export type Propagation = 'auto' | 'fft' | 'mft';
+const PROPAGATION: readonly Propagation[] = ['auto', 'fft', 'mft'];
+
+/** Default samples per λ/D (D: the pupil array's width) on an MFT image-plane box. */
+export const DEFAULT_MASK_SAMPLING = 8;
+
+/** How one image plane was propagated (`Psf.imagePlanes`). */
+export interface ImagePlaneMethod {
+  /** Index of the plane in `planes`. */
+  plane: number;
+  method: 'fft' | 'mft';
+  /** Samples per λ/D of the mask, D the pupil array's width (fft: the FFT padding, `oversample`). */
+  sampling: number;
+  /** Why this method (e.g. 'auto: mask of finite extent'). */
+  reason: string;
+}
+
 /** Options of {@link OpticalSystem}. */
 export interface OpticalSystemOptions {
+  /** Image-plane propagation for planes that do not choose (default 'auto'). */
+  propagation?: Propagation;
+  /** Samples per λ/D (D: the pupil array's width) on MFT image-plane boxes, for planes that do not choose. Default {@link DEFAULT_MASK_SAMPLING}. */
+  maskSampling?: number;
   /** Pupil array size, pixels. Default 1024. */
   npix?: number;
   /** FFT padding factor: image planes are computed on (npix·oversample)² arrays. Default 2. */
@@ -49,9 +79,21 @@ export interface DetectorOptions {
   name?: string;
 }
 
+/** Options of {@link OpticalSystem.addImage}. */
+export interface ImagePlaneOptions {
+  name?: string;
+  /** This plane's propagation (default: the system's). */
+  propagation?: Propagation;
+  /** This plane's MFT box sampling, samples per λ/D (default: the system's). */
+  maskSampling?: number;
+  /** Where the options came from, for messages. */
+  path?: string;
+}
+
 /** One plane of a system. */
 export type Plane =
-  | { kind: 'pupil' | 'image'; optics: Optic[]; name: string }
+  | { kind: 'pupil'; optics: Optic[]; name: string }
+  | { kind: 'image'; optics: Optic[]; name: string; propagation?: Propagation; maskSampling?: number }
   | { kind: 'detector'; pixelscale: number; fovPixels: number; oversample: number; name: string };
 
 /** Progress of a multi-wavelength calculation. */
@@ -135,6 +177,10 @@ export class OpticalSystem {
   /** Explicit pupil diameter, metres, if given. */
   readonly pupilDiameter: number | undefined;
   readonly name: string;
+  /** Image-plane propagation for planes that do not choose. */
+  readonly propagation: Propagation;
+  /** MFT box sampling (samples per λ/D) for planes that do not choose. */
+  readonly maskSampling: number;
   /** Planes in order. */
   readonly planes: Plane[] = [];
   /** Source used when `calcPsf` is given neither `wavelength` nor `source` (set by loadSystem). */
@@ -149,9 +195,11 @@ export class OpticalSystem {
     this.oversample = opts.oversample === undefined ? 2 : integer(`${path}.oversample`, opts.oversample, 1, 64);
     this.pupilDiameter = opts.pupilDiameter === undefined ? undefined : finiteNumber(`${path}.pupilDiameter`, opts.pupilDiameter, { exclusiveMin: 0 });
     this.name = opts.name ?? '';
+    this.propagation = opts.propagation === undefined ? 'auto' : oneOf(`${path}.propagation`, opts.propagation, PROPAGATION);
+    this.maskSampling = opts.maskSampling === undefined ? DEFAULT_MASK_SAMPLING : maskSampling(`${path}.maskSampling`, opts.maskSampling);
   }
 
-  private addOptics(kind: PlaneKind, optics: Optic | Optic[] | undefined, name: string | undefined, path: string): this {
+  private addOptics(kind: PlaneKind, optics: Optic | Optic[] | undefined, name: string | undefined, path: string, extra: object = {}): this {
     const list = optics === undefined ? [] : Array.isArray(optics) ? optics : [optics];
     list.forEach((o, i) => {
       if (!(o instanceof Optic)) throw new TypeError(`${path}[${i}] must be an optic, got ${show(o)}`);
@@ -159,7 +207,7 @@ export class OpticalSystem {
         throw new RangeError(`${path}[${i}]: ${o.type} belongs in ${o.planes.join(' or ')} planes, not in a ${kind} plane`);
       }
     });
-    this.planes.push({ kind, optics: list, name: name ?? '' });
+    this.planes.push({ kind, optics: list, name: name ?? '', ...extra } as Plane);
     this.changed();
     return this;
   }
@@ -169,9 +217,13 @@ export class OpticalSystem {
     return this.addOptics('pupil', optics, opts.name, `planes[${this.planes.length}].optics`);
   }
 
-  /** Adds an image (focal) plane holding `optics` (masks, stops). */
-  addImage(optics?: Optic | Optic[], opts: { name?: string } = {}): this {
-    return this.addOptics('image', optics, opts.name, `planes[${this.planes.length}].optics`);
+  /** Adds an image (focal) plane holding `optics` (masks, stops), propagated as `opts.propagation` says. */
+  addImage(optics?: Optic | Optic[], opts: ImagePlaneOptions = {}): this {
+    const path = opts.path ?? `planes[${this.planes.length}]`;
+    const extra: { propagation?: Propagation; maskSampling?: number } = {};
+    if (opts.propagation !== undefined) extra.propagation = oneOf(`${path}.propagation`, opts.propagation, PROPAGATION);
+    if (opts.maskSampling !== undefined) extra.maskSampling = maskSampling(`${path}.maskSampling`, opts.maskSampling);
+    return this.addOptics('image', optics, opts.name, `${path}.optics`, extra);
   }
 
   /** Adds the detector: the plane the PSF is computed on. */
@@ -221,7 +273,7 @@ export class OpticalSystem {
   resolvedPupilDiameter(): number {
     if (this.pupilDiameter !== undefined) return this.pupilDiameter;
     const first = this.planes.find((x) => x.kind === 'pupil');
-    const d = first && first.kind !== 'detector' ? first.optics.map((o) => o.pupilDiameter()).filter((x): x is number => x !== undefined) : [];
+    const d = first?.kind === 'pupil' ? first.optics.map((o) => o.pupilDiameter()).filter((x): x is number => x !== undefined) : [];
     if (!d.length)
       throw new AiryError('cannot tell the pupil diameter: the first pupil plane has no aperture; pass OpticalSystem({ pupilDiameter })', 'ERR_AIRY_SYSTEM');
     return Math.max(...d);
@@ -242,9 +294,12 @@ export class OpticalSystem {
     for (const pl of this.planes) {
       const prev = merged[merged.length - 1];
       if (pl.kind === 'pupil' && prev?.kind === 'pupil') merged[merged.length - 1] = { kind: 'pupil', optics: [...prev.optics, ...pl.optics] };
-      else merged.push(pl);
+      else merged.push(pl.kind === 'image' ? { ...pl, index: this.planes.indexOf(pl) } : pl);
     }
-    this.compiled = compilePlanes(merged, this.npix, this.oversample, this.resolvedPupilDiameter());
+    this.compiled = compilePlanes(merged, this.npix, this.oversample, this.resolvedPupilDiameter(), {
+      propagation: this.propagation,
+      maskSampling: this.maskSampling,
+    });
     return this.compiled;
   }
 
@@ -321,6 +376,7 @@ export class OpticalSystem {
         nativeOtherSeconds: Math.max(0, r.nativeSeconds - r.kernelSeconds),
         totalSeconds,
       },
+      imagePlanes: c.imageMethods,
       intermediates: r.planes?.map((planes, i) => planes.map((p) => describePlane(c, p, src.wavelengths[i]!))),
       parallel: {
         mode: plan.mode,
@@ -373,7 +429,17 @@ function weightedSum(block: Float64Array, weights: readonly number[], pixels: nu
   return out;
 }
 
-function describePlane(c: Compiled, p: { kind: 'pupil' | 'image' | 'detector'; ny: number; nx: number; field: Float64Array }, lam: number): IntermediatePlane {
-  const pixelscale = p.kind === 'pupil' ? c.pupilScale : p.kind === 'image' ? (lam / (c.padded * c.pupilScale)) * ARCSEC_PER_RAD : c.detector.pixelscale;
+function describePlane(
+  c: Compiled,
+  p: { kind: 'pupil' | 'image' | 'detector'; ny: number; nx: number; pixelscale?: number; field: Float64Array },
+  lam: number,
+): IntermediatePlane {
+  const fftPixel = (lam / (c.padded * c.pupilScale)) * ARCSEC_PER_RAD;
+  const pixelscale = p.kind === 'pupil' ? c.pupilScale : p.kind === 'image' ? (p.pixelscale ?? fftPixel) : c.detector.pixelscale;
   return { kind: p.kind, wavelength: lam, shape: [p.ny, p.nx], pixelscale, field: p.field };
+}
+
+/** A mask sampling: samples per λ/D, at least 1 (coarser cannot resolve a mask) and at most 1024. */
+function maskSampling(path: string, v: unknown): number {
+  return finiteNumber(path, v, { min: 1, max: 1024 });
 }

@@ -6,14 +6,14 @@ import * as nodePath from 'node:path';
 import { AiryError } from '../errors';
 import { readRegularFile } from './files';
 import { resolveSource, type Source } from '../engine/source';
-import { type DetectorOptions, OpticalSystem, type Normalize } from '../engine/system';
+import { type DetectorOptions, OpticalSystem, type Normalize, type Propagation } from '../engine/system';
 import { opticFromJson } from '../optics';
 import { oneOf, show } from '../validate';
 
-const TOP_KEYS = ['npix', 'oversample', 'pupilDiameter', 'name', 'planes', 'source', 'normalize'];
+const TOP_KEYS = ['npix', 'oversample', 'pupilDiameter', 'name', 'planes', 'source', 'normalize', 'propagation', 'maskSampling'];
 const PLANE_KEYS: Record<string, string[]> = {
   pupil: ['kind', 'optics', 'name'],
-  image: ['kind', 'optics', 'name'],
+  image: ['kind', 'optics', 'name', 'propagation', 'maskSampling'],
   detector: ['kind', 'pixelscale', 'fovArcsec', 'fovPixels', 'oversample', 'name'],
 };
 
@@ -59,6 +59,8 @@ export function loadSystem(json: string | object | { file: string }): OpticalSys
       oversample: v.oversample as number | undefined,
       pupilDiameter: v.pupilDiameter as number | undefined,
       name: v.name as string | undefined,
+      propagation: v.propagation as Propagation | undefined,
+      maskSampling: v.maskSampling as number | undefined,
     },
     '',
   );
@@ -76,7 +78,13 @@ export function loadSystem(json: string | object | { file: string }): OpticalSys
     if (!Array.isArray(optics)) throw new TypeError(`${path}.optics must be an array of optics, got ${show(optics)}`);
     const list = optics.map((o, k) => opticFromJson(o, `${path}.optics[${k}]`, baseDir));
     if (kind === 'pupil') osys.addPupil(list, { name: pl.name as string | undefined });
-    else osys.addImage(list, { name: pl.name as string | undefined });
+    else
+      osys.addImage(list, {
+        name: pl.name as string | undefined,
+        propagation: pl.propagation as Propagation | undefined,
+        maskSampling: pl.maskSampling as number | undefined,
+        path,
+      });
   });
   osys.validate();
   if (v.source !== undefined) {

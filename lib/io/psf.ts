@@ -2,6 +2,7 @@
  * Point-spread functions: the result of `OpticalSystem.calcPsf`, with FITS
  * output in POPPY's layout (HDU 0 `OVERSAMP`, HDU 1 `DET_SAMP`) and keywords.
  */
+import type { ImagePlaneMethod } from '../engine/system';
 import { type FitsHdu, type FitsHeader, readFitsImage, writeFitsImages, writeFitsImagesAsync } from './fits';
 import { psfToPng, type PictureOptions } from './picture';
 import { AiryError } from '../errors';
@@ -68,6 +69,8 @@ export class Psf {
   readonly timing?: PsfTiming;
   /** With `returnIntermediates`: per wavelength, the field at every plane in order. */
   readonly intermediates?: IntermediatePlane[][];
+  /** How each image plane was propagated (method, mask sampling, why). */
+  readonly imagePlanes?: ImagePlaneMethod[];
   /** How the wavelengths were spread (mode, workers, and why); spawn workers also report their peak RSS. */
   readonly parallel?: PsfParallel;
 
@@ -81,7 +84,9 @@ export class Psf {
     detSampled?: PsfImage;
     intermediates?: IntermediatePlane[][];
     parallel?: PsfParallel;
+    imagePlanes?: ImagePlaneMethod[];
   }) {
+    this.imagePlanes = init.imagePlanes;
     this.intermediates = init.intermediates;
     this.parallel = init.parallel;
     this.data = init.data;

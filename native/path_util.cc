@@ -1,0 +1,137 @@
+#include "path_util.h"
+
+#include <cstring>
+
+#include "mft.h"
+
+namespace airy {
+namespace prop {
+
+// Rolls an N x N array by (s, s) pixels (cyclic), src -> dst.
+void roll(const cplx* src, cplx* dst, int N, int s) {
+  for (int i = 0; i < N; ++i) {
+    const int di = (i + s) % N;
+    const cplx* row = src + static_cast<size_t>(i) * N;
+    cplx* drow = dst + static_cast<size_t>(di) * N;
+    // dst[di][(j + s) % N] = row[j]: two contiguous pieces.
+    std::memcpy(drow + s, row, sizeof(cplx) * (N - s));
+    std::memcpy(drow, row + (N - s), sizeof(cplx) * s);
+  }
+}
+
+// Copies an ny x nx block (row stride `stride`) of the field, times `scale`,
+// undoing a checkerboard sign when `signed_` (origin of the sign at (sy, sx)).
+void keepField(std::vector<Captured>* out, StepKind kind, const cplx* f, int ny, int nx, size_t stride,
+               double scale, bool signed_, int sy, int sx) {
+  if (!out) return;
+  Captured c;
+  c.kind = kind;
+  c.ny = ny;
+  c.nx = nx;
+  c.field.resize(static_cast<size_t>(ny) * nx);
+  for (int y = 0; y < ny; ++y)
+    for (int x = 0; x < nx; ++x) {
+      cplx v = f[static_cast<size_t>(y) * stride + x] * scale;
+      if (signed_ && ((y + sy + x + sx) & 1)) v = -v;
+      c.field[static_cast<size_t>(y) * nx + x] = v;
+    }
+  out->push_back(std::move(c));
+}
+
+double energy(const cplx* f, size_t n) {
+  double e = 0;
+  for (size_t i = 0; i < n; ++i) e += std::norm(f[i]);
+  return e;
+}
+
+namespace {
+
+// The MFT from an ny x nx field to the detector, in units of lambda/D of the
+// input array.
+mft::Params detectorParams(const Step& det, int ny, int nx, int stride, double wavelength, double pupilScale,
+                           double offY, double offX) {
+  mft::Params p;
+  p.npupY = ny;
+  p.npupX = nx;
+  p.npixY = det.npixY;
+  p.npixX = det.npixX;
+  const double lamDY = wavelength / (ny * pupilScale) * kArcsecPerRad;
+  const double lamDX = wavelength / (nx * pupilScale) * kArcsecPerRad;
+  p.nlamDY = det.npixY * det.pixelscale / lamDY;
+  p.nlamDX = det.npixX * det.pixelscale / lamDX;
+  p.centering = mft::Centering::Adjustable;
+  p.offsetY = offY;
+  p.offsetX = offX;
+  p.inStride = stride;
+  return p;
+}
+
+void intensity(const Step& det, const cplx* tmp, double scale2, double* out) {
+  const size_t m = static_cast<size_t>(det.npixY) * det.npixX;
+  for (size_t i = 0; i < m; ++i) out[i] = std::norm(tmp[i]) * scale2;
+}
+
+}  // namespace
+
+double toDetector(const Step& det, const cplx* in, int ny, int nx, int stride, double wavelength,
+                  double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out) {
+  const mft::Params p = detectorParams(det, ny, nx, stride, wavelength, pupilScale, offY, offX);
+  const auto t0 = Clock::now();
+  mft::transform<double>(p, in, tmp);
+  const double k = since(t0);
+  intensity(det, tmp, scale2, out);
+  return k;
+}
+
+double toDetectorReal(const Step& det, const double* in, int ny, int nx, int stride, double wavelength,
+                      double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out) {
+  const mft::Params p = detectorParams(det, ny, nx, stride, wavelength, pupilScale, offY, offX);
+  const auto t0 = Clock::now();
+  mft::transformReal<double>(p, in, tmp);
+  const double k = since(t0);
+  intensity(det, tmp, scale2, out);
+  return k;
+}
+
+void captureDetector(std::vector<Captured>* out, const Step& det, const cplx* tmp, double scale2) {
+  keepField(out, StepKind::Detector, tmp, det.npixY, det.npixX, det.npixX, std::sqrt(scale2));
+}
+
+void normalizeLast(double* out, size_t m) {
+  double s = 0;
+  for (size_t i = 0; i < m; ++i) s += out[i];
+  if (!(s > 0)) throw Error("ERR_AIRY_NO_LIGHT", "no light reaches the detector; cannot normalize to 'last'");
+  for (size_t i = 0; i < m; ++i) out[i] /= s;
+}
+
+// Multiplies the N x N image-plane field by mask window `w` (origin at pixel
+// N/2), and by the window's constant outside it.
+void applyImageMask(cplx* cur, int N, const Window& w) {
+  if (w.outside != cplx(1.0, 0.0)) {
+    // Outside the window: rows above and below, then the row margins.
+    for (int y = 0; y < N; ++y) {
+      cplx* row = cur + static_cast<size_t>(y) * N;
+      const bool inRows = y >= w.y0 && y < w.y0 + w.ny;
+      if (w.outside == cplx(0.0, 0.0)) {
+        if (!inRows) {
+          std::memset(static_cast<void*>(row), 0, sizeof(cplx) * N);
+        } else {
+          std::memset(static_cast<void*>(row), 0, sizeof(cplx) * w.x0);
+          std::memset(static_cast<void*>(row + w.x0 + w.nx), 0, sizeof(cplx) * (N - w.x0 - w.nx));
+        }
+      } else {
+        for (int x = 0; x < N; ++x)
+          if (!inRows || x < w.x0 || x >= w.x0 + w.nx) row[x] *= w.outside;
+      }
+    }
+  }
+  for (int y = 0; y < w.ny; ++y) {
+    cplx* row = cur + static_cast<size_t>(y + w.y0) * N + w.x0;
+    const cplx* mv = w.values + static_cast<size_t>(y) * w.nx;
+    for (int x = 0; x < w.nx; ++x) row[x] *= mv[x];
+  }
+}
+
+
+}  // namespace prop
+}  // namespace airy

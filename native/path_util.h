@@ -1,0 +1,93 @@
+// Pieces every propagation path shares: mask values, field copies for
+// returnIntermediates, the final MFT to the detector, and scratch leases.
+// Internal to propagate.cc and pupil_grid.cc.
+#pragma once
+
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "propagate.h"
+
+namespace airy {
+namespace prop {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kArcsecPerRad = 180.0 / kPi * 3600.0;
+
+using Clock = std::chrono::steady_clock;
+inline double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// The mask value at window pixel k (index into the window arrays).
+inline cplx pupilValue(const Window& w, size_t k, double twoPiOverLambda) {
+  const double a = w.amp ? w.amp[k] : 1.0;
+  if (!w.opd) return {a, 0.0};
+  const double ph = twoPiOverLambda * w.opd[k];
+  return {a * std::cos(ph), a * std::sin(ph)};
+}
+
+// Rolls an N x N array by (s, s) pixels (cyclic), src -> dst.
+void roll(const cplx* src, cplx* dst, int N, int s);
+
+// Copies an ny x nx block (row stride `stride`) of the field, times `scale`,
+// undoing a checkerboard sign when `signed_` (origin of the sign at (sy, sx)).
+void keepField(std::vector<Captured>* out, StepKind kind, const cplx* f, int ny, int nx, size_t stride,
+               double scale, bool signed_ = false, int sy = 0, int sx = 0);
+
+double energy(const cplx* f, size_t n);
+
+// Multiplies the N x N image-plane field by mask window `w` (origin at pixel
+// N/2), and by the window's constant outside it.
+void applyImageMask(cplx* cur, int N, const Window& w);
+
+// The final MFT of an ny x nx field (row stride `stride`) to the detector and
+// |.|^2 into `out`, scaled by `scale2`; `tmp` receives the detector field.
+// Returns the kernel seconds.
+double toDetector(const Step& det, const cplx* in, int ny, int nx, int stride, double wavelength,
+                  double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out);
+// The same for a real field (a real GEMM, and the Hermitian output halved).
+double toDetectorReal(const Step& det, const double* in, int ny, int nx, int stride, double wavelength,
+                      double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out);
+
+void captureDetector(std::vector<Captured>* out, const Step& det, const cplx* tmp, double scale2);
+void normalizeLast(double* out, size_t m);
+
+// Returns scratch buffers to the pool on every exit path.
+struct Lease {
+  System& sys;
+  std::unique_ptr<System::Scratch> s;
+  explicit Lease(System& y) : sys(y), s(y.acquire()) {}
+  ~Lease() { sys.release(std::move(s)); }
+};
+
+// Runs a path's steps in the system's order: entrancePupil(), then
+// imagePlane(step, mask), laterPupil(step index, is the last pupil) and
+// detector(step, out).
+template <typename Path>
+void walk(Path& path, const System& sys, const std::vector<ImageMask>& masks, double* out) {
+  size_t lastPupil = 0;
+  for (size_t i = 0; i < sys.steps.size(); ++i)
+    if (sys.steps[i].kind == StepKind::Pupil) lastPupil = i;
+  path.entrancePupil();
+  size_t imageIndex = 0;
+  for (size_t si = 1; si < sys.steps.size(); ++si) {
+    const Step& st = sys.steps[si];
+    if (st.kind == StepKind::Image) {
+      AIRY_ASSERT(imageIndex < masks.size(), "propagate: missing image mask");
+      path.imagePlane(st, masks[imageIndex++]);
+    } else if (st.kind == StepKind::Pupil) {
+      path.laterPupil(si, si == lastPupil);
+    } else {
+      path.detector(st, out);
+    }
+  }
+}
+
+// One wavelength through a system whose fields stay on the pupil grid
+// (pupil_grid.cc): image planes by MFT boxes or by a local padded FFT.
+Timing pupilGridPath(System& sys, const Wave& wave, const RunOptions& opts, double* out,
+                     std::vector<Captured>* capture, const System::Masks& masks);
+
+}  // namespace prop
+}  // namespace airy

@@ -1,0 +1,248 @@
+// Systems whose image planes go (at least partly) by MFT: the field stays on
+// the npix x npix pupil grid. An MFT image plane takes the field to a box
+// around its mask and back (semi-analytic, Soummer et al. 2007):
+//   E' = c E + IMFT((t - c) MFT(E)),
+// exact when t = c outside the box (c = 1: an occulter, by Babinet; c = 0: a
+// field stop). An FFT image plane pads the field for the FFT and crops it
+// back. Later pupils are dark outside the pupil grid (System::validate), so
+// nothing is lost by keeping only the grid.
+//
+// While the field is real (no OPD, no source offset, every mask real and
+// centrosymmetric) it is kept real: each MFT out of the pupil grid is a real
+// GEMM and each MFT back into it yields a real field (transformHermitian).
+#include <cstring>
+
+#include "fft.h"
+#include "mft.h"
+#include "path_util.h"
+
+namespace airy {
+namespace prop {
+namespace {
+
+class PupilGrid {
+ public:
+  PupilGrid(System& sys, const Wave& wave, const RunOptions& opts, std::vector<Captured>* capture, Lease& lease)
+      : sys_(sys),
+        wave_(wave),
+        opts_(opts),
+        capture_(capture),
+        n_(sys.npix),
+        nn_(static_cast<size_t>(n_) * n_),
+        p0_((sys.padded - sys.npix) / 2),
+        k_(2 * kPi / wave.wavelength),
+        lamD_(wave.wavelength / (n_ * sys.pupilScale) * kArcsecPerRad),
+        f_(lease.s->a.data()),
+        g_(lease.s->b.data()),
+        re_(lease.s->re.data()),
+        pa_(lease.s->pa.data()),
+        pb_(lease.s->pb.data()),
+        cropNy_(n_),
+        cropNx_(n_) {}
+
+  // The entrance pupil, with the source offset as a phase tilt (as FftPath).
+  void entrancePupil() {
+    const Window& w0 = sys_.steps.front().mask;
+    double scale = 1.0;
+    if (opts_.normalize == Normalize::First) {
+      if (!(sys_.pupilEnergy > 0)) throw Error("ERR_AIRY_NO_LIGHT", "the entrance pupil transmits no light");
+      scale = 1.0 / std::sqrt(sys_.pupilEnergy);
+    }
+    real_ = !w0.opd && wave_.tiltX == 0 && wave_.tiltY == 0;
+    if (real_) {
+      for (size_t i = 0; i < nn_; ++i) re_[i] = (w0.amp ? w0.amp[i] : 1.0) * scale;
+    } else {
+      const std::vector<cplx> rx = ramp(wave_.tiltX), ry = ramp(wave_.tiltY);
+      for (int y = 0; y < n_; ++y)
+        for (int x = 0; x < n_; ++x) {
+          const size_t i = static_cast<size_t>(y) * n_ + x;
+          f_[i] = pupilValue(w0, i, k_) * ry[y] * rx[x] * scale;
+        }
+    }
+    keepPupil(1.0);
+  }
+
+  void imagePlane(const Step& st, const ImageMask& m) {
+    if (st.image.method == ImageMethod::Mft)
+      byMft(m, st.image.outside);
+    else
+      byFft(m.window);
+  }
+
+  // A later pupil: its window (padded-grid coordinates, inside the pupil
+  // grid) multiplies the field, and everything outside it goes dark.
+  void laterPupil(size_t si, bool last) {
+    const Window& w = sys_.steps[si].mask;
+    if (real_ && w.opd) toComplex();
+    const int wy = w.y0 - p0_, wx = w.x0 - p0_;
+    for (int y = 0; y < n_; ++y)
+      for (int x = 0; x < n_; ++x) {
+        const size_t i = static_cast<size_t>(y) * n_ + x;
+        const bool in = y >= wy && y < wy + w.ny && x >= wx && x < wx + w.nx;
+        const size_t k = in ? static_cast<size_t>(y - wy) * w.nx + (x - wx) : 0;
+        if (real_)
+          re_[i] = in ? re_[i] * (w.amp ? w.amp[k] : 1.0) : 0.0;
+        else
+          f_[i] = in ? f_[i] * pupilValue(w, k, k_) : cplx(0.0, 0.0);
+      }
+    cropY0_ = wy;
+    cropX0_ = wx;
+    cropNy_ = w.ny;
+    cropNx_ = w.nx;
+    if (last && opts_.normalize == Normalize::ExitPupil) {
+      double e = 0;
+      for (size_t i = 0; i < nn_; ++i) e += real_ ? re_[i] * re_[i] : std::norm(f_[i]);
+      if (!(e > 0)) throw Error("ERR_AIRY_NO_LIGHT", "the exit pupil transmits no light");
+      scale2_ = 1.0 / e;
+    }
+    keepPupil(std::sqrt(scale2_));
+  }
+
+  // The final MFT of the last pupil's window and |.|^2 into `out`.
+  void detector(const Step& det, double* out) {
+    AlignedBuffer<cplx> tmp(static_cast<size_t>(det.npixY) * det.npixX);
+    const size_t at = static_cast<size_t>(cropY0_) * n_ + cropX0_;
+    if (real_)
+      t_.kernelSeconds += toDetectorReal(det, re_ + at, cropNy_, cropNx_, n_, wave_.wavelength, sys_.pupilScale,
+                                         0.0, 0.0, scale2_, tmp.data(), out);
+    else
+      t_.kernelSeconds += toDetector(det, f_ + at, cropNy_, cropNx_, n_, wave_.wavelength, sys_.pupilScale, 0.0,
+                                     0.0, scale2_, tmp.data(), out);
+    captureDetector(capture_, det, tmp.data(), scale2_);
+  }
+
+  Timing& timing() { return t_; }
+
+ private:
+  // E' = c E + IMFT((t - c) MFT(E)) over the mask's box.
+  void byMft(const ImageMask& m, double c) {
+    const int b = m.box;
+    const size_t bb = static_cast<size_t>(b) * b;
+    mft::Params fwd;
+    fwd.npupY = fwd.npupX = n_;
+    fwd.npixY = fwd.npixX = b;
+    fwd.nlamDY = fwd.nlamDX = b * m.pixel / lamD_;
+    mft::Params inv = fwd;
+    inv.npupY = inv.npupX = b;
+    inv.npixY = inv.npixX = n_;
+    inv.inverse = true;
+    AlignedBuffer<cplx> box(bb);
+    const auto k0 = Clock::now();
+    if (real_)
+      mft::transformReal<double>(fwd, re_, box.data());
+    else
+      mft::transform<double>(fwd, f_, box.data());
+    if (capture_) keepImage(box.data(), m);
+    for (size_t i = 0; i < bb; ++i) box.data()[i] *= m.values[i] - c;
+    if (real_ && m.hermitian) {
+      double* back = reinterpret_cast<double*>(g_);
+      mft::transformHermitian<double>(inv, box.data(), back);
+      for (size_t i = 0; i < nn_; ++i) re_[i] = c * re_[i] + back[i];
+    } else {
+      mft::transform<double>(inv, box.data(), g_);
+      if (real_) toComplex();
+      for (size_t i = 0; i < nn_; ++i) f_[i] = c * f_[i] + g_[i];
+    }
+    t_.kernelSeconds += since(k0);
+  }
+
+  // The padded FFT of FftPath for one plane: pad, transform, mask, transform
+  // back, crop. The checkerboard (-1)^(y+x) before the forward FFT of even
+  // size centres the zero frequency; the inverse leaves it on again.
+  void byFft(const Window& mask) {
+    const int N = sys_.padded, half = N / 2;
+    const bool even = N % 2 == 0;
+    const auto sign = [&](int y, int x) { return even && ((y + x) & 1) ? -1.0 : 1.0; };
+    if (real_) toComplex();
+    std::memset(static_cast<void*>(pa_), 0, sizeof(cplx) * static_cast<size_t>(N) * N);
+    for (int y = 0; y < n_; ++y)
+      for (int x = 0; x < n_; ++x)
+        pa_[static_cast<size_t>(y + p0_) * N + x + p0_] = f_[static_cast<size_t>(y) * n_ + x] * sign(y + p0_, x + p0_);
+    const auto k0 = Clock::now();
+    fft::transform<double>(pa_, pb_, N, N, /*inverse=*/true, opts_.fftThreads, opts_.effort);
+    t_.kernelSeconds += since(k0);
+    cplx* cur = pb_;
+    if (!even) {
+      roll(pb_, pa_, N, half);
+      cur = pa_;
+    }
+    applyImageMask(cur, N, mask);
+    keepField(capture_, StepKind::Image, cur, N, N, N, 1.0);
+    if (!even) {
+      roll(pa_, pb_, N, N - half);
+      cur = pb_;
+    }
+    cplx* other = cur == pa_ ? pb_ : pa_;
+    const auto k1 = Clock::now();
+    fft::transform<double>(cur, other, N, N, /*inverse=*/false, opts_.fftThreads, opts_.effort);
+    t_.kernelSeconds += since(k1);
+    for (int y = 0; y < n_; ++y)
+      for (int x = 0; x < n_; ++x)
+        f_[static_cast<size_t>(y) * n_ + x] = other[static_cast<size_t>(y + p0_) * N + x + p0_] * sign(y + p0_, x + p0_);
+  }
+
+  void toComplex() {
+    for (size_t i = 0; i < nn_; ++i) f_[i] = re_[i];
+    real_ = false;
+  }
+
+  std::vector<cplx> ramp(double tiltArcsec) const {
+    const double tilt = tiltArcsec / kArcsecPerRad, c = (n_ - 1) / 2.0;
+    std::vector<cplx> r(n_);
+    for (int j = 0; j < n_; ++j) {
+      const double ph = -k_ * (j - c) * sys_.pupilScale * tilt;
+      r[j] = {std::cos(ph), std::sin(ph)};
+    }
+    return r;
+  }
+
+  void keepPupil(double scale) {
+    if (!capture_) return;
+    if (real_) {
+      std::vector<cplx> f(re_, re_ + nn_);
+      keepField(capture_, StepKind::Pupil, f.data(), n_, n_, n_, scale);
+    } else {
+      keepField(capture_, StepKind::Pupil, f_, n_, n_, n_, scale);
+    }
+  }
+
+  // The field just after the mask, on the box.
+  void keepImage(const cplx* box, const ImageMask& m) {
+    const size_t bb = static_cast<size_t>(m.box) * m.box;
+    std::vector<cplx> after(bb);
+    for (size_t i = 0; i < bb; ++i) after[i] = box[i] * m.values[i];
+    keepField(capture_, StepKind::Image, after.data(), m.box, m.box, m.box, 1.0);
+    capture_->back().pixelscale = m.pixel;
+  }
+
+  System& sys_;
+  const Wave& wave_;
+  const RunOptions& opts_;
+  std::vector<Captured>* capture_;
+  const int n_;
+  const size_t nn_;
+  const int p0_;        // pupil grid origin inside the padded grid
+  const double k_;      // 2 pi / lambda
+  const double lamD_;   // arcsec per lambda/D, D the pupil grid's width
+  cplx* f_;             // the field when complex
+  cplx* g_;             // an MFT's way back
+  double* re_;          // the field when real
+  cplx *pa_, *pb_;      // padded FFT planes
+  bool real_ = false;
+  Timing t_;
+  double scale2_ = 1.0;
+  int cropY0_ = 0, cropX0_ = 0, cropNy_, cropNx_;
+};
+
+}  // namespace
+
+Timing pupilGridPath(System& sys, const Wave& wave, const RunOptions& opts, double* out,
+                     std::vector<Captured>* capture, const System::Masks& masks) {
+  Lease lease(sys);
+  PupilGrid path(sys, wave, opts, capture, lease);
+  walk(path, sys, *masks, out);
+  return path.timing();
+}
+
+}  // namespace prop
+}  // namespace airy
