@@ -74,7 +74,10 @@ export const workloadDir = path.join(__dirname, 'workloads');
 
 /** A standard workload's JSON system with the oversampling set to k (system and detector). */
 export function workload(name: string, k = 1): Record<string, unknown> {
-  const j = JSON.parse(fs.readFileSync(path.join(workloadDir, `${name}.json`), 'utf8'));
+  // 'coronagraph' is the padded-FFT path (as POPPY's default); 'coronagraph-mft' the same system by MFT boxes.
+  const mft = name === 'coronagraph-mft';
+  const j = JSON.parse(fs.readFileSync(path.join(workloadDir, `${mft ? 'coronagraph' : name}.json`), 'utf8'));
+  if (name.startsWith('coronagraph')) j.propagation = mft ? 'mft' : 'fft';
   j.oversample = k;
   j.planes[j.planes.length - 1].oversample = k;
   return j;

@@ -16,7 +16,17 @@ export type { FloatArray } from './binding';
 export { version } from './version';
 export { cfitsioVersion } from './io/fits';
 export { DEFAULT_MASK_SAMPLING, OpticalSystem } from './engine/system';
-export type { OpticalSystemOptions, DetectorOptions, CalcPsfOptions, Progress, Normalize, Plane as SystemPlane, Propagation, ImagePlaneMethod, ImagePlaneOptions } from './engine/system';
+export type {
+  OpticalSystemOptions,
+  DetectorOptions,
+  CalcPsfOptions,
+  Progress,
+  Normalize,
+  Plane as SystemPlane,
+  Propagation,
+  ImagePlaneMethod,
+  ImagePlaneOptions,
+} from './engine/system';
 export type { Source } from './engine/source';
 export { Psf, readFits, binImage } from './io/psf';
 export type { PsfImage, PsfTiming, IntermediatePlane } from './io/psf';

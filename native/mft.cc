@@ -256,7 +256,8 @@ void transformReal(const Params& p, const R* in, std::complex<R>* out) {
 template <typename R>
 void transformHermitian(const Params& p, const std::complex<R>* in, R* out, int outStride) {
   check(p);
-  AIRY_ASSERT(p.centering != Centering::FftStyle && p.inStride == 0, "mft: Hermitian input needs a mirrored grid");
+  AIRY_ASSERT(p.centering != Centering::FftStyle && p.inStride == 0,
+              "mft: Hermitian input needs a mirrored grid");
   auto k = kernels<R>(p);
   using C = std::complex<R>;
   const int my = p.npupY, nx = p.npixX, ny = p.npixY;

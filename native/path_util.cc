@@ -132,6 +132,5 @@ void applyImageMask(cplx* cur, int N, const Window& w) {
   }
 }
 
-
 }  // namespace prop
 }  // namespace airy

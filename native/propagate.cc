@@ -43,7 +43,8 @@ void System::validate() const {
   if (w0.y0 != 0 || w0.x0 != 0 || w0.ny != npix || w0.nx != npix)
     throw Error("ERR_AIRY_SYSTEM", "the first pupil mask must cover the pupil grid");
   bool mft = false;
-  for (const Step& st : steps) mft = mft || (st.kind == StepKind::Image && st.image.method == ImageMethod::Mft);
+  for (const Step& st : steps)
+    mft = mft || (st.kind == StepKind::Image && st.image.method == ImageMethod::Mft);
   const int p0 = (padded - npix) / 2;
   for (size_t i = 1; i < steps.size(); ++i) {
     const Step& st = steps[i];
@@ -55,9 +56,10 @@ void System::validate() const {
     if (st.kind != StepKind::Pupil) continue;
     // On the pupil grid, light outside it is lost: every later pupil must be
     // dark there.
-    if (mft && (w.empty() || w.outside != cplx(0.0, 0.0) || w.y0 < p0 || w.x0 < p0 || w.y0 + w.ny > p0 + npix ||
-                w.x0 + w.nx > p0 + npix))
-      throw Error("ERR_AIRY_SYSTEM", where(i) + ": with MFT image planes, later pupils must be dark outside the pupil grid");
+    if (mft && (w.empty() || w.outside != cplx(0.0, 0.0) || w.y0 < p0 || w.x0 < p0 ||
+                w.y0 + w.ny > p0 + npix || w.x0 + w.nx > p0 + npix))
+      throw Error("ERR_AIRY_SYSTEM",
+                  where(i) + ": with MFT image planes, later pupils must be dark outside the pupil grid");
     if (w.empty()) continue;
     if (w.y0 < 0 || w.x0 < 0 || w.y0 + w.ny > padded || w.x0 + w.nx > padded)
       throw Error("ERR_AIRY_SYSTEM", where(i) + ": mask window outside the padded grid");
@@ -165,8 +167,9 @@ ImageMask onBox(const ImageOptics& io, double lamD, double k) {
   m.pixel = lamD / io.sampling;
   const double half = std::ceil(io.extent / m.pixel) + 1;
   if (!(half < 8192))
-    throw Error("ERR_AIRY_SYSTEM", "an MFT image-plane box of " + std::to_string(2 * half + 1) +
-                                       " samples a side is too large; lower maskSampling or use propagation 'fft'");
+    throw Error("ERR_AIRY_SYSTEM",
+                "an MFT image-plane box of " + std::to_string(2 * half + 1) +
+                    " samples a side is too large; lower maskSampling or use propagation 'fft'");
   m.box = 2 * static_cast<int>(half) + 1;
   const raster::Grid grid{m.box, m.box, half, half, m.pixel};
   const raster::Rect r{0, 0, m.box, m.box};

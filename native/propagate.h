@@ -119,7 +119,7 @@ class System {
   // Scratch buffers for one propagation, returned to the pool afterwards so
   // later wavelengths reuse pages already faulted in.
   struct Scratch {
-    AlignedBuffer<cplx> a, b;  // the field (padded grid, or pupil grid)
+    AlignedBuffer<cplx> a, b;    // the field (padded grid, or pupil grid)
     AlignedBuffer<cplx> pa, pb;  // pupil-grid systems: a padded FFT plane
     AlignedBuffer<double> re;    // pupil-grid systems: a real field
   };

@@ -22,7 +22,8 @@ namespace {
 
 class PupilGrid {
  public:
-  PupilGrid(System& sys, const Wave& wave, const RunOptions& opts, std::vector<Captured>* capture, Lease& lease)
+  PupilGrid(System& sys, const Wave& wave, const RunOptions& opts, std::vector<Captured>* capture,
+            Lease& lease)
       : sys_(sys),
         wave_(wave),
         opts_(opts),
@@ -103,11 +104,11 @@ class PupilGrid {
     AlignedBuffer<cplx> tmp(static_cast<size_t>(det.npixY) * det.npixX);
     const size_t at = static_cast<size_t>(cropY0_) * n_ + cropX0_;
     if (real_)
-      t_.kernelSeconds += toDetectorReal(det, re_ + at, cropNy_, cropNx_, n_, wave_.wavelength, sys_.pupilScale,
-                                         0.0, 0.0, scale2_, tmp.data(), out);
+      t_.kernelSeconds += toDetectorReal(det, re_ + at, cropNy_, cropNx_, n_, wave_.wavelength,
+                                         sys_.pupilScale, 0.0, 0.0, scale2_, tmp.data(), out);
     else
-      t_.kernelSeconds += toDetector(det, f_ + at, cropNy_, cropNx_, n_, wave_.wavelength, sys_.pupilScale, 0.0,
-                                     0.0, scale2_, tmp.data(), out);
+      t_.kernelSeconds += toDetector(det, f_ + at, cropNy_, cropNx_, n_, wave_.wavelength, sys_.pupilScale,
+                                     0.0, 0.0, scale2_, tmp.data(), out);
     captureDetector(capture_, det, tmp.data(), scale2_);
   }
 
@@ -157,7 +158,8 @@ class PupilGrid {
     std::memset(static_cast<void*>(pa_), 0, sizeof(cplx) * static_cast<size_t>(N) * N);
     for (int y = 0; y < n_; ++y)
       for (int x = 0; x < n_; ++x)
-        pa_[static_cast<size_t>(y + p0_) * N + x + p0_] = f_[static_cast<size_t>(y) * n_ + x] * sign(y + p0_, x + p0_);
+        pa_[static_cast<size_t>(y + p0_) * N + x + p0_] =
+            f_[static_cast<size_t>(y) * n_ + x] * sign(y + p0_, x + p0_);
     const auto k0 = Clock::now();
     fft::transform<double>(pa_, pb_, N, N, /*inverse=*/true, opts_.fftThreads, opts_.effort);
     t_.kernelSeconds += since(k0);
@@ -178,7 +180,8 @@ class PupilGrid {
     t_.kernelSeconds += since(k1);
     for (int y = 0; y < n_; ++y)
       for (int x = 0; x < n_; ++x)
-        f_[static_cast<size_t>(y) * n_ + x] = other[static_cast<size_t>(y + p0_) * N + x + p0_] * sign(y + p0_, x + p0_);
+        f_[static_cast<size_t>(y) * n_ + x] =
+            other[static_cast<size_t>(y + p0_) * N + x + p0_] * sign(y + p0_, x + p0_);
   }
 
   void toComplex() {
@@ -221,13 +224,13 @@ class PupilGrid {
   std::vector<Captured>* capture_;
   const int n_;
   const size_t nn_;
-  const int p0_;        // pupil grid origin inside the padded grid
-  const double k_;      // 2 pi / lambda
-  const double lamD_;   // arcsec per lambda/D, D the pupil grid's width
-  cplx* f_;             // the field when complex
-  cplx* g_;             // an MFT's way back
-  double* re_;          // the field when real
-  cplx *pa_, *pb_;      // padded FFT planes
+  const int p0_;       // pupil grid origin inside the padded grid
+  const double k_;     // 2 pi / lambda
+  const double lamD_;  // arcsec per lambda/D, D the pupil grid's width
+  cplx* f_;            // the field when complex
+  cplx* g_;            // an MFT's way back
+  double* re_;         // the field when real
+  cplx *pa_, *pb_;     // padded FFT planes
   bool real_ = false;
   Timing t_;
   double scale2_ = 1.0;

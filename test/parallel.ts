@@ -31,8 +31,8 @@ function imaging(npix = 128): OpticalSystem {
   o.addDetector({ pixelscale: 0.02, fovPixels: 40, oversample: 2 });
   return o;
 }
-function coronagraph(npix = 64, oversample = 2): OpticalSystem {
-  const o = new OpticalSystem({ npix, oversample });
+function coronagraph(npix = 64, oversample = 2, propagation: 'fft' | 'mft' = 'fft'): OpticalSystem {
+  const o = new OpticalSystem({ npix, oversample, propagation });
   o.addPupil(new CircularAperture({ radius: 1 }));
   o.addImage(new CircularOcculter({ radius: 0.3 }));
   o.addPupil(new CircularAperture({ radius: 0.8 }));
@@ -154,7 +154,7 @@ t.test('fork: compute-only children agree with serial; refused after FFTW thread
     (async () => {
       const out = {};
       for (const kind of ['imaging', 'coronagraph']) {
-        const o = new OpticalSystem({ npix: 64, oversample: 2 });
+        const o = new OpticalSystem({ npix: 64, oversample: 2, propagation: 'fft' });
         o.addPupil(new CircularAperture({ radius: 1 }));
         if (kind === 'coronagraph') { o.addImage(new CircularOcculter({ radius: 0.3 })); o.addPupil(new CircularAperture({ radius: 0.8 })); }
         o.addDetector({ pixelscale: 0.02, fovPixels: 40 });

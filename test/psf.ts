@@ -97,7 +97,7 @@ t.test("normalize: 'first' sums to the light inside the field, 'last' to 1", asy
 });
 
 function lyot(withOcculter: boolean): OpticalSystem {
-  const osys = new OpticalSystem({ npix: 128, oversample: 4 });
+  const osys = new OpticalSystem({ npix: 128, oversample: 4, propagation: 'fft' });
   osys.addPupil(new CircularAperture({ radius: D / 2 }));
   osys.addImage(withOcculter ? new CircularOcculter({ radius: 3 * LAMD }) : []);
   osys.addPupil(new CircularAperture({ radius: (0.8 * D) / 2 }));

@@ -127,7 +127,7 @@ export function compilePlanes(
     imagePlanes,
     imageMethods,
     rasterSeconds: (performance.now() - t0) / 1e3,
-    shape: workloadShape(desc, det.npix, imagePlanes > 0),
+    shape: workloadShape(desc, det.npix, imageMethods),
   };
 }
 
@@ -137,8 +137,10 @@ type Rect4 = { y0: number; x0: number; ny: number; nx: number };
 function clipToPupil(st: NativeStep, r: Rect4): NativeStep | undefined {
   if (st.kind !== 'pupil' || !st.mask || st.mask.outside !== 0) return undefined;
   const m = st.mask;
-  const y0 = Math.max(m.y0, r.y0), x0 = Math.max(m.x0, r.x0);
-  const y1 = Math.min(m.y0 + m.ny, r.y0 + r.ny), x1 = Math.min(m.x0 + m.nx, r.x0 + r.nx);
+  const y0 = Math.max(m.y0, r.y0),
+    x0 = Math.max(m.x0, r.x0);
+  const y1 = Math.min(m.y0 + m.ny, r.y0 + r.ny),
+    x1 = Math.min(m.x0 + m.nx, r.x0 + r.nx);
   const amp = new Float64Array(Math.max(0, y1 - y0) * Math.max(0, x1 - x0));
   const opd = m.opd ? new Float64Array(amp.length) : undefined;
   for (let y = m.y0; y < m.y0 + m.ny; y++) {
@@ -190,12 +192,16 @@ function choosePropagation(
     const reason = asked !== 'auto' ? `asked for '${asked}'` : mft ? 'auto: mask of finite extent' : `auto: ${why}`;
     methods.push({ plane: pl.index ?? i, method: mft ? 'mft' : 'fft', sampling: mft ? sampling : oversample, reason });
   });
-  if (methods.some((m) => m.method === 'mft')) clipped.forEach((st, i) => (steps[i] = st!));
+  if (methods.some((m) => m.method === 'mft')) {
+    for (let i = 0; i < steps.length; i++) steps[i] = clipped[i]!;
+  }
   return methods;
 }
 
 /** Sizes the memory model needs. */
-function workloadShape(desc: NativeSystemDesc, detector: number, fft: boolean): WorkloadShape {
+function workloadShape(desc: NativeSystemDesc, detector: number, methods: readonly ImagePlaneMethod[]): WorkloadShape {
+  const fft = methods.some((m) => m.method === 'fft');
+  const pupilGrid = methods.some((m) => m.method === 'mft');
   let bytes = 0;
   let mftInput = desc.npix;
   desc.steps.forEach((st, i) => {
@@ -204,5 +210,5 @@ function workloadShape(desc: NativeSystemDesc, detector: number, fft: boolean): 
   });
   const first = desc.steps[0];
   const opd = first?.kind === 'pupil' && first.mask?.opd !== undefined;
-  return { npix: desc.npix, padded: desc.padded, detector, fft, mftInput, systemBytes: bytes, opd };
+  return { npix: desc.npix, padded: desc.padded, detector, fft, pupilGrid, mftInput, systemBytes: bytes, opd };
 }

@@ -36,7 +36,7 @@ export type Propagation = 'auto' | 'fft' | 'mft';
 const PROPAGATION: readonly Propagation[] = ['auto', 'fft', 'mft'];
 
 /** Default samples per λ/D (D: the pupil array's width) on an MFT image-plane box. */
-export const DEFAULT_MASK_SAMPLING = 8;
+export const DEFAULT_MASK_SAMPLING = 16;
 
 /** How one image plane was propagated (`Psf.imagePlanes`). */
 export interface ImagePlaneMethod {

@@ -13,7 +13,7 @@ const MODES = [
 ] as const;
 
 function coronagraph(lyot = 1): OpticalSystem {
-  const o = new OpticalSystem({ npix: 256, oversample: 4 });
+  const o = new OpticalSystem({ npix: 256, oversample: 4, propagation: 'fft' });
   o.addPupil(new CircularAperture({ radius: 1 }));
   o.addImage(new CircularOcculter({ radius: 0.1 }));
   o.addPupil([new CircularAperture({ radius: 0.9 }), new ScalarTransmission({ transmission: lyot })]);
