@@ -4,6 +4,7 @@
 import t from 'tap';
 import {
   AnnularFieldStop,
+  BarOcculter,
   CircularAperture,
   CircularOcculter,
   IdealFQPM,
@@ -42,6 +43,8 @@ const MASKS: [string, () => Optic[]][] = [
   ['occulter (Babinet)', () => [new CircularOcculter({ radius: 3 * LAMD })]],
   ['square field stop', () => [new SquareFieldStop({ size: 10 * LAMD })]],
   ['annular field stop', () => [new AnnularFieldStop({ radiusInner: 2 * LAMD, radiusOuter: 6 * LAMD })]],
+  ['annular stop with an inner radius only (an occulter)', () => [new AnnularFieldStop({ radiusInner: 2 * LAMD })]],
+  ['bar of finite length, rotated', () => [new BarOcculter({ width: 2 * LAMD, length: 8 * LAMD, angle: 30 })]],
 ];
 
 t.test('MFT ≡ FFT to 1e-10 of peak when the box has the FFT sampling (maskSampling = oversample)', async (t) => {
@@ -59,6 +62,17 @@ t.test('MFT ≡ FFT to 1e-10 of peak when the box has the FFT sampling (maskSamp
       t.ok(d < 1e-10, `${name}, npix ${npix}, k ${k}, offset ${offset}″: ${d.toExponential(2)}`);
     }
   }
+});
+
+t.test('an annular stop with only an inner radius is the circular occulter; a long finite bar is the infinite one', async (t) => {
+  const a = await lyot({ mask: [new AnnularFieldStop({ radiusInner: 2 * LAMD })], propagation: 'auto' }).calcPsf({ wavelength: LAM });
+  const c = await lyot({ mask: [new CircularOcculter({ radius: 2 * LAMD })], propagation: 'auto' }).calcPsf({ wavelength: LAM });
+  t.equal(maxDiff(a.data, c.data), 0, 'same bits');
+  t.equal(a.imagePlanes?.[0]?.method, 'mft');
+  const inf = await lyot({ mask: [new BarOcculter({ width: LAMD })], propagation: 'fft' }).calcPsf({ wavelength: LAM });
+  const long = await lyot({ mask: [new BarOcculter({ width: LAMD, length: 400 * LAMD })], propagation: 'fft' }).calcPsf({ wavelength: LAM });
+  t.ok(maxDiff(long.data, inf.data) < 1e-12, 'a bar longer than the FFT field is the infinite bar');
+  t.throws(() => new AnnularFieldStop({}), /needs radiusOuter, or radiusInner > 0/);
 });
 
 t.test('a plane by FFT inside a system on the pupil grid gives the FFT answer', async (t) => {

@@ -15,24 +15,27 @@ export const CircularOcculter = defineOptic({
 });
 
 /**
- * Transmits an annulus radiusInner < r < radiusOuter of an image plane. Parameters: radiusInner (arcsec),
- * default 0; radiusOuter (arcsec). Reference: docs/optics.md.
+ * Transmits an annulus radiusInner < r < radiusOuter of an image plane; with no radiusOuter, an occulter of radius
+ * radiusInner. Parameters: radiusInner (arcsec), default 0; radiusOuter (arcsec), optional. Reference: docs/optics.md.
  */
 export const AnnularFieldStop = defineOptic({
   type: 'AnnularFieldStop',
-  doc: 'Transmits an annulus radiusInner < r < radiusOuter of an image plane.',
+  doc: 'Transmits an annulus radiusInner < r < radiusOuter of an image plane; with no radiusOuter, an occulter of radius radiusInner.',
   params: {
     radiusInner: numberOr('arcsec', 'Inner radius (opaque inside)', 0, { min: 0 }),
-    radiusOuter: positive('arcsec', 'Outer radius (opaque outside)'),
+    radiusOuter: optionalPositive('arcsec', 'Outer radius (opaque outside; none: unbounded)'),
   },
   planes: ['image'],
   finish: (p, path) => {
-    if (p.radiusInner >= p.radiusOuter) throw new RangeError(`${path}.radiusInner must be smaller than radiusOuter, got ${p.radiusInner} >= ${p.radiusOuter}`);
+    if (p.radiusOuter === undefined && !(p.radiusInner > 0))
+      throw new RangeError(`${path} needs radiusOuter, or radiusInner > 0 for an occulter, got radiusInner ${p.radiusInner}`);
+    if (p.radiusOuter !== undefined && p.radiusInner >= p.radiusOuter)
+      throw new RangeError(`${path}.radiusInner must be smaller than radiusOuter, got ${p.radiusInner} >= ${p.radiusOuter}`);
     return {};
   },
-  outside: () => 0,
-  extent: (p) => p.radiusOuter,
-  layers: (p, at) => [shape([annulus(p.radiusInner, p.radiusOuter)], false, at)],
+  outside: (p) => (p.radiusOuter === undefined ? 1 : 0),
+  extent: (p) => p.radiusOuter ?? p.radiusInner,
+  layers: (p, at) => (p.radiusOuter === undefined ? [shape([circle(p.radiusInner)], true, at)] : [shape([annulus(p.radiusInner, p.radiusOuter)], false, at)]),
 });
 
 /**
@@ -49,18 +52,20 @@ export const SquareFieldStop = defineOptic({
 });
 
 /**
- * Opaque infinite bar through an image plane, along +y before rotation. Parameters: width (arcsec); angle (deg),
- * default 0. Reference: docs/optics.md.
+ * Opaque bar through an image plane, along +y before rotation: infinite, or `length` long (then an MFT box can hold
+ * it). Parameters: width (arcsec); length (arcsec), optional; angle (deg), default 0. Reference: docs/optics.md.
  */
 export const BarOcculter = defineOptic({
   type: 'BarOcculter',
-  doc: 'Opaque infinite bar through an image plane, along +y before rotation.',
+  doc: 'Opaque bar through an image plane, along +y before rotation: infinite, or `length` long (then an MFT box can hold it).',
   params: {
     width: positive('arcsec', 'Bar width'),
+    length: optionalPositive('arcsec', 'Bar length (none: infinite)'),
     angle: numberOr('deg', 'Bar angle, counter-clockwise from +y (added to rotation)', 0),
   },
   planes: ['image'],
-  layers: (p, at) => [shape([bar(p.width)], true, { ...at, rotation: at.rotation + p.angle * DEG })],
+  extent: (p) => (p.length === undefined ? Infinity : Math.hypot(p.width, p.length) / 2),
+  layers: (p, at) => [shape([p.length === undefined ? bar(p.width) : rect(p.width, p.length)], true, { ...at, rotation: at.rotation + p.angle * DEG })],
 });
 
 /**
