@@ -71,26 +71,43 @@ void intensity(const Step& det, const cplx* tmp, double scale2, double* out) {
   for (size_t i = 0; i < m; ++i) out[i] = std::norm(tmp[i]) * scale2;
 }
 
-}  // namespace
+// Complex input: mft::transform; real input: mft::transformReal.
+void detectorMft(const mft::Params& p, const cplx* in, cplx* tmp) { mft::transform<double>(p, in, tmp); }
+void detectorMft(const mft::Params& p, const double* in, cplx* tmp) {
+  mft::transformReal<double>(p, in, tmp);
+}
 
-double toDetector(const Step& det, const cplx* in, int ny, int nx, int stride, double wavelength,
-                  double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out) {
+template <typename In>
+double toDetectorOf(const Step& det, const In* in, int ny, int nx, int stride, double wavelength,
+                    double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out) {
   const mft::Params p = detectorParams(det, ny, nx, stride, wavelength, pupilScale, offY, offX);
   const auto t0 = Clock::now();
-  mft::transform<double>(p, in, tmp);
+  detectorMft(p, in, tmp);
   const double k = since(t0);
   intensity(det, tmp, scale2, out);
   return k;
 }
 
-double toDetectorReal(const Step& det, const double* in, int ny, int nx, int stride, double wavelength,
-                      double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out) {
-  const mft::Params p = detectorParams(det, ny, nx, stride, wavelength, pupilScale, offY, offX);
-  const auto t0 = Clock::now();
-  mft::transformReal<double>(p, in, tmp);
-  const double k = since(t0);
-  intensity(det, tmp, scale2, out);
-  return k;
+}  // namespace
+
+double toDetector(const Step& det, const cplx* in, int ny, int nx, int stride, double wavelength,
+                  double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out) {
+  return toDetectorOf(det, in, ny, nx, stride, wavelength, pupilScale, offY, offX, scale2, tmp, out);
+}
+
+double toDetector(const Step& det, const double* in, int ny, int nx, int stride, double wavelength,
+                  double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out) {
+  return toDetectorOf(det, in, ny, nx, stride, wavelength, pupilScale, offY, offX, scale2, tmp, out);
+}
+
+std::vector<cplx> tiltRamp(int n, double pupilScale, double twoPiOverLambda, double tiltArcsec) {
+  const double tilt = tiltArcsec / kArcsecPerRad, c = (n - 1) / 2.0;
+  std::vector<cplx> r(n);
+  for (int j = 0; j < n; ++j) {
+    const double ph = -twoPiOverLambda * (j - c) * pupilScale * tilt;
+    r[j] = {std::cos(ph), std::sin(ph)};
+  }
+  return r;
 }
 
 void captureDetector(std::vector<Captured>* out, const Step& det, const cplx* tmp, double scale2) {

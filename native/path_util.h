@@ -47,8 +47,13 @@ void applyImageMask(cplx* cur, int N, const Window& w);
 double toDetector(const Step& det, const cplx* in, int ny, int nx, int stride, double wavelength,
                   double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out);
 // The same for a real field (a real GEMM, and the Hermitian output halved).
-double toDetectorReal(const Step& det, const double* in, int ny, int nx, int stride, double wavelength,
-                      double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out);
+double toDetector(const Step& det, const double* in, int ny, int nx, int stride, double wavelength,
+                  double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out);
+
+// The source offset as a phase tilt along one pupil axis of n pixels,
+// exp(-i k (j - c) dx tilt): with the forward transform's exp(+2 pi i x u) it
+// lands at +tilt.
+std::vector<cplx> tiltRamp(int n, double pupilScale, double twoPiOverLambda, double tiltArcsec);
 
 void captureDetector(std::vector<Captured>* out, const Step& det, const cplx* tmp, double scale2);
 void normalizeLast(double* out, size_t m);

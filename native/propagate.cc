@@ -132,17 +132,23 @@ void System::dropScratch() {
 
 namespace {
 
+// Sampled optics as complex values, their OPD taken at wavenumber k.
+std::vector<cplx> complexValues(const raster::Sampled& sm, double k) {
+  std::vector<cplx> v(sm.amp.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    const double ph = sm.opd.empty() ? 0 : k * sm.opd[i];
+    v[i] = {sm.amp[i] * std::cos(ph), sm.amp[i] * std::sin(ph)};
+  }
+  return v;
+}
+
 // An image plane's optics on the FFT's padded grid: a window around them.
 ImageMask onPaddedGrid(const ImageOptics& io, const raster::Grid& grid, double k) {
   ImageMask m;
   if (io.layers.empty()) return m;
   const raster::Rect r = raster::windowFor(io.extent, grid);
   const raster::Sampled sm = raster::sample(io.layers, grid, r);
-  m.values.resize(r.size());
-  for (size_t i = 0; i < r.size(); ++i) {
-    const double ph = sm.opd.empty() ? 0 : k * sm.opd[i];
-    m.values[i] = {sm.amp[i] * std::cos(ph), sm.amp[i] * std::sin(ph)};
-  }
+  m.values = complexValues(sm, k);
   m.window.y0 = r.y0;
   m.window.x0 = r.x0;
   m.window.ny = r.ny;
@@ -151,13 +157,13 @@ ImageMask onPaddedGrid(const ImageOptics& io, const raster::Grid& grid, double k
   return m;
 }
 
-// Whether a real mask is the same under (y, x) -> (-y, -x) on its box, to
-// rounding: then the image-plane field stays Hermitian.
-bool centrosymmetric(const std::vector<cplx>& v, int m) {
+// Whether a real mask is the same under (y, x) -> (-y, -x) on its (odd,
+// centred) box, to rounding: then the image-plane field stays Hermitian.
+bool centrosymmetric(const std::vector<cplx>& v) {
   const size_t n = v.size();
   for (size_t i = 0; i < n / 2; ++i)
     if (std::abs(v[i].real() - v[n - 1 - i].real()) > 1e-12) return false;
-  return m % 2 == 1;
+  return true;
 }
 
 // An image plane's optics on its MFT box: odd, centred on the axis, reaching
@@ -174,12 +180,8 @@ ImageMask onBox(const ImageOptics& io, double lamD, double k) {
   const raster::Grid grid{m.box, m.box, half, half, m.pixel};
   const raster::Rect r{0, 0, m.box, m.box};
   const raster::Sampled sm = raster::sample(io.layers, grid, r);
-  m.values.resize(r.size());
-  for (size_t i = 0; i < r.size(); ++i) {
-    const double ph = sm.opd.empty() ? 0 : k * sm.opd[i];
-    m.values[i] = {sm.amp[i] * std::cos(ph), sm.amp[i] * std::sin(ph)};
-  }
-  m.hermitian = sm.opd.empty() && centrosymmetric(m.values, m.box);
+  m.values = complexValues(sm, k);
+  m.hermitian = sm.opd.empty() && centrosymmetric(m.values);
   return m;
 }
 
@@ -256,8 +258,8 @@ Timing direct(System& sys, const Wave& wave, const RunOptions& opts, double* out
       for (size_t i = 0; i < nn; ++i) f[i] = amp[i];
       keepField(capture, StepKind::Pupil, f.data(), n, n, n, std::sqrt(scale2));
     }
-    t.kernelSeconds += toDetectorReal(det, amp, n, n, n, wave.wavelength, sys.pupilScale, offY, offX, scale2,
-                                      tmp.data(), out);
+    t.kernelSeconds +=
+        toDetector(det, amp, n, n, n, wave.wavelength, sys.pupilScale, offY, offX, scale2, tmp.data(), out);
   } else {
     Lease lease(sys);
     cplx* f = lease.s->a.data();
@@ -304,7 +306,8 @@ class FftPath {
       if (!(sys_.pupilEnergy > 0)) throw Error("ERR_AIRY_NO_LIGHT", "the entrance pupil transmits no light");
       scale = 1.0 / std::sqrt(sys_.pupilEnergy);
     }
-    const std::vector<cplx> rampX = ramp(wave_.tiltX), rampY = ramp(wave_.tiltY);
+    const std::vector<cplx> rampX = tiltRamp(n_, sys_.pupilScale, k_, wave_.tiltX),
+                            rampY = tiltRamp(n_, sys_.pupilScale, k_, wave_.tiltY);
     // The checkerboard (-1)^(i+j) before a forward FFT of even size puts the
     // zero frequency at N/2 (an fftshift for free).
     const bool sign = even_ && sys_.steps[1].kind == StepKind::Image;
@@ -391,15 +394,6 @@ class FftPath {
   Timing& timing() { return t_; }
 
  private:
-  std::vector<cplx> ramp(double tiltArcsec) const {
-    const double tilt = tiltArcsec / kArcsecPerRad, c = (n_ - 1) / 2.0;
-    std::vector<cplx> r(n_);
-    for (int j = 0; j < n_; ++j) {
-      const double ph = -k_ * (j - c) * sys_.pupilScale * tilt;
-      r[j] = {std::cos(ph), std::sin(ph)};
-    }
-    return r;
-  }
   void transform(bool inverse) {
     const auto k0 = Clock::now();
     fft::transform<double>(cur_, other_, N_, N_, inverse, opts_.fftThreads, opts_.effort);

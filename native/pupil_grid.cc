@@ -53,7 +53,8 @@ class PupilGrid {
     if (real_) {
       for (size_t i = 0; i < nn_; ++i) re_[i] = (w0.amp ? w0.amp[i] : 1.0) * scale;
     } else {
-      const std::vector<cplx> rx = ramp(wave_.tiltX), ry = ramp(wave_.tiltY);
+      const std::vector<cplx> rx = tiltRamp(n_, sys_.pupilScale, k_, wave_.tiltX),
+                              ry = tiltRamp(n_, sys_.pupilScale, k_, wave_.tiltY);
       for (int y = 0; y < n_; ++y)
         for (int x = 0; x < n_; ++x) {
           const size_t i = static_cast<size_t>(y) * n_ + x;
@@ -104,8 +105,8 @@ class PupilGrid {
     AlignedBuffer<cplx> tmp(static_cast<size_t>(det.npixY) * det.npixX);
     const size_t at = static_cast<size_t>(cropY0_) * n_ + cropX0_;
     if (real_)
-      t_.kernelSeconds += toDetectorReal(det, re_ + at, cropNy_, cropNx_, n_, wave_.wavelength,
-                                         sys_.pupilScale, 0.0, 0.0, scale2_, tmp.data(), out);
+      t_.kernelSeconds += toDetector(det, re_ + at, cropNy_, cropNx_, n_, wave_.wavelength, sys_.pupilScale,
+                                     0.0, 0.0, scale2_, tmp.data(), out);
     else
       t_.kernelSeconds += toDetector(det, f_ + at, cropNy_, cropNx_, n_, wave_.wavelength, sys_.pupilScale,
                                      0.0, 0.0, scale2_, tmp.data(), out);
@@ -187,16 +188,6 @@ class PupilGrid {
   void toComplex() {
     for (size_t i = 0; i < nn_; ++i) f_[i] = re_[i];
     real_ = false;
-  }
-
-  std::vector<cplx> ramp(double tiltArcsec) const {
-    const double tilt = tiltArcsec / kArcsecPerRad, c = (n_ - 1) / 2.0;
-    std::vector<cplx> r(n_);
-    for (int j = 0; j < n_; ++j) {
-      const double ph = -k_ * (j - c) * sys_.pupilScale * tilt;
-      r[j] = {std::cos(ph), std::sin(ph)};
-    }
-    return r;
   }
 
   void keepPupil(double scale) {
