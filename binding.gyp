@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.cc",
         "native/args.cc",
+        "native/bandlimit.cc",
         "native/batch.cc",
         "native/bind_fits.cc",
         "native/bind_info.cc",

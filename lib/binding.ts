@@ -168,7 +168,7 @@ export interface NativeMask {
 /** One step of a compiled system. */
 export type NativeStep =
   | { kind: 'pupil'; mask?: NativeMask }
-  | { kind: 'image'; layers: NativeLayer[]; extent: number; outside: number; method: 'fft' | 'mft'; sampling?: number }
+  | { kind: 'image'; layers: NativeLayer[]; extent: number; outside: number; method: 'fft' | 'mft'; sampling?: number; model?: 'analytic' | 'sampled' }
   | { kind: 'detector'; npixY: number; npixX: number; pixelscale: number };
 
 /** Description a NativeSystem is built from. */

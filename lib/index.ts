@@ -15,7 +15,7 @@ export type { Complex2D, Plane, Fft2Options, MftOptions, Centering } from './eng
 export type { FloatArray } from './binding';
 export { version } from './version';
 export { cfitsioVersion } from './io/fits';
-export { DEFAULT_MASK_SAMPLING, OpticalSystem } from './engine/system';
+export { DEFAULT_ANALYTIC_SAMPLING, DEFAULT_MASK_SAMPLING, OpticalSystem } from './engine/system';
 export type {
   OpticalSystemOptions,
   DetectorOptions,
@@ -23,6 +23,7 @@ export type {
   Progress,
   Normalize,
   Plane as SystemPlane,
+  MaskModel,
   Propagation,
   ImagePlaneMethod,
   ImagePlaneOptions,

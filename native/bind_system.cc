@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "args.h"
+#include "bandlimit.h"
 #include "batch.h"
 #include "bind.h"
 #include "forkrun.h"
@@ -194,7 +195,14 @@ void stepOf(Napi::Env env, Napi::Value v, const std::string& ctx, prop::System& 
     st.image.extent = args::num(so, "extent", ctx);
     st.image.outside = args::num(so, "outside", ctx);
     st.image.method = static_cast<prop::ImageMethod>(args::choice(so, "method", ctx, {"fft", "mft"}));
-    if (st.image.method == prop::ImageMethod::Mft) st.image.sampling = args::num(so, "sampling", ctx);
+    if (st.image.method == prop::ImageMethod::Mft) {
+      st.image.sampling = args::num(so, "sampling", ctx);
+      st.image.analytic = args::choice(so, "model", ctx, {"sampled", "analytic"}, 0) == 1;
+      if (st.image.analytic && !bandlimit::analytic(st.image.layers))
+        args::rangeError(env, ctx + ".model is 'analytic' but the plane is not one finite analytic shape");
+      if (st.image.analytic && !(st.image.sampling >= bandlimit::kMinSampling))
+        args::rangeError(env, ctx + ".sampling must be at least 3 for the analytic model");
+    }
   } else if (so.Get("mask").IsObject()) {
     st.mask =
         windowOf(so.Get("mask").As<Napi::Object>(), ctx + ".mask", i == 0 ? sys.npix : sys.padded, arrays);

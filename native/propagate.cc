@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "bandlimit.h"
 #include "mft.h"
 #include "path_util.h"
 
@@ -167,16 +168,26 @@ bool centrosymmetric(const std::vector<cplx>& v) {
 }
 
 // An image plane's optics on its MFT box: odd, centred on the axis, reaching
-// a sample past the extent.
+// a sample past the extent (analytic masks: past their spill too).
 ImageMask onBox(const ImageOptics& io, double lamD, double k) {
   ImageMask m;
   m.pixel = lamD / io.sampling;
-  const double half = std::ceil(io.extent / m.pixel) + 1;
+  const double reach = io.extent / m.pixel + (io.analytic ? bandlimit::margin(io.sampling) * io.sampling : 0);
+  const double half = std::ceil(reach) + 1;
   if (!(half < 8192))
     throw Error("ERR_AIRY_SYSTEM",
                 "an MFT image-plane box of " + std::to_string(2 * half + 1) +
                     " samples a side is too large; lower maskSampling or use propagation 'fft'");
   m.box = 2 * static_cast<int>(half) + 1;
+  if (io.analytic) {
+    double outside = 0;
+    const std::vector<double> dt = bandlimit::sample(io.layers, m.box, m.pixel, lamD, outside);
+    AIRY_ASSERT(std::abs(outside - io.outside) < 1e-12, "bandlimit: the plane's outside value differs");
+    m.values.resize(dt.size());
+    for (size_t i = 0; i < dt.size(); ++i) m.values[i] = io.outside + dt[i];
+    m.hermitian = centrosymmetric(m.values);
+    return m;
+  }
   const raster::Grid grid{m.box, m.box, half, half, m.pixel};
   const raster::Rect r{0, 0, m.box, m.box};
   const raster::Sampled sm = raster::sample(io.layers, grid, r);

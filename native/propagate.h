@@ -52,6 +52,9 @@ struct ImageOptics {
   double outside = 1;  // amplitude there
   ImageMethod method = ImageMethod::Fft;
   double sampling = 0;  // Mft: box samples per lambda/D (D: the pupil grid's width)
+  // Mft: the mask band-limited from its analytic transform (bandlimit.h)
+  // instead of sampled as area fractions of box pixels.
+  bool analytic = false;
 };
 
 // An image plane sampled at one wavelength. Fft: `window` on the padded

@@ -204,33 +204,6 @@ ZernikeTerm zernikeTerm(int j, double coefficient) {
   return t;
 }
 
-// Bessel J1: power series below 12, Hankel's asymptotic expansion above.
-double besselJ1(double x) {
-  const double ax = std::abs(x);
-  if (ax < 12) {
-    double term = x / 2, sum = term;
-    const double q = -(x * x) / 4;
-    for (int k = 1; k < 60; ++k) {
-      term *= q / (k * (k + 1.0));
-      sum += term;
-      if (std::abs(term) < 1e-17 * std::abs(sum)) break;
-    }
-    return sum;
-  }
-  const double mu = 4;
-  double p = 1, q = 0, term = 1;
-  for (int k = 1; k < 20; ++k) {
-    term *= (mu - (2.0 * k - 1) * (2.0 * k - 1)) / (k * 8 * ax);
-    if (k % 2 == 1)
-      q += (k % 4 == 1 ? 1 : -1) * term;
-    else
-      p += (k % 4 == 2 ? -1 : 1) * term;
-  }
-  const double w = ax - 0.75 * M_PI;
-  const double v = std::sqrt(2 / (M_PI * ax)) * (p * std::cos(w) - q * std::sin(w));
-  return x < 0 ? -v : v;
-}
-
 // Bilinear sample of an ny x nx array at fractional index (fy, fx); 0 outside.
 double bilinear(const double* a, int ny, int nx, double fy, double fx) {
   if (fy < -0.5 || fy > ny - 0.5 || fx < -0.5 || fx > nx - 0.5) return 0;
@@ -333,6 +306,33 @@ struct WritesOpd {
 };
 
 }  // namespace
+
+// Bessel J1: power series below 12, Hankel's asymptotic expansion above.
+double besselJ1(double x) {
+  const double ax = std::abs(x);
+  if (ax < 12) {
+    double term = x / 2, sum = term;
+    const double q = -(x * x) / 4;
+    for (int k = 1; k < 60; ++k) {
+      term *= q / (k * (k + 1.0));
+      sum += term;
+      if (std::abs(term) < 1e-17 * std::abs(sum)) break;
+    }
+    return sum;
+  }
+  const double mu = 4;
+  double p = 1, q = 0, term = 1;
+  for (int k = 1; k < 20; ++k) {
+    term *= (mu - (2.0 * k - 1) * (2.0 * k - 1)) / (k * 8 * ax);
+    if (k % 2 == 1)
+      q += (k % 4 == 1 ? 1 : -1) * term;
+    else
+      p += (k % 4 == 2 ? -1 : 1) * term;
+  }
+  const double w = ax - 0.75 * M_PI;
+  const double v = std::sqrt(2 / (M_PI * ax)) * (p * std::cos(w) - q * std::sin(w));
+  return x < 0 ? -v : v;
+}
 
 bool Layer::hasOpd() const { return std::visit(WritesOpd{}, what); }
 

@@ -95,5 +95,8 @@ struct Sampled {
 };
 Sampled sample(const std::vector<Layer>& layers, const Grid& g, const Rect& r);
 
+// Bessel function of the first kind, order 1 (~1e-10 relative).
+double besselJ1(double x);
+
 }  // namespace raster
 }  // namespace airy

@@ -90,8 +90,8 @@ t.test('airy psf --json says how each image plane was propagated; the FITS heade
   const out = path.join(dir, 'lyot.fits');
   const r = airy(['psf', path.join(EXAMPLES, 'lyot-coronagraph.json'), '-o', out, '--wavelength', '1e-6', '--json', '--quiet']);
   t.equal(r.status, 0, r.stderr);
-  t.match(JSON.parse(r.stdout).imagePlanes, [{ plane: 1, method: 'mft', sampling: 16, reason: /auto/ }]);
-  t.match(readFits(out).header, { IMPROP1: 'mft', IMSAMP1: 16 });
+  t.match(JSON.parse(r.stdout).imagePlanes, [{ plane: 1, method: 'mft', sampling: 4, model: 'analytic', reason: /auto/ }]);
+  t.match(readFits(out).header, { IMPROP1: 'mft', IMSAMP1: 4, IMMODL1: 'analytic' });
 });
 
 t.test('airy psf --start-method fork: same PSF as serial with a one-thread BLAS; refused with a code otherwise', async (t) => {

@@ -4,11 +4,11 @@
  * sample per wavelength, and the detector becomes an MFT output size. The
  * result depends on the planes only, never on per-call options.
  */
-import { native, type NativeStep, type NativeSystemDesc, type NativeSystemHandle } from '../binding';
+import { native, type NativeLayer, type NativeStep, type NativeSystemDesc, type NativeSystemHandle } from '../binding';
 import { rethrowNative } from '../errors';
 import { combinedExtent, type Grid, type Optic, type Rect } from '../optics';
 import type { WorkloadShape } from '../run/memory';
-import type { ImagePlaneMethod, Propagation } from './system';
+import { DEFAULT_ANALYTIC_SAMPLING, DEFAULT_MASK_SAMPLING, type ImagePlaneMethod, type MaskModel, type Propagation } from './system';
 
 /** The detector of a compiled system (oversampled pixels). */
 export interface CompiledDetector {
@@ -43,8 +43,15 @@ export interface Compiled {
 /** A plane as compile() sees it (consecutive pupil planes already merged). */
 export type CompilePlane =
   | { kind: 'pupil'; optics: readonly Optic[] }
-  | { kind: 'image'; optics: readonly Optic[]; propagation?: Propagation; maskSampling?: number; index?: number }
+  | { kind: 'image'; optics: readonly Optic[]; propagation?: Propagation; maskSampling?: number; maskModel?: MaskModel; index?: number }
   | { kind: 'detector'; pixelscale: number; fovPixels: number; oversample: number };
+
+/** System-wide image-plane settings, for planes that do not choose. */
+export interface ImageDefaults {
+  propagation: Propagation;
+  maskSampling: number | undefined;
+  maskModel: MaskModel;
+}
 
 const outsideOf = (optics: readonly Optic[]) => optics.reduce((a, o) => a * o.outside(), 1);
 
@@ -73,7 +80,7 @@ export function compilePlanes(
   npix: number,
   oversample: number,
   D: number,
-  defaults: { propagation: Propagation; maskSampling: number } = { propagation: 'fft', maskSampling: 8 },
+  defaults: ImageDefaults = { propagation: 'fft', maskSampling: undefined, maskModel: 'auto' },
 ): Compiled {
   const t0 = performance.now();
   const n = npix;
@@ -168,7 +175,7 @@ function choosePropagation(
   steps: NativeStep[],
   pupilRect: Rect4,
   oversample: number,
-  defaults: { propagation: Propagation; maskSampling: number },
+  defaults: ImageDefaults,
 ): ImagePlaneMethod[] {
   const firstImage = planes.findIndex((p) => p.kind === 'image');
   const clipped = steps.map((st, i) => (i > firstImage && firstImage >= 0 && st.kind === 'pupil' ? clipToPupil(st, pupilRect) : st));
@@ -179,7 +186,6 @@ function choosePropagation(
     if (pl.kind !== 'image' || st.kind !== 'image') return;
     const where = `planes[${pl.index ?? i}]`;
     const asked = pl.propagation ?? defaults.propagation;
-    const sampling = pl.maskSampling ?? defaults.maskSampling;
     const finite = pl.optics.length > 0 && st.extent > 0;
     const why = !finite
       ? `${pl.optics.map((o) => o.type).join(' × ') || 'an empty plane'} has no finite extent`
@@ -188,14 +194,49 @@ function choosePropagation(
         : '';
     if (asked === 'mft' && why) throw new RangeError(`${where}.propagation is 'mft' but ${why}; use 'auto' or 'fft'`);
     const mft = asked === 'mft' || (asked === 'auto' && !why);
-    if (mft) Object.assign(st, { method: 'mft', sampling });
     const reason = asked !== 'auto' ? `asked for '${asked}'` : mft ? 'auto: mask of finite extent' : `auto: ${why}`;
-    methods.push({ plane: pl.index ?? i, method: mft ? 'mft' : 'fft', sampling: mft ? sampling : oversample, reason });
+    if (!mft) {
+      methods.push({ plane: pl.index ?? i, method: 'fft', sampling: oversample, model: 'sampled', reason });
+      return;
+    }
+    const { model, sampling } = boxModel(pl, st.layers, defaults, where);
+    Object.assign(st, { method: 'mft', sampling, model });
+    methods.push({ plane: pl.index ?? i, method: 'mft', sampling, model, reason });
   });
   if (methods.some((m) => m.method === 'mft')) {
     for (let i = 0; i < steps.length; i++) steps[i] = clipped[i]!;
   }
   return methods;
+}
+
+const FINITE_PRIMS = new Set(['circle', 'annulus', 'rect']);
+
+/** Whether a plane's layers are one finite analytic shape times constants (native bandlimit::analytic). */
+function analyticShape(layers: readonly NativeLayer[]): boolean {
+  const shapes = layers.filter((l) => l.kind !== 'scalar');
+  return shapes.length === 1 && shapes[0]!.kind === 'shape' && shapes[0]!.prims.length === 1 && FINITE_PRIMS.has(shapes[0]!.prims[0]!.kind);
+}
+
+/** An MFT plane's mask model and box sampling. */
+function boxModel(
+  pl: { maskSampling?: number; maskModel?: MaskModel },
+  layers: readonly NativeLayer[],
+  defaults: ImageDefaults,
+  where: string,
+): { model: 'analytic' | 'sampled'; sampling: number } {
+  const asked = pl.maskModel ?? defaults.maskModel;
+  const given = pl.maskSampling ?? defaults.maskSampling;
+  const analytic = analyticShape(layers);
+  if (asked === 'analytic' && !analytic) {
+    throw new RangeError(`${where}.maskModel is 'analytic' but the plane is not one circle, annulus or rectangle; use 'auto' or 'sampled'`);
+  }
+  const model = asked === 'sampled' || !analytic ? 'sampled' : 'analytic';
+  if (model === 'sampled') return { model, sampling: given ?? DEFAULT_MASK_SAMPLING };
+  if (given !== undefined && given < 3) {
+    if (asked === 'analytic') throw new RangeError(`${where}.maskSampling must be at least 3 for maskModel 'analytic', got ${given}`);
+    return { model: 'sampled', sampling: given };
+  }
+  return { model, sampling: given ?? DEFAULT_ANALYTIC_SAMPLING };
 }
 
 /** Sizes the memory model needs. */

@@ -26,6 +26,7 @@ export function psfHeader(c: Compiled, src: ResolvedSource, normalize: string, p
   c.imageMethods.forEach((m, i) => {
     header[`IMPROP${i + 1}`] = m.method;
     header[`IMSAMP${i + 1}`] = m.sampling;
+    header[`IMMODL${i + 1}`] = m.model;
   });
   return Object.assign(header, {
     NORMALIZ: normalize,

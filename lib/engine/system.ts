@@ -35,8 +35,22 @@ const NORMALIZE: readonly Normalize[] = ['first', 'last', 'exit_pupil', 'none'];
 export type Propagation = 'auto' | 'fft' | 'mft';
 const PROPAGATION: readonly Propagation[] = ['auto', 'fft', 'mft'];
 
-/** Default samples per λ/D (D: the pupil array's width) on an MFT image-plane box. */
+/**
+ * How an MFT box holds its mask: 'analytic' band-limits the mask's exact
+ * Fourier transform to what the pupil array can see, so the box gives the
+ * continuous answer at any sampling of 3 or more per λ/D (one circle,
+ * annulus or rectangle per plane, times constants);
+ * 'sampled' takes each box pixel's area fraction inside the mask (the FFT
+ * path's model; it converges as the sampling grows); 'auto' is 'analytic'
+ * wherever the plane allows it.
+ */
+export type MaskModel = 'auto' | 'analytic' | 'sampled';
+const MASK_MODEL: readonly MaskModel[] = ['auto', 'analytic', 'sampled'];
+
+/** Default samples per λ/D (D: the pupil array's width) on an MFT image-plane box whose mask is sampled. */
 export const DEFAULT_MASK_SAMPLING = 16;
+/** Default samples per λ/D on an MFT image-plane box whose mask is analytic. */
+export const DEFAULT_ANALYTIC_SAMPLING = 4;
 
 /** How one image plane was propagated (`Psf.imagePlanes`). */
 export interface ImagePlaneMethod {
@@ -45,6 +59,8 @@ export interface ImagePlaneMethod {
   method: 'fft' | 'mft';
   /** Samples per λ/D of the mask, D the pupil array's width (fft: the FFT padding, `oversample`). */
   sampling: number;
+  /** How the mask was put on its grid (the FFT path always samples). */
+  model: 'analytic' | 'sampled';
   /** Why this method (e.g. 'auto: mask of finite extent'). */
   reason: string;
 }
@@ -53,8 +69,13 @@ export interface ImagePlaneMethod {
 export interface OpticalSystemOptions {
   /** Image-plane propagation for planes that do not choose (default 'auto'). */
   propagation?: Propagation;
-  /** Samples per λ/D (D: the pupil array's width) on MFT image-plane boxes, for planes that do not choose. Default {@link DEFAULT_MASK_SAMPLING}. */
+  /**
+   * Samples per λ/D (D: the pupil array's width) on MFT image-plane boxes, for planes that do not choose. Default
+   * {@link DEFAULT_ANALYTIC_SAMPLING} for analytic masks, {@link DEFAULT_MASK_SAMPLING} for sampled ones.
+   */
   maskSampling?: number;
+  /** How MFT boxes hold their masks, for planes that do not choose (default 'auto'). */
+  maskModel?: MaskModel;
   /** Pupil array size, pixels. Default 1024. */
   npix?: number;
   /** FFT padding factor: image planes are computed on (npix·oversample)² arrays. Default 2. */
@@ -86,6 +107,8 @@ export interface ImagePlaneOptions {
   propagation?: Propagation;
   /** This plane's MFT box sampling, samples per λ/D (default: the system's). */
   maskSampling?: number;
+  /** How this plane's MFT box holds its mask (default: the system's). */
+  maskModel?: MaskModel;
   /** Where the options came from, for messages. */
   path?: string;
 }
@@ -93,7 +116,7 @@ export interface ImagePlaneOptions {
 /** One plane of a system. */
 export type Plane =
   | { kind: 'pupil'; optics: Optic[]; name: string }
-  | { kind: 'image'; optics: Optic[]; name: string; propagation?: Propagation; maskSampling?: number }
+  | { kind: 'image'; optics: Optic[]; name: string; propagation?: Propagation; maskSampling?: number; maskModel?: MaskModel }
   | { kind: 'detector'; pixelscale: number; fovPixels: number; oversample: number; name: string };
 
 /** Progress of a multi-wavelength calculation. */
@@ -179,8 +202,10 @@ export class OpticalSystem {
   readonly name: string;
   /** Image-plane propagation for planes that do not choose. */
   readonly propagation: Propagation;
-  /** MFT box sampling (samples per λ/D) for planes that do not choose. */
-  readonly maskSampling: number;
+  /** MFT box sampling (samples per λ/D) for planes that do not choose; undefined: by mask model. */
+  readonly maskSampling: number | undefined;
+  /** How MFT boxes hold their masks, for planes that do not choose. */
+  readonly maskModel: MaskModel;
   /** Planes in order. */
   readonly planes: Plane[] = [];
   /** Source used when `calcPsf` is given neither `wavelength` nor `source` (set by loadSystem). */
@@ -196,7 +221,8 @@ export class OpticalSystem {
     this.pupilDiameter = opts.pupilDiameter === undefined ? undefined : finiteNumber(`${path}.pupilDiameter`, opts.pupilDiameter, { exclusiveMin: 0 });
     this.name = opts.name ?? '';
     this.propagation = opts.propagation === undefined ? 'auto' : oneOf(`${path}.propagation`, opts.propagation, PROPAGATION);
-    this.maskSampling = opts.maskSampling === undefined ? DEFAULT_MASK_SAMPLING : maskSampling(`${path}.maskSampling`, opts.maskSampling);
+    this.maskSampling = opts.maskSampling === undefined ? undefined : maskSampling(`${path}.maskSampling`, opts.maskSampling);
+    this.maskModel = opts.maskModel === undefined ? 'auto' : oneOf(`${path}.maskModel`, opts.maskModel, MASK_MODEL);
   }
 
   private addOptics(kind: PlaneKind, optics: Optic | Optic[] | undefined, name: string | undefined, path: string, extra: object = {}): this {
@@ -220,9 +246,10 @@ export class OpticalSystem {
   /** Adds an image (focal) plane holding `optics` (masks, stops), propagated as `opts.propagation` says. */
   addImage(optics?: Optic | Optic[], opts: ImagePlaneOptions = {}): this {
     const path = opts.path ?? `planes[${this.planes.length}]`;
-    const extra: { propagation?: Propagation; maskSampling?: number } = {};
+    const extra: { propagation?: Propagation; maskSampling?: number; maskModel?: MaskModel } = {};
     if (opts.propagation !== undefined) extra.propagation = oneOf(`${path}.propagation`, opts.propagation, PROPAGATION);
     if (opts.maskSampling !== undefined) extra.maskSampling = maskSampling(`${path}.maskSampling`, opts.maskSampling);
+    if (opts.maskModel !== undefined) extra.maskModel = oneOf(`${path}.maskModel`, opts.maskModel, MASK_MODEL);
     return this.addOptics('image', optics, opts.name, `${path}.optics`, extra);
   }
 
@@ -299,6 +326,7 @@ export class OpticalSystem {
     this.compiled = compilePlanes(merged, this.npix, this.oversample, this.resolvedPupilDiameter(), {
       propagation: this.propagation,
       maskSampling: this.maskSampling,
+      maskModel: this.maskModel,
     });
     return this.compiled;
   }

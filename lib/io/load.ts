@@ -6,14 +6,14 @@ import * as nodePath from 'node:path';
 import { AiryError } from '../errors';
 import { readRegularFile } from './files';
 import { resolveSource, type Source } from '../engine/source';
-import { type DetectorOptions, OpticalSystem, type Normalize, type Propagation } from '../engine/system';
+import { type DetectorOptions, type MaskModel, OpticalSystem, type Normalize, type Propagation } from '../engine/system';
 import { opticFromJson } from '../optics';
 import { oneOf, show } from '../validate';
 
-const TOP_KEYS = ['npix', 'oversample', 'pupilDiameter', 'name', 'planes', 'source', 'normalize', 'propagation', 'maskSampling'];
+const TOP_KEYS = ['npix', 'oversample', 'pupilDiameter', 'name', 'planes', 'source', 'normalize', 'propagation', 'maskSampling', 'maskModel'];
 const PLANE_KEYS: Record<string, string[]> = {
   pupil: ['kind', 'optics', 'name'],
-  image: ['kind', 'optics', 'name', 'propagation', 'maskSampling'],
+  image: ['kind', 'optics', 'name', 'propagation', 'maskSampling', 'maskModel'],
   detector: ['kind', 'pixelscale', 'fovArcsec', 'fovPixels', 'oversample', 'name'],
 };
 
@@ -61,6 +61,7 @@ export function loadSystem(json: string | object | { file: string }): OpticalSys
       name: v.name as string | undefined,
       propagation: v.propagation as Propagation | undefined,
       maskSampling: v.maskSampling as number | undefined,
+      maskModel: v.maskModel as MaskModel | undefined,
     },
     '',
   );
@@ -83,6 +84,7 @@ export function loadSystem(json: string | object | { file: string }): OpticalSys
         name: pl.name as string | undefined,
         propagation: pl.propagation as Propagation | undefined,
         maskSampling: pl.maskSampling as number | undefined,
+        maskModel: pl.maskModel as MaskModel | undefined,
         path,
       });
   });
