@@ -176,7 +176,7 @@ ImageMask onBox(const ImageOptics& io, double lamD, double k) {
   const double half = std::ceil(reach) + 1;
   if (!(half < 8192))
     throw Error("ERR_AIRY_SYSTEM",
-                "an MFT image-plane box of " + std::to_string(2 * half + 1) +
+                "an MFT image-plane box of " + std::to_string(2 * static_cast<long long>(half) + 1) +
                     " samples a side is too large; lower maskSampling or use propagation 'fft'");
   m.box = 2 * static_cast<int>(half) + 1;
   if (io.analytic) {

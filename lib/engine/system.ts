@@ -48,7 +48,7 @@ export type MaskModel = 'auto' | 'analytic' | 'sampled';
 const MASK_MODEL: readonly MaskModel[] = ['auto', 'analytic', 'sampled'];
 
 /** Default samples per λ/D (D: the pupil array's width) on an MFT image-plane box whose mask is sampled. */
-export const DEFAULT_MASK_SAMPLING = 16;
+export const DEFAULT_MASK_SAMPLING = 64;
 /** Default samples per λ/D on an MFT image-plane box whose mask is analytic. */
 export const DEFAULT_ANALYTIC_SAMPLING = 4;
 
