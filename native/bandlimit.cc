@@ -3,7 +3,6 @@
 #include <cmath>
 #include <complex>
 #include <map>
-#include <mutex>
 
 #include "blas.h"
 #include "common.h"
@@ -145,17 +144,23 @@ bool analytic(const std::vector<raster::Layer>& layers) {
 }
 
 double margin(double q) {
-  static std::mutex mu;
-  static std::map<double, double> cache;
-  std::lock_guard<std::mutex> lock(mu);
+  // Per thread, so that no lock is held across fork() (forkrun) and lanes
+  // never wait on each other; each thread computes a sampling once.
+  thread_local std::map<double, double> cache;
   auto it = cache.find(q);
   if (it != cache.end()) return it->second;
+  // The first d past which the spill stays below kSpill for a whole lambda/D
+  // (the tail oscillates many times within that, under a decaying envelope).
   constexpr double kStep = 0.05, kMax = 40;
+  constexpr int kRun = 20;
   double m = kMax;
-  for (double d = kMax; d >= 0; d -= kStep) {
-    if (spillAt(d, q) > kSpill) break;
-    m = d;
+  int below = 0;
+  for (double d = 0; d <= kMax; d += kStep) {
+    below = spillAt(d, q) > kSpill ? 0 : below + 1;
+    if (below == 1) m = d;
+    if (below == kRun) break;
   }
+  if (below < kRun) m = kMax;
   cache.emplace(q, m);
   return m;
 }
