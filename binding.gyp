@@ -23,6 +23,8 @@
         "native/pupil_grid.cc",
         "native/raster.cc",
         "native/shm.cc",
+        "native/special.cc",
+        "native/vortex.cc",
         "native/vec.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -98,13 +98,14 @@ export interface Binding {
   cfitsioVersion(): string;
   /**
    * Samples layers on rectangle `rect` of `grid` (or on the window `{ extent }` implies, plane units, < 0 unbounded):
-   * amplitude product and OPD sum (absent when no layer has OPD), and the rectangle.
+   * amplitude product, OPD sum (absent when no layer has OPD), achromatic phase sum in radians (absent when no layer
+   * has one: a vortex), and the rectangle.
    */
   rasterPlane(
     layers: NativeLayer[],
     grid: { ny: number; nx: number; cy: number; cx: number; scale: number },
     rect: { y0: number; x0: number; ny: number; nx: number } | { extent: number },
-  ): { amp: Float64Array; opd?: Float64Array; y0: number; x0: number; ny: number; nx: number };
+  ): { amp: Float64Array; opd?: Float64Array; phase?: Float64Array; y0: number; x0: number; ny: number; nx: number };
   shmMap(path: string, bytes: number, create: boolean): ArrayBuffer;
   /** Anonymous shared memory that forked children write into. */
   sharedBlock(bytes: number): ArrayBuffer;
@@ -151,6 +152,7 @@ export type NativeLayer = { shiftX: number; shiftY: number; rotation: number } &
   | { kind: 'thinLens'; radius: number; halfPeakToValley: number }
   | { kind: 'fqpm'; step: number }
   | { kind: 'bandLimited'; circular: boolean; sigma: number }
+  | { kind: 'vortex'; charge: number }
   | { kind: 'array'; ny: number; nx: number; pixelscale: number; amp?: Float64Array; opd?: Float64Array }
 );
 

@@ -52,6 +52,7 @@ export {
   BarOcculter,
   IdealFQPM,
   BandLimitedCoronagraph,
+  VortexCoronagraph,
   FitsOptic,
   ArrayOptic,
   OPTIC_TYPES,

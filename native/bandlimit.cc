@@ -6,6 +6,7 @@
 
 #include "blas.h"
 #include "common.h"
+#include "special.h"
 
 namespace airy {
 namespace bandlimit {
@@ -13,20 +14,6 @@ namespace {
 
 using cplx = std::complex<double>;
 constexpr double kPi = 3.14159265358979323846;
-
-// A smooth (C-infinity) step: 0 at t <= 0, 1 at t >= 1.
-double smoothStep(double t) {
-  if (t <= 0) return 0;
-  if (t >= 1) return 1;
-  const double a = std::exp(-1 / t), b = std::exp(-1 / (1 - t));
-  return a / (a + b);
-}
-
-// The pass band along one axis: 1 on |f| <= 1, 0 beyond q - 1.
-double passBand(double f, double q) {
-  const double f2 = q - 1;
-  return smoothStep((f2 - std::abs(f)) / (f2 - 1));
-}
 
 // sin(x)/x.
 double sinc(double x) { return std::abs(x) < 1e-8 ? 1 - x * x / 6 : std::sin(x) / x; }
@@ -52,7 +39,7 @@ struct Shape {
     const double rho = std::hypot(fx, fy);
     if (r <= 0) return 0;
     if (rho * r < 1e-9) return kPi * r * r;
-    return r * raster::besselJ1(2 * kPi * r * rho) / rho;
+    return r * special::besselJ1(2 * kPi * r * rho) / rho;
   }
 };
 
@@ -111,9 +98,21 @@ double spillAt(double d, double q) {
   return std::abs(0.5 - s * df / kPi);
 }
 
-// Re of E A E^T: the nf x nf spectrum A (spacing df, centred) on a box x
-// box grid of spacing h (centred), E(j, k) = exp(-2 pi i u_j f_k).
-std::vector<double> toBox(const std::vector<cplx>& spec, int nf, double df, int box, double h) {
+}  // namespace
+
+double smoothStep(double t) {
+  if (t <= 0) return 0;
+  if (t >= 1) return 1;
+  const double a = std::exp(-1 / t), b = std::exp(-1 / (1 - t));
+  return a / (a + b);
+}
+
+double passBand(double f, double q) {
+  const double f2 = q - 1;
+  return smoothStep((f2 - std::abs(f)) / (f2 - 1));
+}
+
+std::vector<cplx> toBox(const std::vector<cplx>& spec, int nf, double df, int box, double h) {
   const int half = (nf - 1) / 2, c = (box - 1) / 2;
   std::vector<cplx> e(static_cast<size_t>(box) * nf), et(static_cast<size_t>(nf) * box);
   for (int j = 0; j < box; ++j)
@@ -125,12 +124,8 @@ std::vector<double> toBox(const std::vector<cplx>& spec, int nf, double df, int 
   std::vector<cplx> tmp(static_cast<size_t>(nf) * box), out(static_cast<size_t>(box) * box);
   blas::zgemm(nf, box, nf, spec.data(), et.data(), tmp.data());
   blas::zgemm(box, box, nf, e.data(), tmp.data(), out.data());
-  std::vector<double> m(out.size());
-  for (size_t i = 0; i < m.size(); ++i) m[i] = out[i].real();
-  return m;
+  return out;
 }
-
-}  // namespace
 
 bool analytic(const std::vector<raster::Layer>& layers) {
   int shapes = 0;
@@ -182,7 +177,10 @@ std::vector<double> sample(const std::vector<raster::Layer>& layers, int box, do
       if (w != 0)
         spec[static_cast<size_t>(ky) * nf + kx] = w * shape.transform((kx - half) * df, (ky - half) * df);
     }
-  return toBox(spec, nf, df, box, 1 / q);
+  const std::vector<cplx> m = toBox(spec, nf, df, box, 1 / q);
+  std::vector<double> re(m.size());
+  for (size_t i = 0; i < m.size(); ++i) re[i] = m[i].real();  // a real mask: the rest is rounding
+  return re;
 }
 
 }  // namespace bandlimit

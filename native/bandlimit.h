@@ -14,6 +14,7 @@
 // reaches `margin(q)` lambda/D further to hold the spill.
 #pragma once
 
+#include <complex>
 #include <vector>
 
 #include "raster.h"
@@ -32,6 +33,17 @@ bool analytic(const std::vector<raster::Layer>& layers);
 // below `kSpill` (relative to its unit step) at sampling q.
 double margin(double q);
 constexpr double kSpill = 1e-6;
+
+// A smooth (C-infinity) step: 0 at t <= 0, 1 at t >= 1.
+double smoothStep(double t);
+
+// The pass band along one axis at sampling q: 1 on |f| <= 1, 0 beyond q - 1.
+double passBand(double f, double q);
+
+// E A E^T: an nf x nf spectrum A (spacing df, centred on the middle sample)
+// on a box x box grid of spacing h (centred), E(j, k) = exp(-2 pi i u_j f_k).
+std::vector<std::complex<double>> toBox(const std::vector<std::complex<double>>& spec, int nf, double df,
+                                        int box, double h);
 
 // (t - c) band-limited as above, on a box x box grid (odd, centred on the
 // axis) of `pixel` arcsec, for a plane of `lamD` arcsec per lambda/D; c, the

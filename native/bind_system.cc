@@ -15,6 +15,7 @@
 #include "promise_worker.h"
 #include "raster.h"
 #include "shm.h"
+#include "vortex.h"
 
 namespace airy {
 namespace {
@@ -75,8 +76,8 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
   l.shiftX = args::numOr(o, "shiftX", ctx, 0);
   l.shiftY = args::numOr(o, "shiftY", ctx, 0);
   l.rotation = args::numOr(o, "rotation", ctx, 0);
-  switch (args::choice(o, "kind", ctx,
-                       {"shape", "scalar", "zernike", "thinLens", "fqpm", "bandLimited", "array"})) {
+  switch (args::choice(
+      o, "kind", ctx, {"shape", "scalar", "zernike", "thinLens", "fqpm", "bandLimited", "vortex", "array"})) {
     case 0: {
       raster::ShapeLayer s;
       Napi::Value prims = o.Get("prims");
@@ -103,6 +104,9 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
       break;
     case 5:
       l.what = raster::BandLimitedLayer{args::flag(o, "circular", ctx), args::num(o, "sigma", ctx)};
+      break;
+    case 6:
+      l.what = raster::VortexLayer{args::integer(o, "charge", ctx, -64, 64)};
       break;
     default: {
       raster::ArrayLayer a;
@@ -158,6 +162,7 @@ Napi::Value RasterPlane(const Napi::CallbackInfo& info) {
   auto o = Napi::Object::New(env);
   o.Set("amp", copy(sm.amp));
   if (!sm.opd.empty()) o.Set("opd", copy(sm.opd));
+  if (!sm.phase.empty()) o.Set("phase", copy(sm.phase));
   o.Set("y0", r.y0);
   o.Set("x0", r.x0);
   o.Set("ny", r.ny);
@@ -198,8 +203,9 @@ void stepOf(Napi::Env env, Napi::Value v, const std::string& ctx, prop::System& 
     if (st.image.method == prop::ImageMethod::Mft) {
       st.image.sampling = args::num(so, "sampling", ctx);
       st.image.analytic = args::choice(so, "model", ctx, {"sampled", "analytic"}, 0) == 1;
-      if (st.image.analytic && !bandlimit::analytic(st.image.layers))
-        args::rangeError(env, ctx + ".model is 'analytic' but the plane is not one finite analytic shape");
+      if (st.image.analytic && !bandlimit::analytic(st.image.layers) && !vortex::is(st.image.layers))
+        args::rangeError(env,
+                         ctx + ".model is 'analytic' but the plane is not one analytic shape or a vortex");
       if (st.image.analytic && !(st.image.sampling >= bandlimit::kMinSampling))
         args::rangeError(env, ctx + ".sampling must be at least 3 for the analytic model");
     }

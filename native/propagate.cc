@@ -50,8 +50,9 @@ void System::validate() const {
   for (size_t i = 1; i < steps.size(); ++i) {
     const Step& st = steps[i];
     const Window& w = st.mask;
+    const bool vortexMft = st.kind == StepKind::Image && st.image.analytic && vortex::is(st.image.layers);
     if (st.kind == StepKind::Image && st.image.method == ImageMethod::Mft &&
-        !(st.image.extent > 0 && std::isfinite(st.image.extent) && st.image.sampling > 0 &&
+        !((vortexMft || (st.image.extent > 0 && std::isfinite(st.image.extent))) && st.image.sampling > 0 &&
           std::isfinite(st.image.sampling)))
       throw Error("ERR_AIRY_SYSTEM", where(i) + ": an MFT image plane needs a finite extent and a sampling");
     if (st.kind != StepKind::Pupil) continue;
@@ -81,13 +82,15 @@ void System::prepare() {
         "ERR_AIRY_NONFINITE",
         "the entrance pupil (planes[0]): its summed intensity overflows; scale its transmissions down");
   pupilEnergy = e;
-  pupilGrid = paddedFft = false;
+  pupilGrid = paddedFft = vortexPlane = false;
   for (const Step& st : steps) {
     if (st.kind != StepKind::Image) continue;
     if (st.image.method == ImageMethod::Mft)
       pupilGrid = true;
     else
       paddedFft = true;
+    if (st.image.method == ImageMethod::Mft && st.image.analytic && vortex::is(st.image.layers))
+      vortexPlane = true;
   }
 }
 
@@ -110,6 +113,11 @@ std::unique_ptr<System::Scratch> System::acquire() {
       s->pa = AlignedBuffer<cplx>(NN);
       s->pb = AlignedBuffer<cplx>(NN);
     }
+    if (vortexPlane) {
+      const size_t VV = 4 * nn;
+      s->va = AlignedBuffer<cplx>(VV);
+      s->vb = AlignedBuffer<cplx>(VV);
+    }
     return s;
   }
   const bool fftPath = steps.size() > 2;
@@ -129,6 +137,7 @@ void System::dropScratch() {
   pool_.clear();
   maskCache_.clear();
   maskCacheBytes_ = 0;
+  for (Step& st : steps) st.image.vortexLevels.reset();
 }
 
 namespace {
@@ -137,7 +146,7 @@ namespace {
 std::vector<cplx> complexValues(const raster::Sampled& sm, double k) {
   std::vector<cplx> v(sm.amp.size());
   for (size_t i = 0; i < v.size(); ++i) {
-    const double ph = sm.opd.empty() ? 0 : k * sm.opd[i];
+    const double ph = (sm.opd.empty() ? 0 : k * sm.opd[i]) + (sm.phase.empty() ? 0 : sm.phase[i]);
     v[i] = {sm.amp[i] * std::cos(ph), sm.amp[i] * std::sin(ph)};
   }
   return v;
@@ -192,11 +201,22 @@ ImageMask onBox(const ImageOptics& io, double lamD, double k) {
   const raster::Rect r{0, 0, m.box, m.box};
   const raster::Sampled sm = raster::sample(io.layers, grid, r);
   m.values = complexValues(sm, k);
-  m.hermitian = sm.opd.empty() && centrosymmetric(m.values);
+  m.hermitian = sm.opd.empty() && sm.phase.empty() && centrosymmetric(m.values);
   return m;
 }
 
 }  // namespace
+
+std::shared_ptr<const vortex::Levels> System::vortexLevels(const ImageOptics& io) const {
+  {
+    std::lock_guard<std::mutex> lock(poolMutex());
+    if (io.vortexLevels) return io.vortexLevels;
+  }
+  auto l = vortex::levels(io.layers, npix, io.sampling);
+  std::lock_guard<std::mutex> lock(poolMutex());
+  if (!io.vortexLevels) io.vortexLevels = l;
+  return io.vortexLevels;
+}
 
 System::Masks System::sampleImagePlanes(double wavelength) const {
   const int N = padded;
@@ -208,6 +228,14 @@ System::Masks System::sampleImagePlanes(double wavelength) const {
   auto masks = std::make_shared<std::vector<ImageMask>>();
   for (const Step& st : steps) {
     if (st.kind != StepKind::Image) continue;
+    if (st.image.method == ImageMethod::Mft && st.image.analytic && vortex::is(st.image.layers)) {
+      ImageMask m;
+      m.vortex = vortexLevels(st.image);
+      m.box = m.vortex->box;
+      m.pixel = lamD / st.image.sampling;
+      masks->push_back(std::move(m));
+      continue;
+    }
     masks->push_back(st.image.method == ImageMethod::Mft ? onBox(st.image, lamD, k)
                                                          : onPaddedGrid(st.image, grid, k));
   }

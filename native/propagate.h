@@ -18,6 +18,7 @@
 #include "common.h"
 #include "fft.h"
 #include "raster.h"
+#include "vortex.h"
 
 namespace airy {
 namespace prop {
@@ -55,6 +56,9 @@ struct ImageOptics {
   // Mft: the mask band-limited from its analytic transform (bandlimit.h)
   // instead of sampled as area fractions of box pixels.
   bool analytic = false;
+  // Mft and a vortex: its two levels, wavelength-independent, built once
+  // (guarded by the pool mutex).
+  mutable std::shared_ptr<const vortex::Levels> vortexLevels;
 };
 
 // An image plane sampled at one wavelength. Fft: `window` on the padded
@@ -66,6 +70,8 @@ struct ImageMask {
   int box = 0;
   double pixel = 0;        // arcsec per sample
   bool hermitian = false;  // real and centrosymmetric on the box
+  // A vortex (vortex.h): a coarse padded FFT level and the box level.
+  std::shared_ptr<const vortex::Levels> vortex;
 };
 
 struct Step {
@@ -113,6 +119,8 @@ class System {
   bool pupilGrid = false;
   // Whether some image plane goes by FFT of the padded grid; set by prepare().
   bool paddedFft = false;
+  // Whether some image plane is a vortex by MFT; set by prepare().
+  bool vortexPlane = false;
 
   // Checks the step sequence; throws airy::Error on a malformed system.
   void validate() const;
@@ -125,6 +133,7 @@ class System {
     AlignedBuffer<cplx> a, b;    // the field (padded grid, or pupil grid)
     AlignedBuffer<cplx> pa, pb;  // pupil-grid systems: a padded FFT plane
     AlignedBuffer<double> re;    // pupil-grid systems: a real field
+    AlignedBuffer<cplx> va, vb;  // vortex planes: their coarse FFT plane (2 npix)^2
   };
   std::unique_ptr<Scratch> acquire();
   void release(std::unique_ptr<Scratch> s);
@@ -139,6 +148,7 @@ class System {
 
  private:
   Masks sampleImagePlanes(double wavelength) const;
+  std::shared_ptr<const vortex::Levels> vortexLevels(const ImageOptics& io) const;
   // Guarded by the shared pool mutex.
   std::vector<std::unique_ptr<Scratch>> pool_;
   std::vector<std::pair<double, Masks>> maskCache_;

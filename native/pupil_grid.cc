@@ -38,6 +38,8 @@ class PupilGrid {
         re_(lease.s->re.data()),
         pa_(lease.s->pa.data()),
         pb_(lease.s->pb.data()),
+        va_(lease.s->va.data()),
+        vb_(lease.s->vb.data()),
         cropNy_(n_),
         cropNx_(n_) {}
 
@@ -65,10 +67,12 @@ class PupilGrid {
   }
 
   void imagePlane(const Step& st, const ImageMask& m) {
-    if (st.image.method == ImageMethod::Mft)
+    if (m.vortex)
+      byVortex(m);
+    else if (st.image.method == ImageMethod::Mft)
       byMft(m, st.image.outside);
     else
-      byFft(m.window);
+      byFft(m.window, sys_.padded, pa_, pb_);
   }
 
   // A later pupil: its window (padded-grid coordinates, inside the pupil
@@ -148,41 +152,73 @@ class PupilGrid {
     t_.kernelSeconds += since(k0);
   }
 
-  // The padded FFT of FftPath for one plane: pad, transform, mask, transform
-  // back, crop. The checkerboard (-1)^(y+x) before the forward FFT of even
-  // size centres the zero frequency; the inverse leaves it on again.
-  void byFft(const Window& mask) {
-    const int N = sys_.padded, half = N / 2;
+  // A vortex: the box level (MFTs) into g_, the coarse level (a padded FFT
+  // of 2 npix) into f_, and their sum.
+  void byVortex(const ImageMask& m) {
+    const vortex::Levels& v = *m.vortex;
+    const size_t bb = static_cast<size_t>(v.box) * v.box;
+    mft::Params fwd;
+    fwd.npupY = fwd.npupX = n_;
+    fwd.npixY = fwd.npixX = v.box;
+    fwd.nlamDY = fwd.nlamDX = v.box * m.pixel / lamD_;
+    mft::Params inv = fwd;
+    inv.npupY = inv.npupX = v.box;
+    inv.npixY = inv.npixX = n_;
+    inv.inverse = true;
+    AlignedBuffer<cplx> box(bb);
+    const auto k0 = Clock::now();
+    if (real_)
+      mft::transformReal<double>(fwd, re_, box.data());
+    else
+      mft::transform<double>(fwd, f_, box.data());
+    for (size_t i = 0; i < bb; ++i) box.data()[i] *= v.fine[i];
+    mft::transform<double>(inv, box.data(), g_);
+    t_.kernelSeconds += since(k0);
+    Window coarse;
+    coarse.ny = coarse.nx = v.coarseN;
+    coarse.values = v.coarse.data();
+    coarse.outside = 0;
+    byFft(coarse, v.coarseN, va_, vb_);
+    if (capture_) capture_->back().pixelscale = lamD_ / 2;
+    for (size_t i = 0; i < nn_; ++i) f_[i] += g_[i];
+  }
+
+  // The padded FFT of FftPath for one plane on an N x N grid: pad, transform,
+  // mask, transform back, crop. The checkerboard (-1)^(y+x) before the
+  // forward FFT of even size centres the zero frequency; the inverse leaves
+  // it on again.
+  void byFft(const Window& mask, int N, cplx* pa, cplx* pb) {
+    const int half = N / 2, p0 = (N - n_) / 2;
     const bool even = N % 2 == 0;
     const auto sign = [&](int y, int x) { return even && ((y + x) & 1) ? -1.0 : 1.0; };
     if (real_) toComplex();
-    std::memset(static_cast<void*>(pa_), 0, sizeof(cplx) * static_cast<size_t>(N) * N);
+    std::memset(static_cast<void*>(pa), 0, sizeof(cplx) * static_cast<size_t>(N) * N);
     for (int y = 0; y < n_; ++y)
       for (int x = 0; x < n_; ++x)
-        pa_[static_cast<size_t>(y + p0_) * N + x + p0_] =
-            f_[static_cast<size_t>(y) * n_ + x] * sign(y + p0_, x + p0_);
+        pa[static_cast<size_t>(y + p0) * N + x + p0] =
+            f_[static_cast<size_t>(y) * n_ + x] * sign(y + p0, x + p0);
     const auto k0 = Clock::now();
-    fft::transform<double>(pa_, pb_, N, N, /*inverse=*/true, opts_.fftThreads, opts_.effort);
+    fft::transform<double>(pa, pb, N, N, /*inverse=*/true, opts_.fftThreads, opts_.effort);
     t_.kernelSeconds += since(k0);
-    cplx* cur = pb_;
+    cplx* cur = pb;
     if (!even) {
-      roll(pb_, pa_, N, half);
-      cur = pa_;
+      roll(pb, pa, N, half);
+      cur = pa;
     }
     applyImageMask(cur, N, mask);
     keepField(capture_, StepKind::Image, cur, N, N, N, 1.0);
     if (!even) {
-      roll(pa_, pb_, N, N - half);
-      cur = pb_;
+      roll(pa, pb, N, N - half);
+      cur = pb;
     }
-    cplx* other = cur == pa_ ? pb_ : pa_;
+    cplx* other = cur == pa ? pb : pa;
     const auto k1 = Clock::now();
     fft::transform<double>(cur, other, N, N, /*inverse=*/false, opts_.fftThreads, opts_.effort);
     t_.kernelSeconds += since(k1);
     for (int y = 0; y < n_; ++y)
       for (int x = 0; x < n_; ++x)
         f_[static_cast<size_t>(y) * n_ + x] =
-            other[static_cast<size_t>(y + p0_) * N + x + p0_] * sign(y + p0_, x + p0_);
+            other[static_cast<size_t>(y + p0) * N + x + p0] * sign(y + p0, x + p0);
   }
 
   void toComplex() {
@@ -222,6 +258,7 @@ class PupilGrid {
   cplx* g_;            // an MFT's way back
   double* re_;         // the field when real
   cplx *pa_, *pb_;     // padded FFT planes
+  cplx *va_, *vb_;     // a vortex's coarse FFT planes
   bool real_ = false;
   Timing t_;
   double scale2_ = 1.0;

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "common.h"
+#include "special.h"
 
 namespace airy {
 namespace raster {
@@ -228,6 +229,7 @@ struct Apply {
   const Rect& r;
   double* amp;
   double* opd;
+  double* phase;
 
   void operator()(const ShapeLayer& s) const { coverage(s, l, g, r, amp); }
   void operator()(const ScalarLayer& s) const {
@@ -266,12 +268,20 @@ struct Apply {
       double t;
       if (b.circular) {
         const double s = b.sigma * std::sqrt(x * x + y * y);
-        t = s < 1e-8 ? 0 : 1 - std::pow(2 * besselJ1(s) / s, 2);
+        t = s < 1e-8 ? 0 : 1 - std::pow(2 * special::besselJ1(s) / s, 2);
       } else {
         const double s = b.sigma * x;
         t = s == 0 ? 0 : 1 - std::pow(std::sin(s) / s, 2);
       }
       amp[k] *= t;
+    });
+  }
+  void operator()(const VortexLayer& v) const {
+    eachPixel(l, g, r, [&](size_t k, double x, double y) {
+      if (x == 0 && y == 0)
+        amp[k] = 0;
+      else if (phase)
+        phase[k] += v.charge * std::atan2(y, x);
     });
   }
   void operator()(const ArrayLayer& a) const {
@@ -307,33 +317,6 @@ struct WritesOpd {
 
 }  // namespace
 
-// Bessel J1: power series below 12, Hankel's asymptotic expansion above.
-double besselJ1(double x) {
-  const double ax = std::abs(x);
-  if (ax < 12) {
-    double term = x / 2, sum = term;
-    const double q = -(x * x) / 4;
-    for (int k = 1; k < 60; ++k) {
-      term *= q / (k * (k + 1.0));
-      sum += term;
-      if (std::abs(term) < 1e-17 * std::abs(sum)) break;
-    }
-    return sum;
-  }
-  const double mu = 4;
-  double p = 1, q = 0, term = 1;
-  for (int k = 1; k < 20; ++k) {
-    term *= (mu - (2.0 * k - 1) * (2.0 * k - 1)) / (k * 8 * ax);
-    if (k % 2 == 1)
-      q += (k % 4 == 1 ? 1 : -1) * term;
-    else
-      p += (k % 4 == 2 ? -1 : 1) * term;
-  }
-  const double w = ax - 0.75 * M_PI;
-  const double v = std::sqrt(2 / (M_PI * ax)) * (p * std::cos(w) - q * std::sin(w));
-  return x < 0 ? -v : v;
-}
-
 bool Layer::hasOpd() const { return std::visit(WritesOpd{}, what); }
 
 Rect windowFor(double extent, const Grid& g) {
@@ -346,17 +329,20 @@ Rect windowFor(double extent, const Grid& g) {
   return {y0, x0, std::max(0, y1 - y0), std::max(0, x1 - x0)};
 }
 
-void apply(const Layer& layer, const Grid& g, const Rect& r, double* amp, double* opd) {
-  std::visit(Apply{layer, g, r, amp, opd}, layer.what);
-}
-
 Sampled sample(const std::vector<Layer>& layers, const Grid& g, const Rect& r) {
   Sampled s;
   s.amp.assign(r.size(), 1.0);
-  bool hasOpd = false;
-  for (const auto& l : layers) hasOpd = hasOpd || l.hasOpd();
+  bool hasOpd = false, hasPhase = false;
+  for (const auto& l : layers) {
+    hasOpd = hasOpd || l.hasOpd();
+    hasPhase = hasPhase || l.hasPhase();
+  }
   if (hasOpd) s.opd.assign(r.size(), 0.0);
-  for (const auto& l : layers) apply(l, g, r, s.amp.data(), hasOpd ? s.opd.data() : nullptr);
+  if (hasPhase) s.phase.assign(r.size(), 0.0);
+  for (const auto& l : layers)
+    std::visit(
+        Apply{l, g, r, s.amp.data(), hasOpd ? s.opd.data() : nullptr, hasPhase ? s.phase.data() : nullptr},
+        l.what);
   return s;
 }
 

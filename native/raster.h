@@ -51,6 +51,12 @@ struct BandLimitedLayer {
   bool circular = true;
   double sigma = 1;
 };
+// Vortex phase mask: phase += charge * theta (achromatic), theta from +x
+// counter-clockwise; the sample on the axis is dark (the phase has no value
+// there).
+struct VortexLayer {
+  int charge = 2;
+};
 // Arrays resampled bilinearly onto the grid, centred on the optic's origin;
 // 0 outside them. Pointers stay owned by the caller (the compiled system).
 struct ArrayLayer {
@@ -62,11 +68,14 @@ struct ArrayLayer {
 
 // A layer and where it sits: shift (plane units) and rotation (radians, ccw).
 struct Layer {
-  std::variant<ShapeLayer, ScalarLayer, ZernikeLayer, ThinLensLayer, FqpmLayer, BandLimitedLayer, ArrayLayer>
+  std::variant<ShapeLayer, ScalarLayer, ZernikeLayer, ThinLensLayer, FqpmLayer, BandLimitedLayer, ArrayLayer,
+               VortexLayer>
       what;
   double shiftX = 0, shiftY = 0, rotation = 0;
   // True if this layer adds to the OPD.
   bool hasOpd() const;
+  // True if this layer adds an achromatic phase.
+  bool hasPhase() const { return std::holds_alternative<VortexLayer>(what); }
 };
 
 // Pixel (i, j) of a grid sits at ((j - cx)*scale, (i - cy)*scale).
@@ -84,19 +93,13 @@ struct Rect {
 // pixel of margin); the whole grid when extent is negative (unbounded).
 Rect windowFor(double extent, const Grid& g);
 
-// Samples `layer` on rectangle `r` of grid `g`: amp (r.size()) multiplied,
-// opd (r.size(), may be null when the layer has none) added to.
-void apply(const Layer& layer, const Grid& g, const Rect& r, double* amp, double* opd);
-
-// A plane's layers sampled on rectangle `r`: the amplitude product, and the
-// OPD sum (empty when no layer has OPD).
+// A plane's layers sampled on rectangle `r`: the amplitude product, the OPD
+// sum (metres) and the achromatic phase sum (radians); opd and phase are
+// empty when no layer has one.
 struct Sampled {
-  std::vector<double> amp, opd;
+  std::vector<double> amp, opd, phase;
 };
 Sampled sample(const std::vector<Layer>& layers, const Grid& g, const Rect& r);
-
-// Bessel function of the first kind, order 1 (~1e-10 relative).
-double besselJ1(double x);
 
 }  // namespace raster
 }  // namespace airy

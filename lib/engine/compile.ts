@@ -186,7 +186,8 @@ function choosePropagation(
     if (pl.kind !== 'image' || st.kind !== 'image') return;
     const where = `planes[${pl.index ?? i}]`;
     const asked = pl.propagation ?? defaults.propagation;
-    const finite = pl.optics.length > 0 && st.extent > 0;
+    const vortex = isVortex(st.layers);
+    const finite = pl.optics.length > 0 && (st.extent > 0 || vortex);
     const why = !finite
       ? `${pl.optics.map((o) => o.type).join(' × ') || 'an empty plane'} has no finite extent`
       : !contained
@@ -194,7 +195,8 @@ function choosePropagation(
         : '';
     if (asked === 'mft' && why) throw new RangeError(`${where}.propagation is 'mft' but ${why}; use 'auto' or 'fft'`);
     const mft = asked === 'mft' || (asked === 'auto' && !why);
-    const reason = asked !== 'auto' ? `asked for '${asked}'` : mft ? 'auto: mask of finite extent' : `auto: ${why}`;
+    const onBox = vortex ? 'auto: a vortex, by a coarse FFT and an MFT box around its centre' : 'auto: mask of finite extent';
+    const reason = asked !== 'auto' ? `asked for '${asked}'` : mft ? onBox : `auto: ${why}`;
     if (!mft) {
       methods.push({ plane: pl.index ?? i, method: 'fft', sampling: oversample, model: 'sampled', reason });
       return;
@@ -217,6 +219,12 @@ function analyticShape(layers: readonly NativeLayer[]): boolean {
   return shapes.length === 1 && shapes[0]!.kind === 'shape' && shapes[0]!.prims.length === 1 && FINITE_PRIMS.has(shapes[0]!.prims[0]!.kind);
 }
 
+/** Whether a plane's layers are one vortex times constants (native vortex::is). */
+function isVortex(layers: readonly NativeLayer[]): boolean {
+  const rest = layers.filter((l) => l.kind !== 'scalar');
+  return rest.length === 1 && rest[0]!.kind === 'vortex';
+}
+
 /** An MFT plane's mask model and box sampling. */
 function boxModel(
   pl: { maskSampling?: number; maskModel?: MaskModel },
@@ -226,9 +234,12 @@ function boxModel(
 ): { model: 'analytic' | 'sampled'; sampling: number } {
   const asked = pl.maskModel ?? defaults.maskModel;
   const given = pl.maskSampling ?? defaults.maskSampling;
-  const analytic = analyticShape(layers);
+  const analytic = analyticShape(layers) || isVortex(layers);
+  if (isVortex(layers) && (asked === 'sampled' || (given !== undefined && given < 3))) {
+    throw new RangeError(`${where}: a vortex by MFT takes maskModel 'auto' or 'analytic' and maskSampling of 3 or more; use propagation 'fft' to sample it`);
+  }
   if (asked === 'analytic' && !analytic) {
-    throw new RangeError(`${where}.maskModel is 'analytic' but the plane is not one circle, annulus or rectangle; use 'auto' or 'sampled'`);
+    throw new RangeError(`${where}.maskModel is 'analytic' but the plane is not one circle, annulus, rectangle or vortex; use 'auto' or 'sampled'`);
   }
   const model = asked === 'sampled' || !analytic ? 'sampled' : 'analytic';
   if (model === 'sampled') return { model, sampling: given ?? DEFAULT_MASK_SAMPLING };
@@ -251,5 +262,6 @@ function workloadShape(desc: NativeSystemDesc, detector: number, methods: readon
   });
   const first = desc.steps[0];
   const opd = first?.kind === 'pupil' && first.mask?.opd !== undefined;
-  return { npix: desc.npix, padded: desc.padded, detector, fft, pupilGrid, mftInput, systemBytes: bytes, opd };
+  const vortex = desc.steps.some((st) => st.kind === 'image' && st.method === 'mft' && isVortex(st.layers));
+  return { npix: desc.npix, padded: desc.padded, detector, fft, pupilGrid, vortex, mftInput, systemBytes: bytes, opd };
 }

@@ -1,6 +1,6 @@
 /** Image-plane masks: occulters, field stops, phase masks. Sampled per wavelength in native code. */
 import { annulus, bar, circle, DEG, defineOptic, rect, shape } from './optic';
-import { choice, numberOr, optionalPositive, positive } from './params';
+import { choice, integerParam, numberOr, optionalPositive, positive } from './params';
 
 /**
  * Opaque circular spot in an image plane. Parameters: radius (arcsec). Reference: docs/optics.md.
@@ -95,4 +95,24 @@ export const BandLimitedCoronagraph = defineOptic({
   },
   planes: ['image'],
   layers: (p, at) => [{ kind: 'bandLimited', circular: p.kind === 'circular', sigma: p.sigma, ...at }],
+});
+
+/**
+ * Ideal vortex phase mask, exp(i·charge·θ) with θ counter-clockwise from +x (plus rotation), achromatic; dark on the
+ * axis. By MFT: a padded FFT of the mask away from its centre plus an MFT box of its exact transform around it.
+ * Parameters: charge, default 2. Reference: docs/optics.md.
+ */
+export const VortexCoronagraph = defineOptic({
+  type: 'VortexCoronagraph',
+  doc: 'Ideal vortex phase mask, exp(i·charge·θ) with θ counter-clockwise from +x (plus rotation), achromatic; dark on the axis. By MFT: a padded FFT of the mask away from its centre plus an MFT box of its exact transform around it.',
+  params: { charge: integerParam('Topological charge (the phase winds charge × 2π around the axis); not 0', -64, 64, 2) },
+  planes: ['image'],
+  finish: (p, path) => {
+    if (p.charge === 0) throw new RangeError(`${path}.charge must not be 0, got 0`);
+    return {};
+  },
+  layers: (p, at) => {
+    if (at.shiftX !== 0 || at.shiftY !== 0) throw new RangeError(`VortexCoronagraph cannot be shifted (shiftX ${at.shiftX}, shiftY ${at.shiftY})`);
+    return [{ kind: 'vortex', charge: p.charge, ...at }];
+  },
 });
