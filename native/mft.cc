@@ -212,10 +212,106 @@ static bool mirrored(Centering c, double offset) {
   return c == Centering::Symmetric || (c == Centering::Adjustable && offset == 0.0);
 }
 
+// Whether a real ny x nx plane (row stride ld) equals its mirror image
+// across its vertical axis (x -> -x) or horizontal axis (y -> -y), to 1e-13
+// of its largest magnitude (rasterised and propagated symmetric pupils are
+// symmetric to rounding).
+template <typename R>
+void mirrorSymmetry(const R* in, int ny, int nx, int ld, bool& inX, bool& inY) {
+  R big = 0, dx = 0, dy = 0;
+  R poison = 0;  // a NaN or Inf must reach the general path, which reports it
+  // Rows y and ny-1-y together, so each sample is read once; branch-free,
+  // so the loops vectorise.
+  for (int y = 0; y < (ny + 1) / 2; ++y) {
+    const R* row = in + static_cast<size_t>(y) * ld;
+    const R* mirror = in + static_cast<size_t>(ny - 1 - y) * ld;
+    R b = 0, ex = 0, ey = 0;
+    for (int x = 0; x < nx; ++x) {
+      poison += row[x] * R(0) + mirror[x] * R(0);  // NaN once any sample is NaN or Inf
+      b = std::max(b, std::max(std::abs(row[x]), std::abs(mirror[x])));
+      ex = std::max(ex,
+                    std::max(std::abs(row[x] - row[nx - 1 - x]), std::abs(mirror[x] - mirror[nx - 1 - x])));
+      ey = std::max(ey, std::abs(row[x] - mirror[x]));
+    }
+    big = std::max(big, b);
+    dx = std::max(dx, ex);
+    dy = std::max(dy, ey);
+  }
+  const bool finite = poison == 0;
+  inX = finite && dx <= big * R(1e-13);
+  inY = finite && dy <= big * R(1e-13);
+}
+
+// Whether a complex ny x nx plane is even under u -> -u (columns), to 1e-13
+// of its largest magnitude.
+template <typename R>
+bool evenInX(const std::complex<R>* in, int ny, int nx) {
+  R big = 0, d = 0;
+  for (size_t i = 0; i < static_cast<size_t>(ny) * nx; ++i) {
+    if (!std::isfinite(in[i].real()) || !std::isfinite(in[i].imag()))
+      return false;  // reported by the general path
+    big = std::max(big, std::abs(in[i]));
+  }
+  for (int y = 0; y < ny; ++y) {
+    const std::complex<R>* row = in + static_cast<size_t>(y) * nx;
+    for (int x = 0; x < nx / 2; ++x) d = std::max(d, std::abs(row[x] - row[nx - 1 - x]));
+  }
+  return d <= big * R(1e-13);
+}
+
+// A real input symmetric under x -> -x, on mirrored grids: its transform is
+// even in u, and t = in * X is real (X's rows for x and -x are conjugates),
+// so only the first half of the input columns enter, against 2 Re X, and
+// only the first half of t's columns are needed. With the input also
+// symmetric under y -> -y the output is real and only half of t's rows
+// enter, against 2 Re Y. out(ny-1-v, u) = conj(out(v, u)) fills the rest.
+template <typename R>
+void transformMirrored(const Params& p, const Kernels<R>& k, const R* in, bool inY, std::complex<R>* out) {
+  using C = std::complex<R>;
+  const int nx = p.npixX, ny = p.npixY, hu = (nx + 1) / 2, hv = (ny + 1) / 2;
+  const int kx = (p.npupX + 1) / 2, ky = inY ? (p.npupY + 1) / 2 : p.npupY;
+  const auto weight = [](int i, int n, bool fold) { return fold && 2 * i + 1 != n ? R(2) : R(1); };
+  std::vector<R> xc(static_cast<size_t>(kx) * hu);
+  for (int i = 0; i < kx; ++i)
+    for (int j = 0; j < hu; ++j)
+      xc[static_cast<size_t>(i) * hu + j] =
+          weight(i, p.npupX, true) * k.x.data()[static_cast<size_t>(i) * nx + j].real();
+  Intermediate<R> t(static_cast<size_t>(ky) * hu);
+  blas::rgemm(ky, hu, kx, in, xc.data(), t.data(), p.inStride ? p.inStride : p.npupX);
+  // Rows: Re Y for v < hv, then Im Y (absent when the output is real).
+  const int parts = inY ? 1 : 2;
+  std::vector<R> yy(static_cast<size_t>(parts) * hv * ky), o(static_cast<size_t>(parts) * hv * hu);
+  for (int v = 0; v < hv; ++v)
+    for (int y = 0; y < ky; ++y) {
+      const C c = k.y.data()[static_cast<size_t>(v) * p.npupY + y];
+      yy[static_cast<size_t>(v) * ky + y] = weight(y, p.npupY, inY) * c.real();
+      if (!inY) yy[static_cast<size_t>(hv + v) * ky + y] = c.imag();
+    }
+  blas::rgemm(parts * hv, hu, ky, yy.data(), t.data(), o.data());
+  for (int v = 0; v < hv; ++v)
+    for (int u = 0; u < hu; ++u) {
+      const size_t i = static_cast<size_t>(v) * hu + u;
+      const C c(o[i], inY ? R(0) : o[static_cast<size_t>(hv) * hu + i]);
+      out[static_cast<size_t>(v) * nx + u] = out[static_cast<size_t>(v) * nx + nx - 1 - u] = c;
+      out[static_cast<size_t>(ny - 1 - v) * nx + u] = out[static_cast<size_t>(ny - 1 - v) * nx + nx - 1 - u] =
+          std::conj(c);
+    }
+}
+
 template <typename R>
 void transformReal(const Params& p, const R* in, std::complex<R>* out) {
   check(p);
   auto k = kernels<R>(p);
+  if (p.centering != Centering::FftStyle && mirrored(p.centering, p.offsetX) &&
+      mirrored(p.centering, p.offsetY)) {
+    bool inX = false, inY = false;
+    mirrorSymmetry(in, p.npupY, p.npupX, p.inStride ? p.inStride : p.npupX, inX, inY);
+    if (inX) {
+      transformMirrored(p, *k, in, inY, out);
+      checkFinite(out, static_cast<size_t>(p.npixY) * p.npixX);
+      return;
+    }
+  }
   using C = std::complex<R>;
   const int nx = p.npixX, ny = p.npixY;
   Intermediate<C> t(static_cast<size_t>(p.npupY) * nx);
@@ -253,6 +349,41 @@ void transformReal(const Params& p, const R* in, std::complex<R>* out) {
   checkFinite(out, static_cast<size_t>(ny) * nx);
 }
 
+// transformHermitian for an input also even in u (its output is even in x):
+// t = in * X over the first half of the input columns against 2 Re X, and
+// only the first half of the output columns.
+template <typename R>
+void hermitianMirrored(const Params& p, const Kernels<R>& k, const std::complex<R>* in, R* out, int ldc) {
+  using C = std::complex<R>;
+  const int my = p.npupY, mx = p.npupX, nx = p.npixX, ny = p.npixY;
+  const int h = (my + 1) / 2, ku = (mx + 1) / 2, hx = (nx + 1) / 2;
+  const auto weight = [](int i, int n) { return 2 * i + 1 == n ? R(1) : R(2); };
+  std::vector<R> f(static_cast<size_t>(2) * h * ku), xr(static_cast<size_t>(ku) * hx);
+  for (int v = 0; v < h; ++v)
+    for (int u = 0; u < ku; ++u) {
+      const C c = in[static_cast<size_t>(v) * mx + u];
+      f[static_cast<size_t>(v) * ku + u] = c.real();
+      f[static_cast<size_t>(h + v) * ku + u] = c.imag();
+    }
+  for (int u = 0; u < ku; ++u)
+    for (int x = 0; x < hx; ++x)
+      xr[static_cast<size_t>(u) * hx + x] =
+          weight(u, mx) * k.x.data()[static_cast<size_t>(u) * nx + x].real();
+  std::vector<R> t(static_cast<size_t>(2) * h * hx), a(static_cast<size_t>(ny) * 2 * h);
+  blas::rgemm(2 * h, hx, ku, f.data(), xr.data(), t.data());  // [Re t; Im t]
+  for (int r = 0; r < ny; ++r)
+    for (int v = 0; v < h; ++v) {
+      const C y = k.y.data()[static_cast<size_t>(r) * my + v];
+      a[static_cast<size_t>(r) * 2 * h + v] = weight(v, my) * y.real();
+      a[static_cast<size_t>(r) * 2 * h + h + v] = -weight(v, my) * y.imag();
+    }
+  blas::rgemm(ny, hx, 2 * h, a.data(), t.data(), out, 2 * h, hx, ldc);
+  for (int r = 0; r < ny; ++r) {
+    R* row = out + static_cast<size_t>(r) * ldc;
+    for (int x = hx; x < nx; ++x) row[x] = row[nx - 1 - x];
+  }
+}
+
 template <typename R>
 void transformHermitian(const Params& p, const std::complex<R>* in, R* out, int outStride) {
   check(p);
@@ -261,6 +392,14 @@ void transformHermitian(const Params& p, const std::complex<R>* in, R* out, int 
   auto k = kernels<R>(p);
   using C = std::complex<R>;
   const int my = p.npupY, nx = p.npixX, ny = p.npixY;
+  if (mirrored(p.centering, p.offsetX) && evenInX(in, my, p.npupX)) {
+    const int ldc = outStride ? outStride : nx;
+    hermitianMirrored(p, *k, in, out, ldc);
+    for (int r = 0; r < ny; ++r)
+      if (!scaleAndCheck(out + static_cast<size_t>(r) * ldc, nx, R(1)))
+        throw Error("ERR_AIRY_NONFINITE", "mft: input contains NaN or Infinity");
+    return;
+  }
   // Rows v and my-1-v of t = in * X are conjugates (X's rows for u and -u
   // are, and the input is Hermitian): out = Re(sum over the first h rows of
   // w_v * Y[:, v] * t[v, :]), w_v = 2, or 1 for a middle row.

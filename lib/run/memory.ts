@@ -107,8 +107,7 @@ export const PROCESS_BASELINE_BYTES = 60 * 2 ** 20;
 export function memoryModel(w: WorkloadShape, baseline = measuredWorkerBaseline() || PROCESS_BASELINE_BYTES): MemoryModel {
   const N2 = w.padded * w.padded;
   const n2 = w.npix * w.npix;
-  const wavefronts =
-    (w.fft ? 2 * N2 * C16 : 0) + (w.pupilGrid ? 2.5 * n2 * C16 : !w.fft && w.opd ? n2 * C16 : 0) + (w.vortex ? 3 * 4 * n2 * C16 : 0);
+  const wavefronts = (w.fft ? 2 * N2 * C16 : 0) + (w.pupilGrid ? 2.5 * n2 * C16 : !w.fft && w.opd ? n2 * C16 : 0) + (w.vortex ? 3 * 4 * n2 * C16 : 0);
   const c = w.mftInput;
   const mftKernels = (c * w.detector * 2 + c * w.detector) * C16; // X (c×m), Y (m×c), t (c×m)
   const fftw = w.fft ? w.padded * 64 + 4 * 2 ** 20 : 0;
