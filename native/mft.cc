@@ -217,29 +217,28 @@ static bool mirrored(Centering c, double offset) {
 // of its largest magnitude (rasterised and propagated symmetric pupils are
 // symmetric to rounding).
 template <typename R>
-void mirrorSymmetry(const R* in, int ny, int nx, int ld, bool& inX, bool& inY) {
-  R big = 0, dx = 0, dy = 0;
-  R poison = 0;  // a NaN or Inf must reach the general path, which reports it
-  // Rows y and ny-1-y together, so each sample is read once; branch-free,
-  // so the loops vectorise.
-  for (int y = 0; y < (ny + 1) / 2; ++y) {
+Mirror scanMirror(const R* in, int ny, int nx, int ld) {
+  // Four independent lanes per running maximum: floating-point max
+  // reductions do not vectorise without fast-math, but independent chains
+  // still overlap. `poison` turns NaN once any sample is NaN or Inf, which
+  // must reach the general path that reports it.
+  R big[4] = {}, dx[4] = {}, dy[4] = {}, poison = 0;
+  for (int y = 0; y < (ny + 1) / 2; ++y) {  // rows y and ny-1-y together: each sample read once
     const R* row = in + static_cast<size_t>(y) * ld;
     const R* mirror = in + static_cast<size_t>(ny - 1 - y) * ld;
-    R b = 0, ex = 0, ey = 0;
     for (int x = 0; x < nx; ++x) {
-      poison += row[x] * R(0) + mirror[x] * R(0);  // NaN once any sample is NaN or Inf
-      b = std::max(b, std::max(std::abs(row[x]), std::abs(mirror[x])));
-      ex = std::max(ex,
-                    std::max(std::abs(row[x] - row[nx - 1 - x]), std::abs(mirror[x] - mirror[nx - 1 - x])));
-      ey = std::max(ey, std::abs(row[x] - mirror[x]));
+      const int l = x & 3;
+      big[l] = std::max(big[l], std::max(std::abs(row[x]), std::abs(mirror[x])));
+      dx[l] = std::max(
+          dx[l], std::max(std::abs(row[x] - row[nx - 1 - x]), std::abs(mirror[x] - mirror[nx - 1 - x])));
+      dy[l] = std::max(dy[l], std::abs(row[x] - mirror[x]));
+      poison += row[x] * R(0) + mirror[x] * R(0);
     }
-    big = std::max(big, b);
-    dx = std::max(dx, ex);
-    dy = std::max(dy, ey);
   }
-  const bool finite = poison == 0;
-  inX = finite && dx <= big * R(1e-13);
-  inY = finite && dy <= big * R(1e-13);
+  const auto most = [](const R* v) { return std::max(std::max(v[0], v[1]), std::max(v[2], v[3])); };
+  const R tol = most(big) * R(1e-13);
+  if (!(poison == 0) || !(most(dx) <= tol)) return Mirror::None;
+  return most(dy) <= tol ? Mirror::XY : Mirror::X;
 }
 
 // Whether a complex ny x nx plane is even under u -> -u (columns), to 1e-13
@@ -304,10 +303,11 @@ void transformReal(const Params& p, const R* in, std::complex<R>* out) {
   auto k = kernels<R>(p);
   if (p.centering != Centering::FftStyle && mirrored(p.centering, p.offsetX) &&
       mirrored(p.centering, p.offsetY)) {
-    bool inX = false, inY = false;
-    mirrorSymmetry(in, p.npupY, p.npupX, p.inStride ? p.inStride : p.npupX, inX, inY);
-    if (inX) {
-      transformMirrored(p, *k, in, inY, out);
+    const Mirror m = p.mirror != Mirror::Unknown
+                         ? p.mirror
+                         : scanMirror(in, p.npupY, p.npupX, p.inStride ? p.inStride : p.npupX);
+    if (m != Mirror::None) {
+      transformMirrored(p, *k, in, m == Mirror::XY, out);
       checkFinite(out, static_cast<size_t>(p.npixY) * p.npixX);
       return;
     }
@@ -430,6 +430,13 @@ void transformHermitian(const Params& p, const std::complex<R>* in, R* out, int 
       throw Error("ERR_AIRY_NONFINITE", "mft: input contains NaN or Infinity");
 }
 
+template <typename R>
+Mirror mirrorOf(const R* in, int ny, int nx, int ld) {
+  return scanMirror(in, ny, nx, ld);
+}
+
+template Mirror mirrorOf<double>(const double*, int, int, int);
+template Mirror mirrorOf<float>(const float*, int, int, int);
 template void transform<double>(const Params&, const std::complex<double>*, std::complex<double>*);
 template void transform<float>(const Params&, const std::complex<float>*, std::complex<float>*);
 template void transformReal<double>(const Params&, const double*, std::complex<double>*);

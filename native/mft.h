@@ -10,6 +10,17 @@ namespace mft {
 
 enum class Centering { Adjustable = 0, Symmetric = 1, FftStyle = 2 };
 
+// How a real input is symmetric: under x -> -x (columns reversed), and
+// under y -> -y too. Unknown: transformReal finds out by a scan.
+enum class Mirror { Unknown, None, X, XY };
+
+// Both symmetries: the narrower of the two.
+inline Mirror both(Mirror a, Mirror b) {
+  if (a == Mirror::None || b == Mirror::None || a == Mirror::Unknown || b == Mirror::Unknown)
+    return Mirror::None;
+  return a == Mirror::XY && b == Mirror::XY ? Mirror::XY : Mirror::X;
+}
+
 struct Params {
   int npupY = 0, npupX = 0;  // input shape
   int npixY = 0, npixX = 0;  // output shape
@@ -17,15 +28,22 @@ struct Params {
   Centering centering = Centering::Adjustable;
   double offsetY = 0, offsetX = 0;  // output-pixel offset (ADJUSTABLE only)
   bool inverse = false;
-  int inStride = 0;  // input row stride in elements (0 = npupX): a sub-array
+  int inStride = 0;                 // input row stride in elements (0 = npupX): a sub-array
+  Mirror mirror = Mirror::Unknown;  // a real input's symmetry, when the caller knows it
 };
+
+// The symmetry of a real ny x nx plane (row stride ld), to 1e-13 of its
+// largest magnitude; None when it holds a NaN or Inf.
+template <typename R>
+Mirror mirrorOf(const R* in, int ny, int nx, int ld);
 
 // out (npixY x npixX complex) = MFT of a complex input (npupY x npupX).
 template <typename R>
 void transform(const Params& p, const std::complex<R>* in, std::complex<R>* out);
 
 // Same for a real-valued input plane: the first product is one real GEMM
-// (half the arithmetic of the complex path).
+// (half the arithmetic of the complex path); on mirrored grids an input
+// symmetric under x -> -x (p.mirror, or found by a scan) folds to a quarter.
 template <typename R>
 void transformReal(const Params& p, const R* in, std::complex<R>* out);
 

@@ -79,8 +79,10 @@ void detectorMft(const mft::Params& p, const double* in, cplx* tmp) {
 
 template <typename In>
 double toDetectorOf(const Step& det, const In* in, int ny, int nx, int stride, double wavelength,
-                    double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out) {
-  const mft::Params p = detectorParams(det, ny, nx, stride, wavelength, pupilScale, offY, offX);
+                    double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out,
+                    mft::Mirror mirror) {
+  mft::Params p = detectorParams(det, ny, nx, stride, wavelength, pupilScale, offY, offX);
+  p.mirror = mirror;
   const auto t0 = Clock::now();
   detectorMft(p, in, tmp);
   const double k = since(t0);
@@ -92,12 +94,14 @@ double toDetectorOf(const Step& det, const In* in, int ny, int nx, int stride, d
 
 double toDetector(const Step& det, const cplx* in, int ny, int nx, int stride, double wavelength,
                   double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out) {
-  return toDetectorOf(det, in, ny, nx, stride, wavelength, pupilScale, offY, offX, scale2, tmp, out);
+  return toDetectorOf(det, in, ny, nx, stride, wavelength, pupilScale, offY, offX, scale2, tmp, out,
+                      mft::Mirror::Unknown);
 }
 
 double toDetector(const Step& det, const double* in, int ny, int nx, int stride, double wavelength,
-                  double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out) {
-  return toDetectorOf(det, in, ny, nx, stride, wavelength, pupilScale, offY, offX, scale2, tmp, out);
+                  double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out,
+                  mft::Mirror mirror) {
+  return toDetectorOf(det, in, ny, nx, stride, wavelength, pupilScale, offY, offX, scale2, tmp, out, mirror);
 }
 
 std::vector<cplx> tiltRamp(int n, double pupilScale, double twoPiOverLambda, double tiltArcsec) {

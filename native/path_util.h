@@ -46,9 +46,11 @@ void applyImageMask(cplx* cur, int N, const Window& w);
 // Returns the kernel seconds.
 double toDetector(const Step& det, const cplx* in, int ny, int nx, int stride, double wavelength,
                   double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out);
-// The same for a real field (a real GEMM, and the Hermitian output halved).
+// The same for a real field (a real GEMM, and the Hermitian output halved;
+// `mirror`: the field's symmetry, when the caller knows it).
 double toDetector(const Step& det, const double* in, int ny, int nx, int stride, double wavelength,
-                  double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out);
+                  double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out,
+                  mft::Mirror mirror = mft::Mirror::Unknown);
 
 // The source offset as a phase tilt along one pupil axis of n pixels,
 // exp(-i k (j - c) dx tilt): with the forward transform's exp(+2 pi i x u) it

@@ -26,6 +26,18 @@ void lockForFork() { poolMutex().lock(); }
 void unlockAfterFork() { poolMutex().unlock(); }
 void resetInChild() { new (&poolMutex()) std::mutex(); }
 
+namespace {
+
+// How a later pupil's window is symmetric about the pupil grid's centre
+// (origin p0 in the padded grid): centred, real, and its values symmetric.
+mft::Mirror windowMirror(const Window& w, int p0, int npix) {
+  if (w.empty() || w.opd || 2 * w.y0 + w.ny != 2 * p0 + npix || 2 * w.x0 + w.nx != 2 * p0 + npix)
+    return mft::Mirror::None;
+  return w.amp ? mft::mirrorOf(w.amp, w.ny, w.nx, w.nx) : mft::Mirror::XY;
+}
+
+}  // namespace
+
 void System::validate() const {
   if (npix <= 0 || padded < npix || !(pupilScale > 0) || !std::isfinite(pupilScale))
     throw Error("ERR_AIRY_SYSTEM", "compiled system has invalid sizes");
@@ -82,6 +94,10 @@ void System::prepare() {
         "ERR_AIRY_NONFINITE",
         "the entrance pupil (planes[0]): its summed intensity overflows; scale its transmissions down");
   pupilEnergy = e;
+  entranceMirror = w.amp ? mft::mirrorOf(w.amp, npix, npix, npix) : mft::Mirror::XY;
+  const int p0 = (padded - npix) / 2;
+  for (Step& st : steps)
+    if (st.kind == StepKind::Pupil && &st != &steps.front()) st.mirror = windowMirror(st.mask, p0, npix);
   pupilGrid = paddedFft = vortexPlane = false;
   for (const Step& st : steps) {
     if (st.kind != StepKind::Image) continue;
@@ -195,6 +211,7 @@ ImageMask onBox(const ImageOptics& io, double lamD, double k) {
     m.values.resize(dt.size());
     for (size_t i = 0; i < dt.size(); ++i) m.values[i] = io.outside + dt[i];
     m.hermitian = centrosymmetric(m.values);
+    m.mirror = mft::mirrorOf(dt.data(), m.box, m.box, m.box);
     return m;
   }
   const raster::Grid grid{m.box, m.box, half, half, m.pixel};
@@ -202,6 +219,7 @@ ImageMask onBox(const ImageOptics& io, double lamD, double k) {
   const raster::Sampled sm = raster::sample(io.layers, grid, r);
   m.values = complexValues(sm, k);
   m.hermitian = sm.opd.empty() && sm.phase.empty() && centrosymmetric(m.values);
+  if (m.hermitian) m.mirror = mft::mirrorOf(sm.amp.data(), m.box, m.box, m.box);
   return m;
 }
 
@@ -297,8 +315,8 @@ Timing direct(System& sys, const Wave& wave, const RunOptions& opts, double* out
       for (size_t i = 0; i < nn; ++i) f[i] = amp[i];
       keepField(capture, StepKind::Pupil, f.data(), n, n, n, std::sqrt(scale2));
     }
-    t.kernelSeconds +=
-        toDetector(det, amp, n, n, n, wave.wavelength, sys.pupilScale, offY, offX, scale2, tmp.data(), out);
+    t.kernelSeconds += toDetector(det, amp, n, n, n, wave.wavelength, sys.pupilScale, offY, offX, scale2,
+                                  tmp.data(), out, sys.entranceMirror);
   } else {
     Lease lease(sys);
     cplx* f = lease.s->a.data();

@@ -17,6 +17,7 @@
 
 #include "common.h"
 #include "fft.h"
+#include "mft.h"
 #include "raster.h"
 #include "vortex.h"
 
@@ -68,8 +69,9 @@ struct ImageMask {
   Window window;
   std::vector<cplx> values;
   int box = 0;
-  double pixel = 0;        // arcsec per sample
-  bool hermitian = false;  // real and centrosymmetric on the box
+  double pixel = 0;                        // arcsec per sample
+  bool hermitian = false;                  // real and centrosymmetric on the box
+  mft::Mirror mirror = mft::Mirror::None;  // real and symmetric under u -> -u (and v -> -v)
   // A vortex (vortex.h): a coarse padded FFT level and the box level.
   std::shared_ptr<const vortex::Levels> vortex;
 };
@@ -80,6 +82,9 @@ struct Step {
   Window mask;
   // Image: the optics to sample per wavelength.
   ImageOptics image;
+  // Later pupils: how the window is symmetric about the pupil grid's centre
+  // (set by prepare()).
+  mft::Mirror mirror = mft::Mirror::None;
   // Detector: output size (oversampled pixels) and pixel scale (arcsec).
   int npixY = 0, npixX = 0;
   double pixelscale = 0;
@@ -121,6 +126,8 @@ class System {
   bool paddedFft = false;
   // Whether some image plane is a vortex by MFT; set by prepare().
   bool vortexPlane = false;
+  // How the entrance pupil's amplitude is symmetric; set by prepare().
+  mft::Mirror entranceMirror = mft::Mirror::None;
 
   // Checks the step sequence; throws airy::Error on a malformed system.
   void validate() const;

@@ -52,6 +52,7 @@ class PupilGrid {
       scale = 1.0 / std::sqrt(sys_.pupilEnergy);
     }
     real_ = !w0.opd && wave_.tiltX == 0 && wave_.tiltY == 0;
+    mirror_ = real_ ? sys_.entranceMirror : mft::Mirror::None;
     if (real_) {
       for (size_t i = 0; i < nn_; ++i) re_[i] = (w0.amp ? w0.amp[i] : 1.0) * scale;
     } else {
@@ -81,16 +82,26 @@ class PupilGrid {
     const Window& w = sys_.steps[si].mask;
     if (real_ && w.opd) toComplex();
     const int wy = w.y0 - p0_, wx = w.x0 - p0_;
-    for (int y = 0; y < n_; ++y)
-      for (int x = 0; x < n_; ++x) {
-        const size_t i = static_cast<size_t>(y) * n_ + x;
-        const bool in = y >= wy && y < wy + w.ny && x >= wx && x < wx + w.nx;
-        const size_t k = in ? static_cast<size_t>(y - wy) * w.nx + (x - wx) : 0;
-        if (real_)
-          re_[i] = in ? re_[i] * (w.amp ? w.amp[k] : 1.0) : 0.0;
-        else
-          f_[i] = in ? f_[i] * pupilValue(w, k, k_) : cplx(0.0, 0.0);
-      }
+    for (int y = 0; y < n_; ++y) {
+      const size_t row = static_cast<size_t>(y) * n_;
+      const bool inRows = y >= wy && y < wy + w.ny;
+      // Dark outside the window: the whole row, or its margins.
+      const int x0 = inRows ? wx : n_, x1 = inRows ? wx + w.nx : n_;
+      for (int x = 0; x < n_; ++x)
+        if (x < x0 || x >= x1) {
+          if (real_)
+            re_[row + x] = 0.0;
+          else
+            f_[row + x] = cplx(0.0, 0.0);
+        }
+      if (!inRows) continue;
+      const size_t k0 = static_cast<size_t>(y - wy) * w.nx;
+      if (real_ && w.amp)
+        for (int x = 0; x < w.nx; ++x) re_[row + wx + x] *= w.amp[k0 + x];
+      else if (!real_)
+        for (int x = 0; x < w.nx; ++x) f_[row + wx + x] *= pupilValue(w, k0 + x, k_);
+    }
+    mirror_ = mft::both(mirror_, sys_.steps[si].mirror);
     cropY0_ = wy;
     cropX0_ = wx;
     cropNy_ = w.ny;
@@ -110,7 +121,7 @@ class PupilGrid {
     const size_t at = static_cast<size_t>(cropY0_) * n_ + cropX0_;
     if (real_)
       t_.kernelSeconds += toDetector(det, re_ + at, cropNy_, cropNx_, n_, wave_.wavelength, sys_.pupilScale,
-                                     0.0, 0.0, scale2_, tmp.data(), out);
+                                     0.0, 0.0, scale2_, tmp.data(), out, mirror_);
     else
       t_.kernelSeconds += toDetector(det, f_ + at, cropNy_, cropNx_, n_, wave_.wavelength, sys_.pupilScale,
                                      0.0, 0.0, scale2_, tmp.data(), out);
@@ -132,12 +143,14 @@ class PupilGrid {
     inv.npupY = inv.npupX = b;
     inv.npixY = inv.npixX = n_;
     inv.inverse = true;
+    fwd.mirror = mirror_;
     AlignedBuffer<cplx> box(bb);
     const auto k0 = Clock::now();
     if (real_)
       mft::transformReal<double>(fwd, re_, box.data());
     else
       mft::transform<double>(fwd, f_, box.data());
+    mirror_ = mft::both(mirror_, m.mirror);
     if (capture_) keepImage(box.data(), m);
     for (size_t i = 0; i < bb; ++i) box.data()[i] *= m.values[i] - c;
     if (real_ && m.hermitian) {
@@ -224,6 +237,7 @@ class PupilGrid {
   void toComplex() {
     for (size_t i = 0; i < nn_; ++i) f_[i] = re_[i];
     real_ = false;
+    mirror_ = mft::Mirror::None;
   }
 
   void keepPupil(double scale) {
@@ -260,6 +274,7 @@ class PupilGrid {
   cplx *pa_, *pb_;     // padded FFT planes
   cplx *va_, *vb_;     // a vortex's coarse FFT planes
   bool real_ = false;
+  mft::Mirror mirror_ = mft::Mirror::None;  // the real field's symmetry
   Timing t_;
   double scale2_ = 1.0;
   int cropY0_ = 0, cropX0_ = 0, cropNy_, cropNx_;
