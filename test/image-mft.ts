@@ -206,6 +206,25 @@ t.test('analytic masks: a one-pixel pupil gives back the mask transform (shifted
   }
 });
 
+t.test('Babinet with t ≡ 1 is the identity, and a field stop covering the whole field passes everything', async (t) => {
+  const plain = new OpticalSystem({ npix: 96, oversample: 3 });
+  plain.addPupil([new CircularAperture({ radius: 1 }), new CircularAperture({ radius: 0.9 })]);
+  plain.addDetector({ pixelscale: LAMD / 4, fovPixels: 48 });
+  // 'none': the merged pupil would otherwise normalise by its own (smaller) energy.
+  const ref = await plain.calcPsf({ wavelength: LAM, normalize: 'none' });
+  // A spot far smaller than one of the 12 × 12 subsamples of a box pixel: t = 1 on every sample.
+  for (const maskModel of ['sampled', 'analytic'] as const) {
+    const tiny = lyot({ mask: [new CircularOcculter({ radius: 1e-9 * LAMD })], propagation: 'mft', npix: 96, oversample: 3, maskSampling: 3, maskModel });
+    const d = maxDiff((await tiny.calcPsf({ wavelength: LAM, normalize: 'none' })).data, ref.data);
+    t.ok(d < 1e-12, `${maskModel}: an occulter that covers nothing changes the PSF by ${d.toExponential(2)} of peak`);
+  }
+  // A square stop as wide as the FFT's whole image plane (npix·oversample samples of λ/(D·oversample)):
+  // with the FFT's sampling the box is one full period, and the MFT there and back is the identity.
+  const wide = lyot({ mask: [new SquareFieldStop({ size: 96 * LAMD })], propagation: 'mft', npix: 96, oversample: 3, maskSampling: 3, maskModel: 'sampled' });
+  const d = maxDiff((await wide.calcPsf({ wavelength: LAM, normalize: 'none' })).data, ref.data);
+  t.ok(d < 1e-10, `a field stop over the whole field: ${d.toExponential(2)} of peak`);
+});
+
 t.test('every parallel mode gives the serial PSF (1e-12) on the MFT path', async (t) => {
   const source = { wavelengths: [0.9e-6, 1e-6, 1.1e-6], weights: [1, 2, 1] };
   const sys = () => lyot({ mask: [new CircularOcculter({ radius: 3 * LAMD })], propagation: 'mft' });
