@@ -152,7 +152,7 @@ export type NativeLayer = { shiftX: number; shiftY: number; rotation: number } &
   | { kind: 'thinLens'; radius: number; halfPeakToValley: number }
   | { kind: 'fqpm'; step: number }
   | { kind: 'bandLimited'; circular: boolean; sigma: number }
-  | { kind: 'vortex'; charge: number }
+  | { kind: 'vortex'; charge: number; designWavelength?: number }
   | { kind: 'array'; ny: number; nx: number; pixelscale: number; amp?: Float64Array; opd?: Float64Array }
 );
 

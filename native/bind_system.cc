@@ -106,7 +106,8 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
       l.what = raster::BandLimitedLayer{args::flag(o, "circular", ctx), args::num(o, "sigma", ctx)};
       break;
     case 6:
-      l.what = raster::VortexLayer{args::integer(o, "charge", ctx, -64, 64)};
+      l.what = raster::VortexLayer{args::integer(o, "charge", ctx, -64, 64),
+                                   args::numOr(o, "designWavelength", ctx, 0)};
       break;
     default: {
       raster::ArrayLayer a;

@@ -277,10 +277,13 @@ struct Apply {
     });
   }
   void operator()(const VortexLayer& v) const {
+    const double toOpd = v.designWavelength / (2 * M_PI);
     eachPixel(l, g, r, [&](size_t k, double x, double y) {
       if (x == 0 && y == 0)
         amp[k] = 0;
-      else if (phase)
+      else if (toOpd > 0 && opd)
+        opd[k] += v.charge * std::atan2(y, x) * toOpd;
+      else if (toOpd == 0 && phase)
         phase[k] += v.charge * std::atan2(y, x);
     });
   }
@@ -309,6 +312,7 @@ struct WritesOpd {
   bool operator()(const ThinLensLayer& t) const { return t.halfPeakToValley != 0; }
   bool operator()(const FqpmLayer&) const { return true; }
   bool operator()(const ArrayLayer& a) const { return a.opd != nullptr; }
+  bool operator()(const VortexLayer& v) const { return v.designWavelength > 0; }
   template <typename T>
   bool operator()(const T&) const {
     return false;

@@ -51,11 +51,13 @@ struct BandLimitedLayer {
   bool circular = true;
   double sigma = 1;
 };
-// Vortex phase mask: phase += charge * theta (achromatic), theta from +x
-// counter-clockwise; the sample on the axis is dark (the phase has no value
-// there).
+// Vortex phase mask, theta from +x counter-clockwise: phase += charge *
+// theta (achromatic), or with a design wavelength opd += charge * theta *
+// designWavelength / 2 pi (the phase is charge * theta only there); the
+// sample on the axis is dark (the phase has no value there).
 struct VortexLayer {
   int charge = 2;
+  double designWavelength = 0;  // metres; 0: achromatic
 };
 // Arrays resampled bilinearly onto the grid, centred on the optic's origin;
 // 0 outside them. Pointers stay owned by the caller (the compiled system).
@@ -75,7 +77,10 @@ struct Layer {
   // True if this layer adds to the OPD.
   bool hasOpd() const;
   // True if this layer adds an achromatic phase.
-  bool hasPhase() const { return std::holds_alternative<VortexLayer>(what); }
+  bool hasPhase() const {
+    const auto* v = std::get_if<VortexLayer>(&what);
+    return v && v->designWavelength == 0;
+  }
 };
 
 // Pixel (i, j) of a grid sits at ((j - cx)*scale, (i - cy)*scale).

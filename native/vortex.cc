@@ -106,7 +106,8 @@ bool is(const std::vector<raster::Layer>& layers) {
   int vortices = 0;
   for (const auto& l : layers) {
     if (std::holds_alternative<raster::ScalarLayer>(l.what)) continue;
-    if (!std::holds_alternative<raster::VortexLayer>(l.what) || l.shiftX != 0 || l.shiftY != 0) return false;
+    const auto* v = std::get_if<raster::VortexLayer>(&l.what);
+    if (!v || v->designWavelength != 0 || l.shiftX != 0 || l.shiftY != 0) return false;
     ++vortices;
   }
   return vortices == 1;

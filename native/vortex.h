@@ -21,7 +21,8 @@ namespace vortex {
 
 constexpr double kInner = 4, kOuter = 16;
 
-// Whether a plane's layers are one vortex (times constant factors).
+// Whether a plane's layers are one achromatic, centred vortex (times
+// constant factors).
 bool is(const std::vector<raster::Layer>& layers);
 
 struct Levels {

@@ -115,6 +115,24 @@ t.test('every parallel mode gives the serial vortex PSF', async (t) => {
   await shutdownPool();
 });
 
+t.test('a chromatic vortex (design wavelength) goes by FFT: the ideal one at its wavelength, leaking away from it', async (t) => {
+  const build = (vortex: VortexCoronagraph, propagation: Propagation = 'auto') => {
+    const s = new OpticalSystem({ npix: 96, oversample: 4, propagation });
+    s.addPupil(new CircularAperture({ radius: 1 }));
+    s.addImage(vortex);
+    s.addPupil(new CircularAperture({ radius: 0.9 }));
+    s.addDetector({ pixelscale: LAMD / 4, fovPixels: FOV });
+    return s;
+  };
+  const chromatic = build(new VortexCoronagraph({ charge: 2, wavelength: LAM }));
+  const at = await chromatic.calcPsf({ wavelength: LAM });
+  t.match(at.imagePlanes, [{ method: 'fft', reason: /chromatic vortex/ }]);
+  const ideal = await build(new VortexCoronagraph({ charge: 2 }), 'fft').calcPsf({ wavelength: LAM });
+  t.ok(maxDiff(at.data, ideal.data) <= 1e-12 * max(ideal.data), 'at its design wavelength it is the ideal vortex sampled the same way');
+  const off = await chromatic.calcPsf({ wavelength: 1.2 * LAM });
+  t.ok(max(off.data) > 100 * max(at.data), `at 1.2 λ0 it leaks ${(max(off.data) / max(at.data)).toExponential(1)}× more`);
+});
+
 t.test('vortex set-ups: JSON, the FFT on request, clear errors', async (t) => {
   const json = (vortex: object, extra: object = {}) => ({
     npix: 64,

@@ -188,11 +188,14 @@ function choosePropagation(
     const asked = pl.propagation ?? defaults.propagation;
     const vortex = isVortex(st.layers);
     const finite = pl.optics.length > 0 && (st.extent > 0 || vortex);
-    const why = !finite
-      ? `${pl.optics.map((o) => o.type).join(' × ') || 'an empty plane'} has no finite extent`
-      : !contained
-        ? 'a later pupil lets light through outside the pupil array'
-        : '';
+    const chromatic = st.layers.some((l) => l.kind === 'vortex' && l.designWavelength !== undefined);
+    const why = chromatic
+      ? 'a chromatic vortex (wavelength set) has a phase step along a half-line, which no MFT box holds'
+      : !finite
+        ? `${pl.optics.map((o) => o.type).join(' × ') || 'an empty plane'} has no finite extent`
+        : !contained
+          ? 'a later pupil lets light through outside the pupil array'
+          : '';
     if (asked === 'mft' && why) throw new RangeError(`${where}.propagation is 'mft' but ${why}; use 'auto' or 'fft'`);
     const mft = asked === 'mft' || (asked === 'auto' && !why);
     const onBox = vortex ? 'auto: a vortex, by a coarse FFT and an MFT box around its centre' : 'auto: mask of finite extent';
@@ -219,10 +222,10 @@ function analyticShape(layers: readonly NativeLayer[]): boolean {
   return shapes.length === 1 && shapes[0]!.kind === 'shape' && shapes[0]!.prims.length === 1 && FINITE_PRIMS.has(shapes[0]!.prims[0]!.kind);
 }
 
-/** Whether a plane's layers are one vortex times constants (native vortex::is). */
+/** Whether a plane's layers are one achromatic vortex times constants (native vortex::is). */
 function isVortex(layers: readonly NativeLayer[]): boolean {
   const rest = layers.filter((l) => l.kind !== 'scalar');
-  return rest.length === 1 && rest[0]!.kind === 'vortex';
+  return rest.length === 1 && rest[0]!.kind === 'vortex' && rest[0]!.designWavelength === undefined;
 }
 
 /** An MFT plane's mask model and box sampling. */

@@ -98,14 +98,18 @@ export const BandLimitedCoronagraph = defineOptic({
 });
 
 /**
- * Ideal vortex phase mask, exp(i·charge·θ) with θ counter-clockwise from +x (plus rotation), achromatic; dark on the
- * axis. By MFT: a padded FFT of the mask away from its centre plus an MFT box of its exact transform around it.
- * Parameters: charge, default 2. Reference: docs/optics.md.
+ * Vortex phase mask, exp(i·charge·θ) with θ counter-clockwise from +x (plus rotation); dark on the axis. Ideal
+ * (achromatic) without wavelength: by MFT, a padded FFT of the mask away from its centre plus an MFT box of its exact
+ * transform around it. With a design wavelength the phase is charge·θ·wavelength/λ, sampled on the padded FFT.
+ * Parameters: charge, default 2; wavelength (m), optional. Reference: docs/optics.md.
  */
 export const VortexCoronagraph = defineOptic({
   type: 'VortexCoronagraph',
-  doc: 'Ideal vortex phase mask, exp(i·charge·θ) with θ counter-clockwise from +x (plus rotation), achromatic; dark on the axis. By MFT: a padded FFT of the mask away from its centre plus an MFT box of its exact transform around it.',
-  params: { charge: integerParam('Topological charge (the phase winds charge × 2π around the axis); not 0', -64, 64, 2) },
+  doc: 'Vortex phase mask, exp(i·charge·θ) with θ counter-clockwise from +x (plus rotation); dark on the axis. Ideal (achromatic) without wavelength: by MFT, a padded FFT of the mask away from its centre plus an MFT box of its exact transform around it. With a design wavelength the phase is charge·θ·wavelength/λ, sampled on the padded FFT.',
+  params: {
+    charge: integerParam('Topological charge (the phase winds charge × 2π around the axis); not 0', -64, 64, 2),
+    wavelength: optionalPositive('m', 'Design wavelength of a chromatic vortex: phase charge·θ·wavelength/λ (none: achromatic)'),
+  },
   planes: ['image'],
   finish: (p, path) => {
     if (p.charge === 0) throw new RangeError(`${path}.charge must not be 0, got 0`);
@@ -113,6 +117,6 @@ export const VortexCoronagraph = defineOptic({
   },
   layers: (p, at) => {
     if (at.shiftX !== 0 || at.shiftY !== 0) throw new RangeError(`VortexCoronagraph cannot be shifted (shiftX ${at.shiftX}, shiftY ${at.shiftY})`);
-    return [{ kind: 'vortex', charge: p.charge, ...at }];
+    return [{ kind: 'vortex', charge: p.charge, ...(p.wavelength === undefined ? {} : { designWavelength: p.wavelength }), ...at }];
   },
 });
