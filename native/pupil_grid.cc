@@ -3,13 +3,16 @@
 // around its mask and back (semi-analytic, Soummer et al. 2007):
 //   E' = c E + IMFT((t - c) MFT(E)),
 // exact when t = c outside the box (c = 1: an occulter, by Babinet; c = 0: a
-// field stop). An FFT image plane pads the field for the FFT and crops it
+// field stop). A vortex goes by two levels that add up to its mask: a
+// padded FFT of the mask away from its centre and an MFT box around it
+// (vortex.h). An FFT image plane pads the field for the FFT and crops it
 // back. Later pupils are dark outside the pupil grid (System::validate), so
 // nothing is lost by keeping only the grid.
 //
 // While the field is real (no OPD, no source offset, every mask real and
 // centrosymmetric) it is kept real: each MFT out of the pupil grid is a real
 // GEMM and each MFT back into it yields a real field (transformHermitian).
+// The field's mirror symmetry (from the pupils and masks) lets the MFTs fold.
 #include <cstring>
 
 #include "fft.h"
@@ -131,25 +134,32 @@ class PupilGrid {
   Timing& timing() { return t_; }
 
  private:
-  // E' = c E + IMFT((t - c) MFT(E)) over the mask's box.
-  void byMft(const ImageMask& m, double c) {
-    const int b = m.box;
-    const size_t bb = static_cast<size_t>(b) * b;
+  // The field's transform onto a mask's box (a real GEMM while the field is
+  // real); `inv` receives the transform back to the pupil grid.
+  AlignedBuffer<cplx> toBox(const ImageMask& m, mft::Params& inv) {
     mft::Params fwd;
     fwd.npupY = fwd.npupX = n_;
-    fwd.npixY = fwd.npixX = b;
-    fwd.nlamDY = fwd.nlamDX = b * m.pixel / lamD_;
-    mft::Params inv = fwd;
-    inv.npupY = inv.npupX = b;
+    fwd.npixY = fwd.npixX = m.box;
+    fwd.nlamDY = fwd.nlamDX = m.box * m.pixel / lamD_;
+    fwd.mirror = mirror_;
+    inv = fwd;
+    inv.npupY = inv.npupX = m.box;
     inv.npixY = inv.npixX = n_;
     inv.inverse = true;
-    fwd.mirror = mirror_;
-    AlignedBuffer<cplx> box(bb);
-    const auto k0 = Clock::now();
+    AlignedBuffer<cplx> box(static_cast<size_t>(m.box) * m.box);
     if (real_)
       mft::transformReal<double>(fwd, re_, box.data());
     else
       mft::transform<double>(fwd, f_, box.data());
+    return box;
+  }
+
+  // E' = c E + IMFT((t - c) MFT(E)) over the mask's box.
+  void byMft(const ImageMask& m, double c) {
+    const size_t bb = static_cast<size_t>(m.box) * m.box;
+    const auto k0 = Clock::now();
+    mft::Params inv;
+    AlignedBuffer<cplx> box = toBox(m, inv);
     mirror_ = mft::both(mirror_, m.mirror);
     if (capture_) keepImage(box.data(), m);
     for (size_t i = 0; i < bb; ++i) box.data()[i] *= m.values[i] - c;
@@ -169,21 +179,10 @@ class PupilGrid {
   // of 2 npix) into f_, and their sum.
   void byVortex(const ImageMask& m) {
     const vortex::Levels& v = *m.vortex;
-    const size_t bb = static_cast<size_t>(v.box) * v.box;
-    mft::Params fwd;
-    fwd.npupY = fwd.npupX = n_;
-    fwd.npixY = fwd.npixX = v.box;
-    fwd.nlamDY = fwd.nlamDX = v.box * m.pixel / lamD_;
-    mft::Params inv = fwd;
-    inv.npupY = inv.npupX = v.box;
-    inv.npixY = inv.npixX = n_;
-    inv.inverse = true;
-    AlignedBuffer<cplx> box(bb);
+    const size_t bb = static_cast<size_t>(m.box) * m.box;
     const auto k0 = Clock::now();
-    if (real_)
-      mft::transformReal<double>(fwd, re_, box.data());
-    else
-      mft::transform<double>(fwd, f_, box.data());
+    mft::Params inv;
+    AlignedBuffer<cplx> box = toBox(m, inv);
     for (size_t i = 0; i < bb; ++i) box.data()[i] *= v.fine[i];
     mft::transform<double>(inv, box.data(), g_);
     t_.kernelSeconds += since(k0);
