@@ -89,3 +89,39 @@ t.test('autosave: the configured file is loaded on first use and saved after new
   t.equal(fs.statSync(file).mtimeMs, mtime, 'no save with autosave off');
   config.reset();
 });
+
+t.test('autosave never fails a computed call: unreadable or unwritable wisdom becomes a warning', async (t) => {
+  const warnings: { name: string; code?: string; message: string }[] = [];
+  const listen = (w: Error & { code?: string }) => warnings.push({ name: w.name, code: w.code, message: w.message });
+  process.on('warning', listen);
+  t.teardown(() => {
+    process.off('warning', listen);
+    config.reset();
+  });
+  // A regular file where the wisdom file's directory should be.
+  const blocker = path.join(dir, 'not-a-directory');
+  fs.writeFileSync(blocker, 'x');
+  const file = path.join(blocker, 'wisdom.txt');
+  t.throws(() => saveWisdom(file), { code: 'ERR_AIRY_WISDOM_WRITE', message: /cannot make its directory/ }, 'an explicit save names the directory');
+  forgetWisdom();
+  config.set({ fftwWisdomFile: file, autosaveWisdom: true, fftwPlanner: 'measure' });
+  const r = await fft2({ data: randomComplex(12, 12, 4), shape: [12, 12] });
+  t.equal(r.data.length, 2 * 144, 'the transform is returned');
+  await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+  const write = warnings.find((w) => w.code === 'ERR_AIRY_WISDOM_WRITE');
+  t.match(write, { name: 'AiryWarning', message: /autosave.*cannot make its directory/ }, 'the failed save is a warning');
+  await fft2({ data: randomComplex(13, 13, 6), shape: [13, 13] }); // new plans, the same failure
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(warnings.filter((w) => w.code === 'ERR_AIRY_WISDOM_WRITE').length, 1, 'warned once per message');
+  // A corrupt wisdom file is read once, warned about, and planning goes on.
+  const corrupt = path.join(dir, 'corrupt-wisdom.txt');
+  fs.writeFileSync(corrupt, 'not wisdom');
+  config.set({ fftwWisdomFile: corrupt });
+  const s = await fft2({ data: randomComplex(14, 14, 5), shape: [14, 14] });
+  t.equal(s.data.length, 2 * 196);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.ok(
+    warnings.some((w) => w.code === 'ERR_AIRY_WISDOM_INVALID'),
+    'a corrupt file is a warning, not a failed call',
+  );
+});

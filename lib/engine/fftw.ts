@@ -71,7 +71,12 @@ export function saveWisdom(file: string = config.get('fftwWisdomFile')): void {
   if (!file) throw new RangeError('file: no wisdom file given and config.fftwWisdomFile is empty');
   const text = native().fftwExportWisdom();
   checkOutputFile(file, 'FFTW wisdom file', 'ERR_AIRY_WISDOM_WRITE');
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const dir = path.dirname(path.resolve(file));
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new AiryError(`cannot write FFTW wisdom file ${file}: cannot make its directory ${dir}: ${(e as Error).message}`, 'ERR_AIRY_WISDOM_WRITE');
+  }
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
   try {
     fs.writeFileSync(tmp, text);
@@ -116,17 +121,41 @@ onConfigChange((c) => {
   if (c.fftwWisdomFile !== undefined) wisdomLoadedFrom = '';
 });
 
+/**
+ * Autosave never fails a call: the wisdom only saves planning time, so a
+ * file that cannot be read or written becomes a process warning (type
+ * 'AiryWarning', with the error's code; `process.on('warning', ...)`), once
+ * per message, and the call goes on.
+ */
+const warned = new Set<string>();
+function warnOnce(e: unknown): void {
+  const err = e as { message?: string; code?: string };
+  const message = `FFTW wisdom autosave: ${err.message ?? String(e)}`;
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.emitWarning(message, { type: 'AiryWarning', code: err.code ?? 'ERR_AIRY_WISDOM' });
+}
+
 /** Internal: with autosave on, load the wisdom file once before planning. */
 export function beforeTransform(): void {
   const file = config.get('fftwWisdomFile');
   if (!file || !config.get('autosaveWisdom') || wisdomLoadedFrom === file) return;
-  loadWisdom(file);
   wisdomLoadedFrom = file;
+  try {
+    loadWisdom(file);
+  } catch (e) {
+    warnOnce(e);
+  }
 }
 
 /** Internal: with autosave on, save wisdom when new plans were made. */
 export function afterTransform(): void {
   const file = config.get('fftwWisdomFile');
   if (!file || !config.get('autosaveWisdom')) return;
-  if (native().fftwInfo().plansSinceWisdomSave > 0) saveWisdom(file);
+  if (native().fftwInfo().plansSinceWisdomSave === 0) return;
+  try {
+    saveWisdom(file);
+  } catch (e) {
+    warnOnce(e);
+  }
 }
