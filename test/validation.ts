@@ -1,7 +1,7 @@
-// Bad input to the kernels throws a clear TypeError/RangeError naming the
+// Bad input to the kernels, and sizes past the documented limits, throw a clear TypeError/RangeError naming the
 // argument, and never crashes the process.
 import t from 'tap';
-import { fft2, fft2Sync, mft, mftSync } from '../lib/index';
+import { CircularAperture, CompoundOptic, fft2, fft2Sync, mft, mftSync, type Optic, OpticalSystem, opticFromJson } from '../lib/index';
 import { native } from '../lib/binding';
 
 const ok = () => ({ data: new Float64Array(2 * 4 * 4), shape: [4, 4] as [number, number] });
@@ -128,4 +128,35 @@ t.test('results can be written into a caller-provided array', async (t) => {
   });
   await t.rejects(fft2(a, { out: new Float64Array(10) }), { name: 'RangeError', message: /options\.out has 10 elements, expected 72/ });
   await t.rejects(fft2(a, { out: a.data }), { name: 'RangeError', message: /must not overlap/ });
+});
+
+t.test('sizes past the documented limits fail before anything is allocated, naming the argument', async (t) => {
+  const o = new OpticalSystem({ npix: 32 });
+  o.addPupil(new CircularAperture({ radius: 1 }));
+  t.throws(() => o.addDetector({ pixelscale: 0.01, fovPixels: 65536, oversample: 64 }), {
+    name: 'RangeError',
+    message: /planes\[1\]: fovPixels × oversample = 65536 × 64 .* at most 16384/,
+  });
+  t.throws(() => o.addDetector({ pixelscale: 1e-9, fovArcsec: 1 }), { name: 'RangeError', message: /fovPixels|fovArcsec/ });
+  o.addDetector({ pixelscale: 0.1, fovPixels: 4 });
+  const many = new Array(100_001).fill(1e-6);
+  await t.rejects(o.calcPsf({ source: { wavelengths: many, weights: many.map(() => 1) } }), {
+    name: 'RangeError',
+    message: /source\.wavelengths has 100001 entries; at most 100000/,
+  });
+  await t.rejects(mft({ data: new Float64Array(32), shape: [4, 4] }, { nlamD: 10, npix: [1e6, 1e6] }), /options\.npix\[0\] must be an integer in \[1, 65536\]/);
+  await t.rejects(
+    mft({ data: new Float64Array(32), shape: [4, 4] }, { nlamD: 10, npix: [65536, 65536] }),
+    /65536 × 65536 is 4294967296 output samples; at most 67108864/,
+  );
+  let c: Optic = new CircularAperture({ radius: 1 });
+  for (let i = 0; i < 32; i++) c = new CompoundOptic({ optics: [c] });
+  t.throws(() => new CompoundOptic({ optics: [c] }), { name: 'RangeError', message: /compound optics nest more than 32 deep/ });
+  let json: object = { type: 'CircularAperture', radius: 1 };
+  for (let i = 0; i < 10_000; i++) json = { type: 'CompoundOptic', optics: [json] };
+  t.throws(
+    () => opticFromJson(json, 'planes[0].optics[0]'),
+    { name: 'RangeError', message: /nest more than 32 deep/ },
+    'deep JSON stops at the limit, not at the stack',
+  );
 });

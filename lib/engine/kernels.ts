@@ -171,13 +171,20 @@ export function fft2Sync<T extends FloatArray>(a: Complex2D<T>, opts: Fft2Option
   return { data: out as T, shape: [args[1].ny, args[1].nx] };
 }
 
+/** Largest MFT output side, and output samples in all (8192²: 1 GiB of complex doubles). */
+export const MAX_MFT_SIDE = 65536;
+export const MAX_MFT_OUTPUT = 8192 * 8192;
+
 function mftArgs(plane: unknown, opts: MftOptions) {
   if (typeof opts !== 'object' || opts === null) throw new TypeError(`options must be an object { nlamD, npix }, got ${show(opts)}`);
   const p = checkPlane('plane', plane, true);
   if (opts.nlamD === undefined) throw new TypeError('options.nlamD is required (output size in λ/D)');
   if (opts.npix === undefined) throw new TypeError('options.npix is required (output size in pixels)');
   const [nlamDY, nlamDX] = pair('options.nlamD', opts.nlamD, positiveNumber);
-  const [npixY, npixX] = pair('options.npix', opts.npix, (n, v) => integer(n, v, 1));
+  const [npixY, npixX] = pair('options.npix', opts.npix, (n, v) => integer(n, v, 1, MAX_MFT_SIDE));
+  if (npixY * npixX > MAX_MFT_OUTPUT) {
+    throw new RangeError(`options.npix ${npixY} × ${npixX} is ${npixY * npixX} output samples; at most ${MAX_MFT_OUTPUT} (${Math.sqrt(MAX_MFT_OUTPUT)}²)`);
+  }
   const centering = opts.centering === undefined ? 'ADJUSTABLE' : oneOf('options.centering', opts.centering, CENTERINGS);
   let offY = 0;
   let offX = 0;

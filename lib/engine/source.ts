@@ -23,6 +23,9 @@ export interface ResolvedSource {
 
 const SOURCE_KEYS = ['wavelengths', 'weights', 'offsetR', 'offsetTheta'];
 
+/** Wavelengths one PSF may sum (each is a whole propagation; larger sets are a datacube or a grid). */
+export const MAX_WAVELENGTHS = 100_000;
+
 /** Checks a source object (errors name `path`), renormalising the weights. */
 export function resolveSource(s: unknown, path = 'source'): ResolvedSource {
   if (s === null || typeof s !== 'object' || Array.isArray(s)) throw new TypeError(`${path} must be an object { wavelengths, weights }, got ${show(s)}`);
@@ -32,6 +35,9 @@ export function resolveSource(s: unknown, path = 'source'): ResolvedSource {
   }
   if (!Array.isArray(o.wavelengths) || o.wavelengths.length === 0) {
     throw new TypeError(`${path}.wavelengths must be a non-empty array of wavelengths in metres, got ${show(o.wavelengths)}`);
+  }
+  if (o.wavelengths.length > MAX_WAVELENGTHS) {
+    throw new RangeError(`${path}.wavelengths has ${o.wavelengths.length} entries; at most ${MAX_WAVELENGTHS} in one PSF`);
   }
   const wavelengths = o.wavelengths.map((v, i) => {
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)

@@ -47,6 +47,9 @@ const PROPAGATION: readonly Propagation[] = ['auto', 'fft', 'mft'];
 export type MaskModel = 'auto' | 'analytic' | 'sampled';
 const MASK_MODEL: readonly MaskModel[] = ['auto', 'analytic', 'sampled'];
 
+/** Largest detector side in computed pixels (fovPixels × oversample). */
+export const MAX_DETECTOR_SIDE = 16384;
+
 /** Default samples per λ/D (D: the pupil array's width) on an MFT image-plane box whose mask is sampled. */
 export const DEFAULT_MASK_SAMPLING = 64;
 /** Default samples per λ/D on an MFT image-plane box whose mask is analytic. */
@@ -265,6 +268,11 @@ export class OpticalSystem {
         ? integer(`${path}.fovPixels`, opts.fovPixels, 1, 65536)
         : Math.max(1, Math.round(finiteNumber(`${path}.fovArcsec`, opts.fovArcsec, { exclusiveMin: 0 }) / pixelscale));
     const oversample = opts.oversample === undefined ? 1 : integer(`${path}.oversample`, opts.oversample, 1, 64);
+    if (fovPixels * oversample > MAX_DETECTOR_SIDE) {
+      throw new RangeError(
+        `${path}: fovPixels × oversample = ${fovPixels} × ${oversample} computed pixels a side; at most ${MAX_DETECTOR_SIDE} (${MAX_DETECTOR_SIDE}² doubles is 2 GiB)`,
+      );
+    }
     this.planes.push({ kind: 'detector', pixelscale, fovPixels, oversample, name: opts.name ?? '' });
     this.changed();
     return this;

@@ -194,13 +194,30 @@ export function opticTypes(): ReadonlyMap<string, OpticClass<ParamSpecs>> {
  * Builds one optic from its JSON object. Relative file paths are resolved
  * against `baseDir` (the JSON file's folder when loading a file).
  */
-export function opticFromJson(v: unknown, path: string, baseDir?: string): Optic {
+export function opticFromJson(v: unknown, path: string, baseDir?: string, depth = 0): Optic {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new TypeError(`${path} must be an object with a "type", got ${show(v)}`);
   const type = (v as { type?: unknown }).type;
   if (typeof type !== 'string') throw new TypeError(`${path}.type must be an optic type name, got ${show(type)}`);
   const C = registry.get(type);
   if (!C) throw new RangeError(`${path}.type: unknown optic type ${show(type)} (known: ${[...registry.keys()].join(', ')})`);
-  return new C(v as Input<ParamSpecs> & PlacementParams, path, { baseDir });
+  return new C(v as Input<ParamSpecs> & PlacementParams, path, { baseDir, depth });
+}
+
+/** How deeply compound optics may nest (each level is a recursion in sampling and JSON). */
+export const MAX_COMPOUND_DEPTH = 32;
+
+/** Levels of compound optics from `o` down to its deepest member (0: not compound); iterative. */
+function compoundDepth(o: Optic): number {
+  let deepest = 0;
+  const stack: [Optic, number][] = [[o, 0]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    const members = (x as unknown as { optics?: unknown }).optics; // the resolved members (instances)
+    if (!Array.isArray(members)) continue;
+    deepest = Math.max(deepest, d + 1);
+    for (const m of members) if (m instanceof Optic) stack.push([m, d + 1]);
+  }
+  return deepest;
 }
 
 /** A parameter holding member optics (instances, or their JSON objects). */
@@ -211,7 +228,12 @@ export const memberOptics = (doc: string): Param<Optic[]> => ({
   defaultText: '',
   parse(path, v, ctx) {
     if (!Array.isArray(v) || v.length === 0) throw new TypeError(`${path} must be a non-empty array of optics`);
-    return v.map((o, i) => (o instanceof Optic ? o : opticFromJson(o, `${path}[${i}]`, ctx.baseDir)));
+    const depth = (ctx.depth ?? 0) + 1;
+    const tooDeep = () => new RangeError(`${path}: compound optics nest more than ${MAX_COMPOUND_DEPTH} deep`);
+    if (depth > MAX_COMPOUND_DEPTH) throw tooDeep();
+    const members = v.map((o, i) => (o instanceof Optic ? o : opticFromJson(o, `${path}[${i}]`, ctx.baseDir, depth)));
+    if (members.some((o) => compoundDepth(o) + depth > MAX_COMPOUND_DEPTH)) throw tooDeep();
+    return members;
   },
   toJson: (v) => v.map((o) => o.toJSON()),
 });

@@ -9,6 +9,8 @@ import { finiteNumber, integer as checkInteger, oneOf, show } from '../validate'
 export interface ParseContext {
   /** Folder that relative file paths are resolved against (a JSON file's folder). */
   baseDir?: string;
+  /** How many compound optics enclose the one being parsed (JSON nesting). */
+  depth?: number;
 }
 
 /** One parameter: `parse` checks a given value (undefined when absent) and returns the resolved one. */
