@@ -28,28 +28,63 @@ export function availableMemory(): { bytes: number; source: string } {
   return { bytes, source };
 }
 
-/** Room left under the cgroup (v2 or v1) memory limit, if there is one. */
-function cgroupRoom(): number | undefined {
-  const read = (p: string) => {
-    try {
-      return fs.readFileSync(p, 'utf8').trim();
-    } catch {
-      return undefined;
-    }
-  };
-  let dir = '';
-  const self = read('/proc/self/cgroup');
-  if (self) {
-    const v2 = self.split('\n').find((l) => l.startsWith('0::'));
-    if (v2) dir = v2.slice(3);
+/** Reads a file's text, or undefined when it cannot be read. */
+export type FileReader = (path: string) => string | undefined;
+
+const readText: FileReader = (p) => {
+  try {
+    return fs.readFileSync(p, 'utf8');
+  } catch {
+    return undefined;
   }
-  const max = read(`/sys/fs/cgroup${dir}/memory.max`) ?? read('/sys/fs/cgroup/memory.max');
-  const cur = read(`/sys/fs/cgroup${dir}/memory.current`) ?? read('/sys/fs/cgroup/memory.current');
-  if (max && max !== 'max' && cur) return Math.max(0, Number(max) - Number(cur));
-  const v1max = read('/sys/fs/cgroup/memory/memory.limit_in_bytes');
-  const v1cur = read('/sys/fs/cgroup/memory/memory.usage_in_bytes');
-  if (v1max && v1cur && Number(v1max) < 2 ** 60) return Math.max(0, Number(v1max) - Number(v1cur));
-  return undefined;
+};
+
+/**
+ * Room left under the memory limits of this process's own cgroup and its
+ * ancestors (v2, or v1's memory controller), if any is set: the smallest
+ * `limit − usage` from the process's cgroup up to its hierarchy's mount.
+ * The process's cgroup comes from /proc/self/cgroup and the mount from
+ * /proc/self/mountinfo (whose root field strips a cgroup namespace's prefix).
+ */
+export function cgroupRoom(read: FileReader = readText): number | undefined {
+  const self = read('/proc/self/cgroup');
+  const mounts = read('/proc/self/mountinfo');
+  if (!self || !mounts) return undefined;
+  let room: number | undefined;
+  for (const h of cgroupHierarchies(self, mounts)) {
+    for (let dir = h.dir; ; dir = dir.slice(0, dir.lastIndexOf('/'))) {
+      const limit = Number(read(`${h.mount}${dir}/${h.v2 ? 'memory.max' : 'memory.limit_in_bytes'}`)?.trim());
+      const usage = Number(read(`${h.mount}${dir}/${h.v2 ? 'memory.current' : 'memory.usage_in_bytes'}`)?.trim());
+      // v2 says 'max' (NaN here) when unlimited; v1 a number near 2^63.
+      if (Number.isFinite(limit) && limit < 2 ** 60 && Number.isFinite(usage)) room = Math.min(room ?? Infinity, Math.max(0, limit - usage));
+      if (dir === '') break;
+    }
+  }
+  return room;
+}
+
+/** The memory hierarchies this process is in: v2's, and v1's memory controller, as mount + path. */
+function cgroupHierarchies(self: string, mountinfo: string): { mount: string; dir: string; v2: boolean }[] {
+  const out: { mount: string; dir: string; v2: boolean }[] = [];
+  for (const line of self.split('\n')) {
+    const m = /^(\d+):([^:]*):(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const v2 = m[1] === '0' && m[2] === '';
+    if (!v2 && !m[2]!.split(',').includes('memory')) continue;
+    const mount = mountinfo
+      .split('\n')
+      .map((l) => l.split(' '))
+      .find((f) => {
+        const sep = f.indexOf('-');
+        return sep > 0 && (v2 ? f[sep + 1] === 'cgroup2' : f[sep + 1] === 'cgroup' && (f[sep + 3] ?? '').split(',').includes('memory'));
+      });
+    if (!mount) continue;
+    const root = mount[3]!;
+    let dir = m[3]!;
+    if (root !== '/' && dir.startsWith(root)) dir = dir.slice(root.length);
+    out.push({ mount: mount[4]!, dir: dir === '/' ? '' : dir.replace(/\/$/, ''), v2 });
+  }
+  return out;
 }
 
 /** The sizes a memory estimate needs (from a compiled system). */
