@@ -71,3 +71,10 @@ export function pair(name: string, v: unknown, check: (n: string, x: unknown) =>
   const x = check(name, v);
   return [x, x];
 }
+
+/** Throws a RangeError naming the first key of `o` that is not in `known`. */
+export function knownKeys(name: string, o: object, known: readonly string[]): void {
+  for (const k of Object.keys(o)) {
+    if (!known.includes(k)) throw new RangeError(`${name}.${k} is not an option (known: ${known.join(', ')})`);
+  }
+}

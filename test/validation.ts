@@ -1,7 +1,18 @@
 // Bad input to the kernels, and sizes past the documented limits, throw a clear TypeError/RangeError naming the
 // argument, and never crashes the process.
 import t from 'tap';
-import { CircularAperture, CompoundOptic, fft2, fft2Sync, mft, mftSync, type Optic, OpticalSystem, opticFromJson } from '../lib/index';
+import {
+  CircularAperture,
+  CompoundOptic,
+  estimateOptimalNProcesses,
+  fft2,
+  fft2Sync,
+  mft,
+  mftSync,
+  type Optic,
+  OpticalSystem,
+  opticFromJson,
+} from '../lib/index';
 import { native } from '../lib/binding';
 
 const ok = () => ({ data: new Float64Array(2 * 4 * 4), shape: [4, 4] as [number, number] });
@@ -159,4 +170,17 @@ t.test('sizes past the documented limits fail before anything is allocated, nami
     { name: 'RangeError', message: /nest more than 32 deep/ },
     'deep JSON stops at the limit, not at the stack',
   );
+});
+
+t.test('unknown options of the kernels and helpers are named, not ignored', async (t) => {
+  await t.rejects(fft2(ok(), { invrse: true } as never), {
+    name: 'RangeError',
+    message: /options\.invrse is not an option \(known: inverse, threads, planner, out\)/,
+  });
+  t.throws(() => fft2Sync(ok(), { thread: 2 } as never), /options\.thread is not an option/);
+  await t.rejects(mft(ok(), { nlamD: 4, npix: 4, centring: 'SYMMETRIC' } as never), /options\.centring is not an option \(known: nlamD, npix, centering/);
+  const o = new OpticalSystem({ npix: 32 });
+  o.addPupil(new CircularAperture({ radius: 1 }));
+  o.addDetector({ pixelscale: 0.1, fovPixels: 4 });
+  t.throws(() => estimateOptimalNProcesses(o, 4, { core: 2 } as never), /options\.core is not an option \(known: availableBytes, cores, headroom\)/);
 });

@@ -9,7 +9,7 @@ import { config, onConfigChange, resolve, type FftwPlanner } from '../config';
 import { rethrowNative } from '../errors';
 import { afterTransform, beforeTransform } from './fftw';
 import { setBlasThreads } from './blas';
-import { bool, finiteNumber, integer, oneOf, pair, positiveNumber, shape2, show } from '../validate';
+import { bool, finiteNumber, integer, knownKeys, oneOf, pair, positiveNumber, shape2, show } from '../validate';
 
 /** A complex 2D array: `data` holds ny·nx interleaved (re, im) pairs. */
 export interface Complex2D<T extends FloatArray = FloatArray> {
@@ -130,6 +130,7 @@ onConfigChange((c) => {
 
 function fftArgs(a: unknown, opts: Fft2Options) {
   if (typeof opts !== 'object' || opts === null) throw new TypeError(`options must be an object, got ${show(opts)}`);
+  knownKeys('options', opts, ['inverse', 'threads', 'planner', 'out']);
   const p = checkPlane('a', a, false);
   const inverse = opts.inverse === undefined ? false : bool('options.inverse', opts.inverse);
   const threads = resolve('fftThreads', opts.threads, 'options.threads');
@@ -177,6 +178,7 @@ export const MAX_MFT_OUTPUT = 8192 * 8192;
 
 function mftArgs(plane: unknown, opts: MftOptions) {
   if (typeof opts !== 'object' || opts === null) throw new TypeError(`options must be an object { nlamD, npix }, got ${show(opts)}`);
+  knownKeys('options', opts, ['nlamD', 'npix', 'centering', 'offset', 'inverse', 'out']);
   const p = checkPlane('plane', plane, true);
   if (opts.nlamD === undefined) throw new TypeError('options.nlamD is required (output size in λ/D)');
   if (opts.npix === undefined) throw new TypeError('options.npix is required (output size in pixels)');

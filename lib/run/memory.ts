@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { integer } from '../validate';
+import { integer, knownKeys } from '../validate';
 import { measuredWorkerBaseline } from './pool';
 
 /** Bytes of memory this process may still use: MemAvailable, capped by a cgroup limit. */
@@ -174,6 +174,7 @@ export interface HasWorkloadShape {
  */
 export function estimateOptimalNProcesses(osys: HasWorkloadShape, nWavelengths: number, opts: EstimateOptions = {}): number {
   const n = integer('nWavelengths', nWavelengths, 1);
+  knownKeys('options', opts, ['availableBytes', 'cores', 'headroom']);
   const cores = opts.cores ?? os.availableParallelism();
   const avail = opts.availableBytes ?? availableMemory().bytes;
   const headroom = opts.headroom ?? 0.2;
