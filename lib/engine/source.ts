@@ -39,11 +39,7 @@ export function resolveSource(s: unknown, path = 'source'): ResolvedSource {
   if (o.wavelengths.length > MAX_WAVELENGTHS) {
     throw new RangeError(`${path}.wavelengths has ${o.wavelengths.length} entries; at most ${MAX_WAVELENGTHS} in one PSF`);
   }
-  const wavelengths = o.wavelengths.map((v, i) => {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
-      throw new RangeError(`${path}.wavelengths[${i}] must be a positive wavelength in metres, got ${show(v)}`);
-    return v;
-  });
+  const wavelengths = o.wavelengths.map((v, i) => checkWavelength(`${path}.wavelengths[${i}]`, v));
   let weights = wavelengths.map(() => 1);
   if (o.weights !== undefined) {
     if (!Array.isArray(o.weights)) throw new TypeError(`${path}.weights must be an array of numbers, got ${show(o.weights)}`);
@@ -65,5 +61,14 @@ export function resolveSource(s: unknown, path = 'source'): ResolvedSource {
 
 /** One wavelength as a source. */
 export function monochromatic(wavelength: unknown): ResolvedSource {
-  return { wavelengths: [finiteNumber('wavelength', wavelength, { exclusiveMin: 0 })], weights: [1], offsetR: 0, offsetTheta: 0 };
+  return { wavelengths: [checkWavelength('wavelength', wavelength)], weights: [1], offsetR: 0, offsetTheta: 0 };
+}
+
+/** Wavelengths airy takes, metres: gamma rays to radio; beyond them the transforms' scales under- or overflow. */
+export const WAVELENGTH_RANGE: readonly [number, number] = [1e-12, 1e3];
+
+function checkWavelength(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < WAVELENGTH_RANGE[0] || v > WAVELENGTH_RANGE[1])
+    throw new RangeError(`${name} must be a wavelength in metres in [${WAVELENGTH_RANGE[0]}, ${WAVELENGTH_RANGE[1]}], got ${show(v)}`);
+  return v;
 }

@@ -47,6 +47,10 @@ const PROPAGATION: readonly Propagation[] = ['auto', 'fft', 'mft'];
 export type MaskModel = 'auto' | 'analytic' | 'sampled';
 const MASK_MODEL: readonly MaskModel[] = ['auto', 'analytic', 'sampled'];
 
+/** Pupil diameters airy takes, metres, and detector pixel scales, arcsec: beyond them the MFT's scales lose meaning. */
+export const PUPIL_DIAMETER_RANGE: readonly [number, number] = [1e-9, 1e6];
+export const PIXELSCALE_RANGE: readonly [number, number] = [1e-9, 1e7];
+
 /** Largest detector side in computed pixels (fovPixels × oversample). */
 export const MAX_DETECTOR_SIDE = 16384;
 
@@ -221,7 +225,10 @@ export class OpticalSystem {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`${path} options must be an object, got ${show(opts)}`);
     this.npix = opts.npix === undefined ? 1024 : integer(`${path}.npix`, opts.npix, 2, 16384);
     this.oversample = opts.oversample === undefined ? 2 : integer(`${path}.oversample`, opts.oversample, 1, 64);
-    this.pupilDiameter = opts.pupilDiameter === undefined ? undefined : finiteNumber(`${path}.pupilDiameter`, opts.pupilDiameter, { exclusiveMin: 0 });
+    this.pupilDiameter =
+      opts.pupilDiameter === undefined
+        ? undefined
+        : finiteNumber(`${path}.pupilDiameter`, opts.pupilDiameter, { min: PUPIL_DIAMETER_RANGE[0], max: PUPIL_DIAMETER_RANGE[1] });
     this.name = opts.name ?? '';
     this.propagation = opts.propagation === undefined ? 'auto' : oneOf(`${path}.propagation`, opts.propagation, PROPAGATION);
     this.maskSampling = opts.maskSampling === undefined ? undefined : maskSampling(`${path}.maskSampling`, opts.maskSampling);
@@ -259,7 +266,7 @@ export class OpticalSystem {
   /** Adds the detector: the plane the PSF is computed on. */
   addDetector(opts: DetectorOptions, path = `planes[${this.planes.length}]`): this {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`${path} must be { pixelscale, fovArcsec | fovPixels, oversample }, got ${show(opts)}`);
-    const pixelscale = finiteNumber(`${path}.pixelscale`, opts.pixelscale, { exclusiveMin: 0 });
+    const pixelscale = finiteNumber(`${path}.pixelscale`, opts.pixelscale, { min: PIXELSCALE_RANGE[0], max: PIXELSCALE_RANGE[1] });
     if ((opts.fovArcsec === undefined) === (opts.fovPixels === undefined)) {
       throw new TypeError(`${path} needs exactly one of fovArcsec or fovPixels`);
     }
@@ -308,10 +315,21 @@ export class OpticalSystem {
   resolvedPupilDiameter(): number {
     if (this.pupilDiameter !== undefined) return this.pupilDiameter;
     const first = this.planes.find((x) => x.kind === 'pupil');
-    const d = first?.kind === 'pupil' ? first.optics.map((o) => o.pupilDiameter()).filter((x): x is number => x !== undefined) : [];
-    if (!d.length)
+    const optics = first?.kind === 'pupil' ? first.optics : [];
+    let d = 0;
+    let from = -1;
+    optics.forEach((o, i) => {
+      const di = o.pupilDiameter();
+      if (di !== undefined && !(di <= d)) [d, from] = [di, i];
+    });
+    if (from < 0)
       throw new AiryError('cannot tell the pupil diameter: the first pupil plane has no aperture; pass OpticalSystem({ pupilDiameter })', 'ERR_AIRY_SYSTEM');
-    return Math.max(...d);
+    const [lo, hi] = PUPIL_DIAMETER_RANGE;
+    if (!(d >= lo && d <= hi)) {
+      const at = this.planes.indexOf(first!);
+      throw new RangeError(`the pupil diameter ${show(d)} m from planes[${at}].optics[${from}] (${optics[from]!.type}) is outside [${lo}, ${hi}] m`);
+    }
+    return d;
   }
 
   /** The planes changed: the compiled form (and its copies in worker processes) is stale. */
