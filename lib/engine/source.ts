@@ -69,6 +69,6 @@ export const WAVELENGTH_RANGE: readonly [number, number] = [1e-12, 1e3];
 
 function checkWavelength(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < WAVELENGTH_RANGE[0] || v > WAVELENGTH_RANGE[1])
-    throw new RangeError(`${name} must be a wavelength in metres in [${WAVELENGTH_RANGE[0]}, ${WAVELENGTH_RANGE[1]}], got ${show(v)}`);
+    throw new RangeError(`${name} must be a wavelength in [${WAVELENGTH_RANGE[0]}, ${WAVELENGTH_RANGE[1]}] m, got ${show(v)}`);
   return v;
 }
