@@ -370,7 +370,9 @@ t.test('bad systems give clear errors naming the problem', async (t) => {
     message: /source\.weights has 1 entries but source\.wavelengths has 2/,
   });
   t.throws(() => loadSystem({ ...good, source: { wavelengths: [1e-6], weights: [0] } }), { message: /sum to zero/ });
-  t.throws(() => loadSystem({ ...good, source: { wavelengths: [-1e-6] } }), { message: /source\.wavelengths\[0\] must be a wavelength in \[1e-12, 1000\] m, got -0\.000001/ });
+  t.throws(() => loadSystem({ ...good, source: { wavelengths: [-1e-6] } }), {
+    message: /source\.wavelengths\[0\] must be a wavelength in \[1e-12, 1000\] m, got -0\.000001/,
+  });
   const osys = loadSystem(good);
   await t.rejects(osys.calcPsf({ wavelength: Number.NaN }), { message: /wavelength must be a wavelength in \[1e-12, 1000\] m, got NaN/ });
   await t.rejects(osys.calcPsf({ wavelength: 1e-6, propgation: 'mft' } as never), {
