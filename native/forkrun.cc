@@ -3,6 +3,9 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -99,8 +102,16 @@ struct Children {
 };
 
 // In the child: its share of the batch, then _exit (no atexit handlers, no V8).
-[[noreturn]] void childMain(prop::System& sys, const batch::Options& opts, Children& c, int wkr,
-                            double* out) {
+// On Linux it dies with the thread that forked it (the caller's libuv worker,
+// alive as long as the caller), so a killed caller leaves no child behind.
+[[noreturn]] void childMain(prop::System& sys, const batch::Options& opts, Children& c, int wkr, double* out,
+                            pid_t parent) {
+#ifdef __linux__
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(4);  // the caller died before prctl took effect
+#else
+  (void)parent;
+#endif
   batch::Options one = opts;
   one.run.fftThreads = 1;
   one.lanes = 1;
@@ -182,6 +193,7 @@ batch::Result run(prop::System& sys, const std::vector<prop::Wave>& waves, const
     fft::plan(sys.padded, sys.padded, false, 1, opts.run.effort, false);
     fft::plan(sys.padded, sys.padded, true, 1, opts.run.effort, false);
   }
+  const pid_t self = getpid();
   for (int wkr = 0; wkr < workers; ++wkr) {
     const pid_t pid = fork();
     if (pid < 0) {
@@ -190,7 +202,7 @@ batch::Result run(prop::System& sys, const std::vector<prop::Wave>& waves, const
       for (pid_t p : c.pids) waitpid(p, nullptr, 0);
       throw Error("ERR_AIRY_FORK", std::string("fork failed: ") + std::strerror(e));
     }
-    if (pid == 0) childMain(sys, opts, c, wkr, out);
+    if (pid == 0) childMain(sys, opts, c, wkr, out, self);
     c.pids.push_back(pid);
     if (progress) progress(-1 - static_cast<long>(pid));
   }
