@@ -106,7 +106,15 @@ export interface Binding {
     grid: { ny: number; nx: number; cy: number; cx: number; scale: number },
     rect: { y0: number; x0: number; ny: number; nx: number } | { extent: number },
   ): { amp: Float64Array; opd?: Float64Array; phase?: Float64Array; y0: number; x0: number; ny: number; nx: number };
-  shmMap(path: string, bytes: number, create: boolean): ArrayBuffer;
+  /** Maps a shared file (created when `create`; checked to be `inode` when given). */
+  shmMap(path: string, bytes: number, create: boolean, inode?: number): ArrayBuffer;
+  /**
+   * A new shared file in `dir`, mapped. On Linux it is unlinked at once and held by `fd`: other processes map it
+   * as `path` (/proc/<pid>/fd/<fd>) and nothing outlives this process. Elsewhere `path` is the file (fd -1).
+   */
+  shmCreate(dir: string, bytes: number): { buffer: ArrayBuffer; path: string; fd: number; inode: number };
+  /** Lets go of a file from shmCreate. */
+  shmRelease(fd: number): void;
   /** Anonymous shared memory that forked children write into. */
   sharedBlock(bytes: number): ArrayBuffer;
   fitsRead(path: string, hdu: number): NativeFitsImage;

@@ -1,19 +1,11 @@
 // Faults from outside: a caller killed in the middle of a call leaves no
-// process behind.
+// process and no shared-memory file behind.
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
+import { running } from './helpers/processes';
 
-/** Whether a process still runs (a zombie waiting for its new parent to reap it does not). */
-const alive = (pid: number) => {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) [ZX]/.test(stat);
-  } catch {
-    return false;
-  }
-};
 const childrenOf = (pid: number): number[] => {
   try {
     return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
@@ -43,8 +35,39 @@ t.test('fork mode: SIGKILL to the caller ends its forked children at once', asyn
   t.ok(forked.length >= 2, `forked children running: ${forked.join(', ')}`);
   const t0 = Date.now();
   caller.kill('SIGKILL');
-  while (forked.some(alive) && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 5));
+  while (forked.some(running) && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 5));
   const ms = Date.now() - t0;
-  t.notOk(forked.some(alive), `children gone ${ms} ms after the caller was killed`);
+  t.notOk(forked.some(running), `children gone ${ms} ms after the caller was killed`);
   t.ok(ms < 200, `within 200 ms: ${ms} ms`);
+});
+
+/** Starts a helper caller and resolves once its first wavelength is done. */
+async function startCaller(helper: string, env: NodeJS.ProcessEnv = {}) {
+  const caller = spawn(process.execPath, [...process.execArgv, path.join(__dirname, 'helpers', helper)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  caller.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  await new Promise<void>((resolve, reject) => {
+    caller.stdout.on('data', (d) => String(d).includes('started') && resolve());
+    caller.on('exit', (code) => reject(new Error(`the caller exited (${code}) before it started: ${stderr}`)));
+  });
+  return caller;
+}
+
+t.test('spawn mode: SIGKILL to the caller leaves no shared-memory file, and its workers exit', async (t) => {
+  const caller = await startCaller('spawn-caller.ts');
+  const shm = fs.existsSync('/dev/shm') ? '/dev/shm' : '';
+  const mine = () => (shm ? fs.readdirSync(shm).filter((f) => f.startsWith(`airy-${caller.pid}-`)) : []);
+  t.same(mine(), [], 'while it runs, its shared files are already unlinked (held by descriptors)');
+  const workers = childrenOf(caller.pid!);
+  t.ok(workers.length >= 2, `workers running: ${workers.join(', ')}`);
+  caller.kill('SIGKILL');
+  const t0 = Date.now();
+  while (workers.some(running) && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 10));
+  t.notOk(workers.some(running), `workers gone ${Date.now() - t0} ms after the caller was killed`);
+  t.same(mine(), [], 'no shared-memory file left');
 });

@@ -20,6 +20,7 @@ import {
   type ParallelFacts,
 } from '../lib/index';
 import * as fs from 'node:fs';
+import { running } from './helpers/processes';
 
 t.teardown(() => shutdownPool());
 
@@ -252,15 +253,7 @@ t.test('an AbortSignal cancels promptly and leaves no orphan processes', async (
   await t.rejects(run, { code: 'ABORT_ERR' });
   t.ok(performance.now() - t0 < 1000, `rejected ${(performance.now() - t0).toFixed(0)} ms after start`);
   await new Promise((r) => setTimeout(r, 100));
-  const alive = pids.filter((pid) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  t.same(alive, [], 'the busy workers were killed');
+  t.same(pids.filter(running), [], 'the busy workers were killed');
 });
 
 t.test('concurrent processes-mode calls share the pool one after another; one aborted while waiting rejects at once', async (t) => {

@@ -48,12 +48,14 @@ let seq = 0;
 // with a task of an earlier, failed call must not be mistaken for this one's.
 let msgSeq = 0;
 const shmDir = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
-const ownedFiles = new Set<string>();
+/** Shared files this process holds: the path workers map, and the fd that keeps it (-1: a named file). */
+const ownedFiles = new Map<string, number>();
 
 function cleanup(): void {
-  for (const f of ownedFiles) {
+  for (const [f, fd] of ownedFiles) {
+    if (fd >= 0) continue; // the kernel closes it
     try {
-      fs.unlinkSync(f);
+      fs.unlinkSync(f.slice(0, f.lastIndexOf('#')));
     } catch {
       // already gone
     }
@@ -62,16 +64,27 @@ function cleanup(): void {
 }
 process.once('exit', cleanup);
 
-function shmFile(kind: string): string {
-  const f = path.join(shmDir, `airy-${process.pid}-${++seq}-${kind}`);
-  ownedFiles.add(f);
-  return f;
+/**
+ * A new shared file of `bytes`, mapped (on Linux already unlinked: see
+ * shmCreate). `file` is what workers get: the path and the file's inode
+ * (`path#inode`), unique even when a path names another file later.
+ */
+function shmFile(bytes: number): { file: string; buffer: ArrayBuffer } {
+  const { buffer, path: p, fd, inode } = native().shmCreate(shmDir, bytes);
+  const file = `${p}#${inode}`;
+  ownedFiles.set(file, fd);
+  return { file, buffer };
 }
 
 function releaseFile(f: string): void {
+  const fd = ownedFiles.get(f);
   ownedFiles.delete(f);
+  if (fd !== undefined && fd >= 0) {
+    native().shmRelease(fd);
+    return;
+  }
   try {
-    fs.unlinkSync(f);
+    fs.unlinkSync(f.slice(0, f.lastIndexOf('#')));
   } catch {
     // already gone
   }
@@ -85,8 +98,8 @@ export function shareSystem(desc: NativeSystemDesc): SharedSystem {
     return a;
   });
   const bytes = Math.max(8, doubles * 8);
-  const file = shmFile('system');
-  const all = new Float64Array(native().shmMap(file, bytes, true));
+  const { file, buffer } = shmFile(bytes);
+  const all = new Float64Array(buffer);
   let at = 0;
   const shared = withArrays<Float64Array, ArrayRef>(desc, (a) => {
     all.set(a, at);
@@ -94,7 +107,7 @@ export function shareSystem(desc: NativeSystemDesc): SharedSystem {
     at += a.length;
     return r;
   }) as SharedDesc;
-  return { id: `${process.pid}-${seq}`, file, bytes, desc: shared };
+  return { id: `${process.pid}-${++seq}`, file, bytes, desc: shared };
 }
 
 /** Forgets a shared system (its file; workers drop their copy). */
@@ -201,13 +214,13 @@ function dropResultArea(): void {
 
 function resultsFor(bytes: number): { file: string; bytes: number; view: Float64Array; kept: boolean } {
   if (bytes > KEEP_RESULTS_MAX) {
-    const file = shmFile('psfs');
-    return { file, bytes, view: new Float64Array(native().shmMap(file, bytes, true)), kept: false };
+    const { file, buffer } = shmFile(bytes);
+    return { file, bytes, view: new Float64Array(buffer), kept: false };
   }
   if (!resultArea || resultArea.bytes < bytes) {
     dropResultArea();
-    const file = shmFile('psfs');
-    resultArea = { file, bytes, view: new Float64Array(native().shmMap(file, bytes, true)) };
+    const { file, buffer } = shmFile(bytes);
+    resultArea = { file, bytes, view: new Float64Array(buffer) };
   }
   return { ...resultArea, kept: true };
 }

@@ -66,6 +66,12 @@ export function withArrays<A, B>(v: unknown, f: (a: A) => B, isArray: (x: unknow
 
 const isRef = (x: unknown) => x !== null && typeof x === 'object' && 'shmOffset' in x;
 
+/** Maps a shared file the caller named as `path#inode` (the inode guards against a reused /proc fd path). */
+function mapShared(file: string, bytes: number): ArrayBuffer {
+  const at = file.lastIndexOf('#');
+  return native().shmMap(file.slice(0, at), bytes, false, Number(file.slice(at + 1)));
+}
+
 function main(): void {
   const n = native();
   n.blasSetThreads(1);
@@ -75,7 +81,7 @@ function main(): void {
 
   process.on('message', (msg: ToWorker) => {
     if (msg.type === 'system') {
-      const buf = n.shmMap(msg.file, msg.bytes, false);
+      const buf = mapShared(msg.file, msg.bytes);
       const desc = withArrays<ArrayRef, Float64Array>(msg.desc, (r) => new Float64Array(buf, r.shmOffset * 8, r.length), isRef) as NativeSystemDesc;
       // The arrays are used in place: every worker reads the same physical
       // pages of the shared file (one copy in the caches, as with threads).
@@ -109,7 +115,7 @@ function main(): void {
     let res = results.get(msg.resultFile);
     if (!res) {
       try {
-        res = n.shmMap(msg.resultFile, msg.resultBytes, false);
+        res = mapShared(msg.resultFile, msg.resultBytes);
       } catch (e) {
         // A task left over from a failed call whose file is gone: report, go on.
         send({ type: 'error', id: msg.id, code: 'ERR_AIRY_WORKER', message: `results file: ${(e as Error).message}` });
@@ -133,8 +139,10 @@ function main(): void {
       },
     );
   };
-  // The parent went away: leave, never linger as an orphan.
-  process.on('disconnect', () => process.exit(0));
+  // The parent went away: leave at once, never linger as an orphan. Not
+  // process.exit: that waits for a native batch still running on the libuv
+  // pool (seconds); this worker holds nothing that needs an orderly exit.
+  process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
   send({ type: 'ready', pid: process.pid, idleRssBytes: peakRss() });
 }
 
