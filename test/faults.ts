@@ -3,7 +3,7 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { running } from './helpers/processes';
 
 const childrenOf = (pid: number): number[] => {
@@ -71,3 +71,17 @@ t.test('spawn mode: SIGKILL to the caller leaves no shared-memory file, and its 
   t.notOk(workers.some(running), `workers gone ${Date.now() - t0} ms after the caller was killed`);
   t.same(mine(), [], 'no shared-memory file left');
 });
+
+for (const startMethod of ['fork', 'spawn'] as const) {
+  t.test(`${startMethod}: a worker killed mid-call fails the call within 100 ms, naming it`, async (t) => {
+    const r = spawnSync(process.execPath, [...process.execArgv, path.join(__dirname, 'helpers', 'kill-own-child.ts'), startMethod], {
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    t.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { code?: string; ms?: number; message?: string };
+    t.equal(out.code, 'ERR_AIRY_WORKER_DIED', out.message ?? '');
+    t.ok((out.ms ?? Infinity) < 100, `failed ${out.ms?.toFixed(1)} ms after the kill`);
+  });
+}

@@ -130,7 +130,10 @@ function spawnWorker(): Promise<Worker> {
       env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
     });
     const w: Worker = { child, pid: child.pid ?? -1, systems: new Set(), busy: false, exited: false };
+    let gone = false;
     const fail = (why: string) => {
+      if (gone) return; // reported once: by the channel closing or by the exit, whichever comes first
+      gone = true;
       w.exited = true;
       const i = workers.indexOf(w);
       if (i >= 0) workers.splice(i, 1);
@@ -138,6 +141,12 @@ function spawnWorker(): Promise<Worker> {
       else reject(new AiryError(`worker process could not start: ${why}`, 'ERR_AIRY_WORKER_DIED'));
     };
     child.on('exit', (code, signal) => fail(signal ? `killed by signal ${signal}` : `exited with code ${code}`));
+    // A dying worker's channel closes first; its exit (which names the signal)
+    // is reaped later, at times 100 ms later on a busy machine. Wait a little
+    // for it, then report the death without it.
+    child.on('disconnect', () => {
+      if (!w.exited) setTimeout(() => fail('died (its channel closed)'), 15).unref();
+    });
     child.on('error', (e) => fail(e.message));
     child.on('message', (m: FromWorker) => {
       if (m.type === 'ready') {
