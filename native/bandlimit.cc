@@ -84,8 +84,8 @@ Placed place(const std::vector<raster::Layer>& layers, double lamD, double& outs
   return p;
 }
 
-// |1/2 - integral_0^d phi(v) dv| for the pass band's kernel phi, d = 0, 0.05,
-// ... (the band-limited unit step's spill at d past its edge).
+// |1/2 - integral_0^d phi(v) dv| for the pass band's kernel phi: the
+// band-limited unit step's spill at d lambda/D past its edge.
 double spillAt(double d, double q) {
   const double f2 = q - 1;
   const int n = static_cast<int>(std::ceil(f2 * std::max(40.0, 40 * d))) + 1;
@@ -93,7 +93,7 @@ double spillAt(double d, double q) {
   double s = kPi * d;  // the integrand's limit at f = 0, half weight
   for (int k = 1; k < n; ++k) {
     const double f = k * df;
-    s += 2 * passBand(f, q) * std::sin(2 * kPi * f * d) / f / 2;
+    s += passBand(f, q) * std::sin(2 * kPi * f * d) / f;
   }
   return std::abs(0.5 - s * df / kPi);
 }

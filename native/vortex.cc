@@ -43,7 +43,7 @@ std::vector<cplx> coarse(const Vortex& v, int N) {
       const double keep = 1 - window(std::hypot(x, y));
       if (keep > 0)
         m[static_cast<size_t>(i) * N + j] =
-            std::polar(v.scale * keep, v.charge * (std::atan2(y, x) - v.rotation));
+            v.scale * keep * std::polar(1.0, v.charge * (std::atan2(y, x) - v.rotation));
     }
   return m;
 }
