@@ -72,9 +72,12 @@ export function pair(name: string, v: unknown, check: (n: string, x: unknown) =>
   return [x, x];
 }
 
-/** Throws a RangeError naming the first key of `o` that is not in `known`. */
-export function knownKeys(name: string, o: object, known: readonly string[]): void {
+/**
+ * Throws a RangeError naming the first key of `o` that is not in `known`:
+ * "<prefix><key> is not <what> (known: ...)".
+ */
+export function knownKeys(prefix: string, o: object, known: readonly string[], what = 'an option'): void {
   for (const k of Object.keys(o)) {
-    if (!known.includes(k)) throw new RangeError(`${name}.${k} is not an option (known: ${known.join(', ')})`);
+    if (!known.includes(k)) throw new RangeError(`${prefix}${k} is not ${what} (known: ${known.join(', ')})`);
   }
 }

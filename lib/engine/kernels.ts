@@ -130,7 +130,7 @@ onConfigChange((c) => {
 
 function fftArgs(a: unknown, opts: Fft2Options) {
   if (typeof opts !== 'object' || opts === null) throw new TypeError(`options must be an object, got ${show(opts)}`);
-  knownKeys('options', opts, ['inverse', 'threads', 'planner', 'out']);
+  knownKeys('options.', opts, ['inverse', 'threads', 'planner', 'out']);
   const p = checkPlane('a', a, false);
   const inverse = opts.inverse === undefined ? false : bool('options.inverse', opts.inverse);
   const threads = resolve('fftThreads', opts.threads, 'options.threads');
@@ -178,7 +178,7 @@ export const MAX_MFT_OUTPUT = 8192 * 8192;
 
 function mftArgs(plane: unknown, opts: MftOptions) {
   if (typeof opts !== 'object' || opts === null) throw new TypeError(`options must be an object { nlamD, npix }, got ${show(opts)}`);
-  knownKeys('options', opts, ['nlamD', 'npix', 'centering', 'offset', 'inverse', 'out']);
+  knownKeys('options.', opts, ['nlamD', 'npix', 'centering', 'offset', 'inverse', 'out']);
   const p = checkPlane('plane', plane, true);
   if (opts.nlamD === undefined) throw new TypeError('options.nlamD is required (output size in λ/D)');
   if (opts.npix === undefined) throw new TypeError('options.npix is required (output size in pixels)');

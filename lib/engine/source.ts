@@ -1,5 +1,5 @@
 /** Sources: wavelengths, weights and offset, checked once for code and JSON alike. */
-import { finiteNumber, show } from '../validate';
+import { finiteNumber, knownKeys, show } from '../validate';
 
 /** A polychromatic source. */
 export interface Source {
@@ -30,9 +30,7 @@ export const MAX_WAVELENGTHS = 100_000;
 export function resolveSource(s: unknown, path = 'source'): ResolvedSource {
   if (s === null || typeof s !== 'object' || Array.isArray(s)) throw new TypeError(`${path} must be an object { wavelengths, weights }, got ${show(s)}`);
   const o = s as Record<string, unknown>;
-  for (const k of Object.keys(o)) {
-    if (!SOURCE_KEYS.includes(k)) throw new RangeError(`${path}.${k} is not a source parameter (known: ${SOURCE_KEYS.join(', ')})`);
-  }
+  knownKeys(`${path}.`, o, SOURCE_KEYS, 'a source parameter');
   if (!Array.isArray(o.wavelengths) || o.wavelengths.length === 0) {
     throw new TypeError(`${path}.wavelengths must be a non-empty array of wavelengths in metres, got ${show(o.wavelengths)}`);
   }

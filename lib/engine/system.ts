@@ -12,7 +12,7 @@ import { runWaves } from '../run';
 import type { WorkloadShape } from '../run/memory';
 import { planParallel } from '../run/plan';
 import { type SharedSystem, shareSystem, unshareSystem } from '../run/pool';
-import { bool, finiteNumber, integer, oneOf, show } from '../validate';
+import { bool, finiteNumber, integer, knownKeys, oneOf, show } from '../validate';
 import { psfHeader } from './header';
 import { type Compiled, compilePlanes, type CompilePlane } from './compile';
 import { monochromatic, type ResolvedSource, resolveSource, type Source } from './source';
@@ -364,9 +364,7 @@ export class OpticalSystem {
 
   private checkCall(opts: CalcPsfOptions): Call {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`calcPsf options must be an object, got ${show(opts)}`);
-    for (const k of Object.keys(opts)) {
-      if (!(CALL_KEYS as readonly string[]).includes(k)) throw new RangeError(`calcPsf: ${k} is not an option (known: ${CALL_KEYS.join(', ')})`);
-    }
+    knownKeys('calcPsf: ', opts, CALL_KEYS);
     if (opts.wavelength !== undefined && opts.source !== undefined)
       throw new TypeError('calcPsf needs exactly one of { wavelength } or { source: { wavelengths, weights } }');
     const source = opts.source ?? (opts.wavelength === undefined ? this.defaultSource : undefined);

@@ -8,7 +8,7 @@ import { readRegularFile } from './files';
 import { resolveSource, type Source } from '../engine/source';
 import { type DetectorOptions, type MaskModel, OpticalSystem, type Normalize, type Propagation } from '../engine/system';
 import { opticFromJson } from '../optics';
-import { oneOf, show } from '../validate';
+import { knownKeys, oneOf, show } from '../validate';
 
 const TOP_KEYS = ['npix', 'oversample', 'pupilDiameter', 'name', 'planes', 'source', 'normalize', 'propagation', 'maskSampling', 'maskModel'];
 const PLANE_KEYS: Record<string, string[]> = {
@@ -19,12 +19,6 @@ const PLANE_KEYS: Record<string, string[]> = {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function unknownKeys(path: string, o: Record<string, unknown>, keys: string[]): void {
-  for (const k of Object.keys(o)) {
-    if (!keys.includes(k)) throw new RangeError(`${path ? `${path}.` : ''}${k} is not a known key (known: ${keys.join(', ')})`);
-  }
 }
 
 /**
@@ -52,7 +46,7 @@ export function loadSystem(json: string | object | { file: string }): OpticalSys
     v = parseJson(json, 'system');
   }
   if (!isObject(v)) throw new TypeError(`the system must be a JSON object, got ${show(v)}`);
-  unknownKeys('', v, TOP_KEYS);
+  knownKeys('', v, TOP_KEYS, 'a known key');
   const osys = new OpticalSystem(
     {
       npix: v.npix as number | undefined,
@@ -70,7 +64,7 @@ export function loadSystem(json: string | object | { file: string }): OpticalSys
     const path = `planes[${i}]`;
     if (!isObject(pl)) throw new TypeError(`${path} must be an object with a "kind", got ${show(pl)}`);
     const kind = oneOf(`${path}.kind`, pl.kind, ['pupil', 'image', 'detector'] as const);
-    unknownKeys(path, pl, PLANE_KEYS[kind]!);
+    knownKeys(`${path}.`, pl, PLANE_KEYS[kind]!, 'a known key');
     if (kind === 'detector') {
       osys.addDetector(pl as unknown as DetectorOptions, path); // checked there, naming the path
       return;

@@ -5,7 +5,7 @@
  * optic is sampled natively (native/raster.cc) from its layers.
  */
 import { native, type NativeLayer, type NativePrim } from '../binding';
-import { show } from '../validate';
+import { knownKeys, show } from '../validate';
 import { numberOr, text, type Input, type Param, type ParamSpecs, type ParseContext, type Resolved } from './params';
 
 /** Where an optic may sit. */
@@ -112,11 +112,8 @@ export class Optic {
     }
     const specs: ParamSpecs = { ...def.params, ...(def.placed === false ? NAME_ONLY : PLACEMENT) };
     const p = given as Record<string, unknown>;
-    for (const k of Object.keys(p)) {
-      if (k !== 'type' && !Object.hasOwn(specs, k)) {
-        throw new RangeError(`${path}.${k} is not a parameter of this optic (known: ${Object.keys(specs).join(', ')})`);
-      }
-    }
+    const { type: _type, ...rest } = p;
+    knownKeys(`${path}.`, rest, Object.keys(specs), 'a parameter of this optic');
     const values: Record<string, unknown> = {};
     for (const [k, spec] of Object.entries(specs)) values[k] = spec.parse(`${path}.${k}`, p[k], ctx);
     Object.assign(values, def.finish?.(values as Resolved<ParamSpecs>, path));

@@ -174,7 +174,7 @@ export interface HasWorkloadShape {
  */
 export function estimateOptimalNProcesses(osys: HasWorkloadShape, nWavelengths: number, opts: EstimateOptions = {}): number {
   const n = integer('nWavelengths', nWavelengths, 1);
-  knownKeys('options', opts, ['availableBytes', 'cores', 'headroom']);
+  knownKeys('options.', opts, ['availableBytes', 'cores', 'headroom']);
   const cores = opts.cores ?? os.availableParallelism();
   const avail = opts.availableBytes ?? availableMemory().bytes;
   const headroom = opts.headroom ?? 0.2;
