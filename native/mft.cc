@@ -217,7 +217,7 @@ static bool mirrored(Centering c, double offset) {
 // of its largest magnitude (rasterised and propagated symmetric pupils are
 // symmetric to rounding).
 template <typename R>
-Mirror scanMirror(const R* in, int ny, int nx, int ld) {
+Mirror mirrorOf(const R* in, int ny, int nx, int ld) {
   // Four independent lanes per running maximum: floating-point max
   // reductions do not vectorise without fast-math, but independent chains
   // still overlap. `poison` turns NaN once any sample is NaN or Inf, which
@@ -305,7 +305,7 @@ void transformReal(const Params& p, const R* in, std::complex<R>* out) {
       mirrored(p.centering, p.offsetY)) {
     const Mirror m = p.mirror != Mirror::Unknown
                          ? p.mirror
-                         : scanMirror(in, p.npupY, p.npupX, p.inStride ? p.inStride : p.npupX);
+                         : mirrorOf(in, p.npupY, p.npupX, p.inStride ? p.inStride : p.npupX);
     if (m != Mirror::None) {
       transformMirrored(p, *k, in, m == Mirror::XY, out);
       checkFinite(out, static_cast<size_t>(p.npixY) * p.npixX);
@@ -348,6 +348,16 @@ void transformReal(const Params& p, const R* in, std::complex<R>* out) {
   }
   checkFinite(out, static_cast<size_t>(ny) * nx);
 }
+
+namespace {
+// The real-output counterpart of checkFinite, over rows of stride ldc.
+template <typename R>
+void checkRows(R* out, int ny, int nx, int ldc) {
+  for (int r = 0; r < ny; ++r)
+    if (!scaleAndCheck(out + static_cast<size_t>(r) * ldc, nx, R(1)))
+      throw Error("ERR_AIRY_NONFINITE", "mft: input contains NaN or Infinity");
+}
+}  // namespace
 
 // transformHermitian for an input also even in u (its output is even in x):
 // t = in * X over the first half of the input columns against 2 Re X, and
@@ -395,9 +405,7 @@ void transformHermitian(const Params& p, const std::complex<R>* in, R* out, int 
   if (mirrored(p.centering, p.offsetX) && evenInX(in, my, p.npupX)) {
     const int ldc = outStride ? outStride : nx;
     hermitianMirrored(p, *k, in, out, ldc);
-    for (int r = 0; r < ny; ++r)
-      if (!scaleAndCheck(out + static_cast<size_t>(r) * ldc, nx, R(1)))
-        throw Error("ERR_AIRY_NONFINITE", "mft: input contains NaN or Infinity");
+    checkRows(out, ny, nx, ldc);
     return;
   }
   // Rows v and my-1-v of t = in * X are conjugates (X's rows for u and -u
@@ -425,14 +433,7 @@ void transformHermitian(const Params& p, const std::complex<R>* in, R* out, int 
     }
   const int ldc = outStride ? outStride : nx;
   blas::rgemm(ny, nx, 2 * h, a.data(), b.data(), out, 2 * h, nx, ldc);
-  for (int r = 0; r < ny; ++r)
-    if (!scaleAndCheck(out + static_cast<size_t>(r) * ldc, nx, R(1)))
-      throw Error("ERR_AIRY_NONFINITE", "mft: input contains NaN or Infinity");
-}
-
-template <typename R>
-Mirror mirrorOf(const R* in, int ny, int nx, int ld) {
-  return scanMirror(in, ny, nx, ld);
+  checkRows(out, ny, nx, ldc);
 }
 
 template Mirror mirrorOf<double>(const double*, int, int, int);

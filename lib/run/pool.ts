@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { native, type NativeRunOptions, type NativeSystemDesc, type NativeWave } from '../binding';
 import { AiryError } from '../errors';
-import { type ArrayRef, type FromWorker, type SharedDesc, type ToWorker, withArrays } from './worker';
+import { type ArrayRef, type FromWorker, type SharedDesc, splitShared, type ToWorker, withArrays } from './worker';
 
 interface Worker {
   child: ChildProcess;
@@ -55,7 +55,7 @@ function cleanup(): void {
   for (const [f, fd] of ownedFiles) {
     if (fd >= 0) continue; // the kernel closes it
     try {
-      fs.unlinkSync(f.slice(0, f.lastIndexOf('#')));
+      fs.unlinkSync(splitShared(f).path);
     } catch {
       // already gone
     }
@@ -84,7 +84,7 @@ function releaseFile(f: string): void {
     return;
   }
   try {
-    fs.unlinkSync(f.slice(0, f.lastIndexOf('#')));
+    fs.unlinkSync(splitShared(f).path);
   } catch {
     // already gone
   }

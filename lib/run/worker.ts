@@ -66,10 +66,15 @@ export function withArrays<A, B>(v: unknown, f: (a: A) => B, isArray: (x: unknow
 
 const isRef = (x: unknown) => x !== null && typeof x === 'object' && 'shmOffset' in x;
 
-/** Maps a shared file the caller named as `path#inode` (the inode guards against a reused /proc fd path). */
-function mapShared(file: string, bytes: number): ArrayBuffer {
+/** A shared file as the caller names it, `path#inode` (the inode guards against a reused /proc fd path). */
+export function splitShared(file: string): { path: string; inode: number } {
   const at = file.lastIndexOf('#');
-  return native().shmMap(file.slice(0, at), bytes, false, Number(file.slice(at + 1)));
+  return { path: file.slice(0, at), inode: Number(file.slice(at + 1)) };
+}
+
+function mapShared(file: string, bytes: number): ArrayBuffer {
+  const { path, inode } = splitShared(file);
+  return native().shmMap(path, bytes, false, inode);
 }
 
 function main(): void {
