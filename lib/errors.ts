@@ -33,6 +33,8 @@ export class UnsafeParallelismError extends AiryError {
 export function rethrowNative(err: unknown): never {
   if (err instanceof TypeError || err instanceof RangeError) throw err;
   if (err instanceof Error) {
+    // A C++ allocation failure that no native handler named (node-addon-api passes its what()).
+    if (err.message === 'std::bad_alloc') throw new AiryError('out of memory in native code', 'ERR_AIRY_NO_MEMORY', { cause: err });
     const code = (err as { code?: unknown }).code;
     throw new AiryError(err.message, typeof code === 'string' ? code : 'ERR_AIRY_NATIVE', { cause: err });
   }

@@ -1,6 +1,8 @@
 #include "args.h"
 
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 
 namespace airy {
 namespace args {
@@ -94,14 +96,33 @@ Floats floats(Napi::Env env, Napi::Value v, const std::string& name, size_t expe
   return a;
 }
 
+template <typename T>
+Napi::TypedArrayOf<T> newArray(Napi::Env env, size_t n) {
+  const size_t bytes = n * sizeof(T);
+  if (n > SIZE_MAX / sizeof(T))
+    throw toJsError(env,
+                    {"ERR_AIRY_NO_MEMORY", "cannot allocate an array of " + std::to_string(n) + " elements"});
+  void* p = std::calloc(n == 0 ? 1 : n, sizeof(T));
+  if (!p)
+    throw toJsError(env, {"ERR_AIRY_NO_MEMORY", "could not allocate " + std::to_string(bytes) + " bytes"});
+  Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(bytes));
+  auto buffer = Napi::ArrayBuffer::New(env, p, bytes, [bytes](Napi::Env e, void* d) {
+    std::free(d);
+    Napi::MemoryManagement::AdjustExternalMemory(e, -static_cast<int64_t>(bytes));
+  });
+  return Napi::TypedArrayOf<T>::New(env, n, buffer, 0);
+}
+template Napi::TypedArrayOf<double> newArray<double>(Napi::Env, size_t);
+template Napi::TypedArrayOf<float> newArray<float>(Napi::Env, size_t);
+
 Napi::TypedArray outArray(Napi::Env env, Napi::Value v, const Floats& in, size_t n, void** data) {
   if (v.IsUndefined() || v.IsNull()) {
     if (in.single) {
-      auto a = Napi::Float32Array::New(env, n);
+      auto a = newArray<float>(env, n);
       *data = a.Data();
       return a;
     }
-    auto a = Napi::Float64Array::New(env, n);
+    auto a = newArray<double>(env, n);
     *data = a.Data();
     return a;
   }

@@ -50,6 +50,14 @@ Floats floats(Napi::Env env, Napi::Value v, const std::string& name, size_t expe
 // share memory with the input (transforms are out of place).
 Napi::TypedArray outArray(Napi::Env env, Napi::Value v, const Floats& in, size_t n, void** data);
 
+// A new zeroed typed array of n elements. Its memory comes from the C heap, so
+// an allocation that fails is an ERR_AIRY_NO_MEMORY error (V8's own would end
+// the process); V8 is told of the size so the GC weighs it.
+template <typename T>
+Napi::TypedArrayOf<T> newArray(Napi::Env env, size_t n);
+extern template Napi::TypedArrayOf<double> newArray<double>(Napi::Env, size_t);
+extern template Napi::TypedArrayOf<float> newArray<float>(Napi::Env, size_t);
+
 // A JS Error with `code` (and `wavelengthIndex` when the failure names one).
 Napi::Error toJsError(Napi::Env env, const Failure& f);
 

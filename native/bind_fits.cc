@@ -27,7 +27,7 @@ Napi::Value FitsRead(const Napi::CallbackInfo& info) {
   fits::Image img;
   args::runSync(env, [&] { img = fits::read(path, hdu); });
   auto o = Napi::Object::New(env);
-  auto data = Napi::Float64Array::New(env, img.data.size());
+  auto data = args::newArray<double>(env, img.data.size());
   std::copy(img.data.begin(), img.data.end(), data.Data());
   o.Set("data", data);
   o.Set("ny", img.ny);

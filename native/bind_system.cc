@@ -156,7 +156,7 @@ Napi::Value RasterPlane(const Napi::CallbackInfo& info) {
   raster::Sampled sm;
   args::runSync(env, [&] { sm = raster::sample(layers, g, r); });
   auto copy = [&](const std::vector<double>& v) {
-    auto a = Napi::Float64Array::New(env, v.size());
+    auto a = args::newArray<double>(env, v.size());
     std::copy(v.begin(), v.end(), a.Data());
     return a;
   };
@@ -247,7 +247,7 @@ Napi::Value planesValue(Napi::Env env, const std::vector<std::vector<prop::Captu
       po.Set("ny", c.ny);
       if (c.pixelscale > 0) po.Set("pixelscale", c.pixelscale);
       po.Set("nx", c.nx);
-      auto f = Napi::Float64Array::New(env, 2 * c.field.size());
+      auto f = args::newArray<double>(env, 2 * c.field.size());
       std::memcpy(f.Data(), c.field.data(), sizeof(prop::cplx) * c.field.size());
       po.Set("field", f);
       arr.Set(static_cast<uint32_t>(i), po);
@@ -281,6 +281,16 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
   // this object, which every async call keeps alive; worker processes
   // borrow from a shared mapping so that all of them read the same pages).
   explicit SystemWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SystemWrap>(info) {
+    try {
+      build(info);
+    } catch (const std::bad_alloc&) {
+      throw args::toJsError(info.Env(),
+                            {"ERR_AIRY_NO_MEMORY", "out of memory while copying the system's plane arrays"});
+    }
+  }
+
+ private:
+  void build(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const bool borrow = info.Length() > 1 && info[1].IsObject() &&
                         info[1].As<Napi::Object>().Get("borrow").ToBoolean().Value();
@@ -298,7 +308,6 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
     args::runSync(env, [&] { sys_->prepare(); });
   }
 
- private:
   // out: Float64Array of waves x detector pixels.
   double* outOf(Napi::Env env, Napi::Value v, size_t waves) {
     const prop::Step& det = sys_->steps.back();

@@ -26,6 +26,7 @@ std::string version() {
 namespace {
 
 [[noreturn]] void fail(const std::string& what, const std::string& path, int status) {
+  const int sysErr = errno;  // a write that ran out of room (ENOSPC, EFBIG) says so only here
   char text[FLEN_STATUS] = {0};
   fits_get_errstatus(status, text);
   // Drain CFITSIO's message stack so a later call does not report stale text.
@@ -35,7 +36,10 @@ namespace {
     if (detail.empty()) detail = msg;
   }
   std::string m = what + " " + path + ": " + text;
-  if (!detail.empty() && detail != text) m += " (" + detail + ")";
+  if (status == WRITE_ERROR && sysErr != 0)
+    m += ": " + std::string(std::strerror(sysErr));
+  else if (!detail.empty() && detail != text)
+    m += " (" + detail + ")";
   throw Error("ERR_AIRY_FITS", m);
 }
 
@@ -45,6 +49,15 @@ struct File {
   ~File() {
     int s = 0;
     if (f) fits_close_file(f, &s);
+  }
+};
+
+// Removes a temporary file on every path out unless it was kept (renamed into place).
+struct TempFile {
+  std::string path;
+  bool kept = false;
+  ~TempFile() {
+    if (!kept) std::remove(path.c_str());
   }
 };
 
@@ -148,11 +161,13 @@ std::vector<Check> verify(const std::string& path) {
 
 void write(const std::string& path, const std::vector<Image>& hdus) {
   AIRY_ASSERT(!hdus.empty(), "fits::write: no HDUs");
-  const std::string tmp = path + ".tmp-" + std::to_string(reinterpret_cast<uintptr_t>(&hdus));
+  TempFile staged{path + ".tmp-" + std::to_string(reinterpret_cast<uintptr_t>(&hdus))};
+  const std::string& tmp = staged.path;
   std::remove(tmp.c_str());
   {
     File file;
     int status = 0;
+    errno = 0;
     if (fits_create_file(&file.f, tmp.c_str(), &status)) fail("cannot create", path, status);
     for (const Image& img : hdus) {
       long naxes[2] = {img.nx, img.ny};
@@ -187,17 +202,13 @@ void write(const std::string& path, const std::vector<Image>& hdus) {
         fail("cannot write pixels to", path, status);
       if (fits_write_chksum(file.f, &status)) fail("cannot write checksum to", path, status);
     }
-    if (fits_close_file(file.f, &status)) {
-      file.f = nullptr;
-      std::remove(tmp.c_str());
-      fail("cannot close", path, status);
-    }
-    file.f = nullptr;
+    fitsfile* f = file.f;
+    file.f = nullptr;  // closed once, here
+    if (fits_close_file(f, &status)) fail("cannot close", path, status);
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
     throw Error("ERR_AIRY_FITS", "cannot rename the written file to " + path + ": " + std::strerror(errno));
-  }
+  staged.kept = true;
 }
 
 }  // namespace fits

@@ -77,3 +77,19 @@ for (const startMethod of ['fork', 'spawn'] as const) {
     t.ok((out.ms ?? Infinity) < 250, `failed ${out.ms?.toFixed(1)} ms after the kill`);
   });
 }
+
+t.test('abort in every mode: rejects within a wavelength, and the next call in that mode gives the serial answer', async (t) => {
+  const r = spawnSync(process.execPath, [...process.execArgv, path.join(__dirname, 'helpers', 'abort-modes.ts')], {
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  t.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<string, { code?: string; ms: number; next: number }>;
+  for (const mode of ['none', 'threads', 'spawn', 'fork']) {
+    const m = report[mode];
+    t.equal(m?.code, 'ABORT_ERR', `${mode}: rejected with ABORT_ERR`);
+    t.ok((m?.ms ?? Infinity) < 500, `${mode}: ${m?.ms.toFixed(1)} ms after the abort (one wavelength takes ~20 ms)`);
+    t.ok((m?.next ?? Infinity) <= 1e-12, `${mode}: the next call equals serial (max |Δ| ${m?.next})`);
+  }
+});

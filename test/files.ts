@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CircularAperture, FitsOptic, OpticalSystem, loadSystem, loadWisdom, saveWisdom } from '../lib/index';
+import { writeOutputs } from '../lib/io/files';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airy-files-'));
 t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -44,5 +45,46 @@ t.test('outputs never replace a FIFO or a symlink; the FIFO stays a FIFO', { ski
   await psf.writeFits(ok);
   await psf.writeFits(ok);
   t.ok(fs.statSync(ok).size > 2880, 'a regular file is written and replaced');
-  t.same(fs.readdirSync(dir).sort(), ['fifo', 'link.fits', 'psf.fits', 'target.fits'], 'no temporary files left');
+  t.same(
+    fs
+      .readdirSync(dir)
+      .filter((f) => !/^(set|sigint)-/.test(f))
+      .sort(),
+    ['fifo', 'link.fits', 'psf.fits', 'target.fits'],
+    'no temporary files left',
+  );
+});
+
+t.test('writeOutputs writes a set all or nothing, leaving no temporary file', async (t) => {
+  const out = fs.mkdtempSync(path.join(dir, 'set-'));
+  const a = path.join(out, 'a.fits');
+  fs.writeFileSync(a, 'earlier');
+  const ok = (file: string, text: string) => ({ file, what: 'test file', code: 'ERR_AIRY_WRITE', write: (s: string) => fs.writeFileSync(s, text) });
+  const failing = {
+    file: path.join(out, 'b.png'),
+    what: 'PNG picture',
+    code: 'ERR_AIRY_WRITE',
+    write: () => Promise.reject(new Error('ENOSPC: no space left on device')),
+  };
+  await t.rejects(writeOutputs([ok(a, 'new'), failing]), { code: 'ERR_AIRY_WRITE', message: /cannot write PNG picture .*b\.png: ENOSPC/ });
+  t.same(fs.readdirSync(out), ['a.fits'], 'no temporary file, no second output');
+  t.equal(fs.readFileSync(a, 'utf8'), 'earlier', 'the first output was not replaced');
+  const ac = new AbortController();
+  ac.abort();
+  await t.rejects(writeOutputs([ok(a, 'new')], ac.signal), { code: 'ABORT_ERR' });
+  t.equal(fs.readFileSync(a, 'utf8'), 'earlier', 'an aborted set replaces nothing');
+  await writeOutputs([ok(a, 'new'), ok(path.join(out, 'b.png'), 'png')]);
+  t.same(fs.readdirSync(out).sort(), ['a.fits', 'b.png']);
+  t.equal(fs.readFileSync(a, 'utf8'), 'new');
+  await t.rejects(writeOutputs([ok(path.join(out, 'none', 'c.fits'), 'x')]), { code: 'ERR_AIRY_WRITE', message: /its directory .*none does not exist/ });
+});
+
+t.test('a second SIGINT while a set is being written exits at once and removes its temporary files', async (t) => {
+  const out = fs.mkdtempSync(path.join(dir, 'sigint-'));
+  const r = spawnSync(process.execPath, [...process.execArgv, path.join(__dirname, 'helpers', 'interrupted-write.ts'), out], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  t.equal(r.status, 130, `exit code 130 (${r.signal ?? 'no signal'}) ${r.stderr}`);
+  t.same(fs.readdirSync(out), [], 'nothing written, nothing left');
 });

@@ -10,6 +10,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { packageRoot } from '../binding';
 import { version } from '../version';
 import { infoReport, printInfo } from './info';
+import { interruptedBy, interruptExitCode } from './interrupt';
 import { demoCommand, psfCommand, UsageError } from './psf';
 
 const numberList = (name: string) => (s: string) => {
@@ -99,6 +100,12 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     if (e instanceof CommanderError) {
       process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    const signal = interruptedBy();
+    if (signal) {
+      console.error(`airy: interrupted by ${signal}; no file was left half-written`);
+      process.exitCode = interruptExitCode(signal);
       return;
     }
     const err = e as Error & { code?: unknown };

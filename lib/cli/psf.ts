@@ -4,8 +4,11 @@ import * as path from 'node:path';
 import type { ParallelMode, StartMethod } from '../config';
 import type { CalcPsfOptions, Normalize, OpticalSystem, Progress } from '../engine/system';
 import type { Psf } from '../io/psf';
+import { checkOutputPath, type Output, writeOutputs } from '../io/files';
 import { loadSystem } from '../io/load';
+import type { PictureOptions } from '../io/picture';
 import { shutdownPool } from '../run/pool';
+import { handleInterrupts, interrupted } from './interrupt';
 
 /** A usage or input error: exit code 2. */
 export class UsageError extends Error {}
@@ -66,10 +69,26 @@ async function computeWithProgress(osys: OpticalSystem, calc: CalcPsfOptions, la
   const bar = progress(label, quiet);
   const t0 = performance.now();
   try {
-    const psf = await osys.calcPsf({ ...calc, ...(bar.onProgress ? { onProgress: bar.onProgress } : {}) });
+    const psf = await osys.calcPsf({ ...calc, signal: interrupted, ...(bar.onProgress ? { onProgress: bar.onProgress } : {}) });
     return { psf, seconds: (performance.now() - t0) / 1e3 };
   } finally {
     bar.stop();
+  }
+}
+
+/** The FITS file and the optional PNG of a PSF, written all or nothing. */
+function psfOutputs(psf: Psf, fits: string, png?: string, picture: PictureOptions = {}): Output[] {
+  const outputs: Output[] = [{ file: fits, what: 'FITS file', code: 'ERR_AIRY_FITS', write: (s) => psf.writeFits(s) }];
+  if (png) outputs.push({ file: png, what: 'PNG picture', code: 'ERR_AIRY_WRITE', write: (s) => psf.toPng(s, picture) });
+  return outputs;
+}
+
+/** Output paths that cannot be written are bad usage, found before the PSF is computed. */
+function checkOutputs(files: (string | undefined)[]): void {
+  try {
+    for (const f of files) if (f) checkOutputPath(f, f.endsWith('.png') ? 'PNG picture' : 'FITS file', 'ERR_AIRY_WRITE');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
 }
 
@@ -104,10 +123,11 @@ export async function psfCommand(file: string, opts: PsfCommandOptions): Promise
   if (calc.wavelength === undefined && calc.source === undefined && !osys.defaultSource) {
     throw new UsageError(`${file} has no "source": give --wavelength or --wavelengths`);
   }
-  const { psf, seconds } = await computeWithProgress(osys, calc, 'psf', opts.quiet);
   const out = opts.output || `${path.basename(file, path.extname(file))}.fits`;
-  await psf.writeFits(out);
-  if (opts.png) await psf.toPng(opts.png, { decades: opts.decades });
+  checkOutputs([out, opts.png]);
+  handleInterrupts();
+  const { psf, seconds } = await computeWithProgress(osys, calc, 'psf', opts.quiet);
+  await writeOutputs(psfOutputs(psf, out, opts.png, { decades: opts.decades }), interrupted);
   if (opts.json) {
     console.log(
       JSON.stringify({
@@ -163,14 +183,14 @@ function demoSystems() {
 export async function demoCommand(opts: { out: string; parallel?: ParallelMode; quiet?: boolean }): Promise<void> {
   const dir = path.resolve(opts.out);
   fs.mkdirSync(dir, { recursive: true });
+  handleInterrupts();
   console.log(`airy demo: polychromatic PSFs (5 wavelengths, 1.9-2.1 µm) into ${dir}`);
   for (const d of demoSystems()) {
     const osys = loadSystem(d.system);
     const { psf, seconds } = await computeWithProgress(osys, opts.parallel ? { parallel: opts.parallel } : {}, d.name, opts.quiet);
     const fits = path.join(dir, `${d.name}.fits`);
     const png = path.join(dir, `${d.name}.png`);
-    await psf.writeFits(fits);
-    await psf.toPng(png, { title: d.title, subtitle: psf.describe().replace(/^PSF: /, '') });
+    await writeOutputs(psfOutputs(psf, fits, png, { title: d.title, subtitle: psf.describe().replace(/^PSF: /, '') }), interrupted);
     console.log(`  ${d.name.padEnd(12)} ${path.relative(process.cwd(), fits) || fits}, ${path.relative(process.cwd(), png) || png}: ${summary(psf, seconds)}`);
   }
   shutdownPool();

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { native } from '../binding';
 import { config, onConfigChange, type FftwPlanner } from '../config';
 import { AiryError } from '../errors';
-import { checkOutputFile, readRegularFile } from '../io/files';
+import { checkOutputFile, readRegularFile, writeOutputSync } from '../io/files';
 
 /** FFTW as used by this process. */
 export interface FftwInfo {
@@ -77,18 +77,7 @@ export function saveWisdom(file: string = config.get('fftwWisdomFile')): void {
   } catch (e) {
     throw new AiryError(`cannot write FFTW wisdom file ${file}: cannot make its directory ${dir}: ${(e as Error).message}`, 'ERR_AIRY_WISDOM_WRITE');
   }
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      /* already gone */
-    }
-    throw new AiryError(`cannot write FFTW wisdom file ${file}: ${(e as Error).message}`, 'ERR_AIRY_WISDOM_WRITE');
-  }
+  writeOutputSync({ file, what: 'FFTW wisdom file', code: 'ERR_AIRY_WISDOM_WRITE', write: (staging) => fs.writeFileSync(staging, text) });
   native().fftwMarkWisdomSaved();
 }
 

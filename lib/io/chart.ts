@@ -3,6 +3,7 @@
  * to PNG by resvg (no browser, no canvas); all three are optional packages.
  */
 import * as fs from 'node:fs';
+import { type Output, writeOutputs } from './files';
 import { optionalPackage } from './optional';
 
 /** Renders a Vega-Lite spec to SVG text. */
@@ -26,6 +27,9 @@ export async function svgToPng(svg: string, scale = 2): Promise<Buffer> {
 /** Renders a Vega-Lite spec to an SVG file and/or a PNG file. */
 export async function renderChart(spec: object, out: { svg?: string; png?: string; scale?: number }): Promise<void> {
   const svg = await renderSvg(spec);
-  if (out.svg) fs.writeFileSync(out.svg, svg);
-  if (out.png) fs.writeFileSync(out.png, await svgToPng(svg, out.scale ?? 2));
+  const png = out.png ? await svgToPng(svg, out.scale ?? 2) : undefined;
+  const outputs: Output[] = [];
+  if (out.svg) outputs.push({ file: out.svg, what: 'SVG chart', code: 'ERR_AIRY_WRITE', write: (s) => fs.writeFileSync(s, svg) });
+  if (out.png && png) outputs.push({ file: out.png, what: 'PNG chart', code: 'ERR_AIRY_WRITE', write: (s) => fs.writeFileSync(s, png) });
+  await writeOutputs(outputs);
 }

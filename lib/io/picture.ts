@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import type { PNG as PngClass } from 'pngjs';
 import { optionalPackage } from './optional';
 import { renderSvg, svgToPng } from './chart';
+import { checkOutputPath, writeOutputSync } from './files';
 import { finiteNumber, show } from '../validate';
 
 /** Options of {@link psfToPng}. */
@@ -149,6 +150,7 @@ export async function psfToPng(
   opts: PictureOptions = {},
 ): Promise<void> {
   if (typeof path !== 'string' || path === '') throw new TypeError(`path must be a file path, got ${show(path)}`);
-  const svg = await renderSvg(await pictureSpec(img, title, opts));
-  fs.writeFileSync(path, await svgToPng(svg, opts.scale ?? 2));
+  checkOutputPath(path, 'PNG picture', 'ERR_AIRY_WRITE');
+  const png = await svgToPng(await renderSvg(await pictureSpec(img, title, opts)), opts.scale ?? 2);
+  writeOutputSync({ file: path, what: 'PNG picture', code: 'ERR_AIRY_WRITE', write: (staging) => fs.writeFileSync(staging, png) });
 }

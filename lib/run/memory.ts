@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import { integer, knownKeys } from '../validate';
 import { measuredWorkerBaseline } from './pool';
 
-/** Bytes of memory this process may still use: MemAvailable, capped by a cgroup limit. */
+/** Bytes of memory this process may still use: MemAvailable, capped by a cgroup limit and an address-space limit. */
 export function availableMemory(): { bytes: number; source: string } {
   let bytes = os.freemem();
   let source = 'os.freemem';
@@ -25,7 +25,24 @@ export function availableMemory(): { bytes: number; source: string } {
     bytes = cg;
     source = 'cgroup memory limit';
   }
+  const as = addressSpaceRoom();
+  if (as !== undefined && as < bytes) {
+    bytes = as;
+    source = 'address-space limit (ulimit -v)';
+  }
   return { bytes, source };
+}
+
+/**
+ * Room left under this process's address-space limit (RLIMIT_AS, `ulimit -v`,
+ * `prlimit --as`), if one is set: the soft limit from /proc/self/limits less
+ * the address space in use (VmSize in /proc/self/status).
+ */
+export function addressSpaceRoom(read: FileReader = readText): number | undefined {
+  const limit = /^Max address space\s+(\d+)/m.exec(read('/proc/self/limits') ?? '');
+  const used = /^VmSize:\s+(\d+) kB/m.exec(read('/proc/self/status') ?? '');
+  if (!limit || !used) return undefined; // unlimited, or not Linux
+  return Math.max(0, Number(limit[1]) - Number(used[1]) * 1024);
 }
 
 /** Reads a file's text, or undefined when it cannot be read. */

@@ -6,7 +6,8 @@ import * as os from 'node:os';
 import { type ParallelMode, resolve, resolveParallel, type StartMethod } from '../config';
 import { getBlasThreads } from '../engine/blas';
 import { show } from '../validate';
-import { estimateOptimalNProcesses, type WorkloadShape } from './memory';
+import { AiryError } from '../errors';
+import { availableMemory, estimateOptimalNProcesses, memoryModel, type WorkloadShape } from './memory';
 import { checkParallelSafety, detectFacts } from './safety';
 
 /** The mode a call runs in, and why. */
@@ -33,6 +34,7 @@ export interface ParallelRequest {
  * refused set-up).
  */
 export function planParallel(req: ParallelRequest, shape: WorkloadShape, nw: number, fftThreads: number, capture: boolean): ParallelPlan {
+  checkOneWavelengthFits(shape);
   const plan = choose(req, shape, nw, fftThreads, capture);
   checkParallelSafety(
     detectFacts({
@@ -44,6 +46,23 @@ export function planParallel(req: ParallelRequest, shape: WorkloadShape, nw: num
     }),
   );
   return plan;
+}
+
+/**
+ * Refuses, before anything is allocated, a system whose single wavelength
+ * needs more than the memory there is (the model counts its large arrays
+ * only, so it never overstates the need); beyond a limit the kernel would
+ * kill the process instead of letting an allocation fail.
+ */
+function checkOneWavelengthFits(shape: WorkloadShape): void {
+  const need = memoryModel(shape).perWavelength;
+  const room = availableMemory();
+  if (need <= room.bytes) return;
+  const mb = (b: number) => (b / 2 ** 20).toFixed(0);
+  throw new AiryError(
+    `one wavelength of this system needs at least ${mb(need)} MiB (npix ${shape.npix}, padded ${shape.padded}, detector ${shape.detector}) but ${mb(room.bytes)} MiB are available (${room.source})`,
+    'ERR_AIRY_NO_MEMORY',
+  );
 }
 
 function choose(req: ParallelRequest, shape: WorkloadShape, nw: number, fftThreads: number, capture: boolean): ParallelPlan {

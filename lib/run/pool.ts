@@ -319,9 +319,11 @@ class PoolCall<T> {
     }
   }
 
+  /** An idle worker keeps neither its channel nor its process ref'd: a caller's script ends when its work does. */
   private idle(w: Worker): void {
     w.busy = false;
     w.child.channel?.unref();
+    w.child.unref();
   }
 
   private fail(e: Error): void {
@@ -341,6 +343,7 @@ class PoolCall<T> {
     }
     const id = ++msgSeq;
     w.busy = true;
+    w.child.ref();
     w.child.channel?.ref();
     if (!w.systems.has(this.system.id)) {
       w.child.send({ type: 'system', id: this.system.id, file: this.system.file, bytes: this.system.bytes, desc: this.system.desc } satisfies ToWorker);
