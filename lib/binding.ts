@@ -150,6 +150,9 @@ export interface NativePrim {
   a: number;
   b?: number;
   c?: number;
+  /** Centre in the optic's frame (plane units); default 0. */
+  x?: number;
+  y?: number;
 }
 
 /** One raster layer of an optic, placed by shift (plane units) and rotation (radians, ccw). */

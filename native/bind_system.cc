@@ -51,6 +51,8 @@ raster::Prim primOf(Napi::Env env, Napi::Value v, const std::string& ctx) {
   p.a = args::num(o, "a", ctx);
   p.b = args::numOr(o, "b", ctx, 0);
   p.c = args::numOr(o, "c", ctx, 0);
+  p.x = args::numOr(o, "x", ctx, 0);
+  p.y = args::numOr(o, "y", ctx, 0);
   if (p.kind == raster::PrimKind::Polygon && (p.a < 3 || p.a != std::floor(p.a)))
     args::rangeError(env, ctx + ": a polygon needs a whole number of sides, 3 or more");
   return p;

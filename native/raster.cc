@@ -17,13 +17,21 @@ constexpr int kSub = 12;
 struct Compiled {
   PrimKind kind;
   double a, b;
-  std::vector<double> nx, ny;  // polygon edge normals
+  double x0 = 0, y0 = 0;                                   // centre
+  double reach = std::numeric_limits<double>::infinity();  // bounding radius about the centre
+  std::vector<double> nx, ny;                              // polygon edge normals
   double apothem = 0;
   double ux = 0, uy = 0;  // spoke direction
 };
 
 Compiled compile(const Prim& p) {
-  Compiled c{p.kind, p.a, p.b, {}, {}};
+  Compiled c{p.kind, p.a, p.b, 0, 0, std::numeric_limits<double>::infinity(), {}, {}};
+  c.x0 = p.x;
+  c.y0 = p.y;
+  if (p.kind == PrimKind::Circle) c.reach = p.a;
+  if (p.kind == PrimKind::Annulus) c.reach = p.b;
+  if (p.kind == PrimKind::Rect) c.reach = std::hypot(p.a, p.b) / 2;
+  if (p.kind == PrimKind::Polygon) c.reach = p.b;
   if (p.kind == PrimKind::Polygon) {
     const int n = static_cast<int>(p.a);
     AIRY_ASSERT(n >= 3, "raster: polygon needs 3 or more sides");
@@ -43,6 +51,8 @@ Compiled compile(const Prim& p) {
 // A lower bound of the distance to the boundary outside (positive), the
 // distance inside (negative).
 inline double sdf(const Compiled& c, double x, double y) {
+  x -= c.x0;
+  y -= c.y0;
   switch (c.kind) {
     case PrimKind::Circle:
       return std::sqrt(x * x + y * y) - c.a;
@@ -69,6 +79,8 @@ inline double sdf(const Compiled& c, double x, double y) {
 }
 
 inline bool inside(const Compiled& c, double x, double y) {
+  x -= c.x0;
+  y -= c.y0;
   switch (c.kind) {
     case PrimKind::Circle:
       return x * x + y * y < c.a * c.a;
@@ -79,7 +91,7 @@ inline bool inside(const Compiled& c, double x, double y) {
     case PrimKind::Rect:
       return std::abs(x) < c.a / 2 && std::abs(y) < c.b / 2;
     case PrimKind::Polygon:
-      return sdf(c, x, y) < 0;
+      return sdf(c, x + c.x0, y + c.y0) < 0;
     case PrimKind::Spoke:
       return x * c.ux + y * c.uy > 0 && std::abs(-x * c.uy + y * c.ux) < c.a / 2;
     case PrimKind::Bar:
@@ -96,14 +108,19 @@ void coverage(const ShapeLayer& s, const Layer& at, const Grid& g, const Rect& r
   const double co = std::cos(-at.rotation), si = std::sin(-at.rotation);
   const double h = g.scale;
   const double halfDiag = h * M_SQRT1_2 * 1.0001;
+  // The distance to a primitive's bounding circle bounds its sdf from below:
+  // with many segments most are skipped by it.
   auto unionSdf = [&](double x, double y) {
     double d = std::numeric_limits<double>::infinity();
-    for (const auto& c : prims) d = std::min(d, sdf(c, x, y));
+    for (const auto& c : prims) {
+      if (std::hypot(x - c.x0, y - c.y0) - c.reach >= d) continue;
+      d = std::min(d, sdf(c, x, y));
+    }
     return d;
   };
   auto unionInside = [&](double x, double y) {
     for (const auto& c : prims)
-      if (inside(c, x, y)) return true;
+      if (std::hypot(x - c.x0, y - c.y0) < c.reach + h && inside(c, x, y)) return true;
     return false;
   };
   for (int i = 0; i < ny; ++i) {

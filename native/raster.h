@@ -17,10 +17,12 @@ enum class PrimKind { Circle, Annulus, Rect, Polygon, Spoke, Bar };
 // One primitive, in the optic's local frame (metres or arcsec):
 //  Circle{r}, Annulus{ri, ro}, Rect{w, h}, Polygon{nsides, circumradius,
 //  first-vertex angle (rad from +x)}, Spoke{width, angle (rad ccw from +y)}
-//  (a half-infinite strip from the origin), Bar{width} (infinite strip along y).
+//  (a half-infinite strip from the origin), Bar{width} (infinite strip along y);
+//  each centred at (x, y) of the optic's frame (segments of one aperture).
 struct Prim {
   PrimKind kind = PrimKind::Circle;
   double a = 0, b = 0, c = 0;
+  double x = 0, y = 0;
 };
 
 // Coverage of a union of primitives (1 - coverage with `invert`: an occulter).

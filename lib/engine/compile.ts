@@ -219,7 +219,14 @@ const FINITE_PRIMS = new Set(['circle', 'annulus', 'rect']);
 /** Whether a plane's layers are one finite analytic shape times constants (native bandlimit::analytic). */
 function analyticShape(layers: readonly NativeLayer[]): boolean {
   const shapes = layers.filter((l) => l.kind !== 'scalar');
-  return shapes.length === 1 && shapes[0]!.kind === 'shape' && shapes[0]!.prims.length === 1 && FINITE_PRIMS.has(shapes[0]!.prims[0]!.kind);
+  return (
+    shapes.length === 1 &&
+    shapes[0]!.kind === 'shape' &&
+    shapes[0]!.prims.length === 1 &&
+    FINITE_PRIMS.has(shapes[0]!.prims[0]!.kind) &&
+    !shapes[0]!.prims[0]!.x &&
+    !shapes[0]!.prims[0]!.y
+  );
 }
 
 /** Whether a plane's layers are one achromatic vortex times constants (native vortex::is). */

@@ -3,6 +3,8 @@ export { Optic, defineOptic, opticFromJson, opticTypes, combinedExtent, samplePl
 export type { Grid, Rect, PlaneKind, Placement, PlacementParams, OpticClass, OpticDef } from './optic';
 export type { Param, ParamSpecs, ParseContext } from './params';
 export * from './apertures';
+export * from './segmented';
+export { segmentCentre, segmentIndices, ringOf } from './segments';
 export * from './wavefront';
 export * from './masks';
 export * from './arrays';
@@ -10,6 +12,7 @@ export { zernike, nollToNM, besselJ0, besselJ1 } from './functions';
 export { opticsReference, opticSummary } from './reference';
 
 import './apertures';
+import './segmented';
 import './wavefront';
 import './masks';
 import './arrays';

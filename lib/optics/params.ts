@@ -132,3 +132,32 @@ export const text = (doc: string): Param<string> => ({
   defaultText: "''",
   parse: (_path, v) => (v === undefined ? '' : String(v)),
 });
+
+/** A boolean with a default. */
+export const flag = (doc: string, def: boolean): Param<boolean> => ({
+  unit: '',
+  doc,
+  required: false,
+  defaultText: String(def),
+  parse(path, v) {
+    if (v === undefined) return def;
+    if (typeof v !== 'boolean') throw new TypeError(`${path} must be true or false, got ${show(v)}`);
+    return v;
+  },
+});
+
+/** An optional list of distinct integers in [min, max] (undefined when absent). */
+export const optionalIndices = (doc: string, min: number, max: number): Param<number[] | undefined, number[]> => ({
+  unit: '',
+  doc,
+  required: false,
+  defaultText: '',
+  parse(path, v) {
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || v.length === 0) throw new TypeError(`${path} must be a non-empty array of integers, got ${show(v)}`);
+    const out = v.map((x, i) => checkInteger(`${path}[${i}]`, x, min, max));
+    const twice = out.find((x, i) => out.indexOf(x) !== i);
+    if (twice !== undefined) throw new RangeError(`${path} lists ${twice} twice`);
+    return out;
+  },
+});

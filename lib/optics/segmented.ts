@@ -1,0 +1,93 @@
+/**
+ * Segmented apertures: hexagons or circles on a hexagonal lattice, numbered
+ * and placed as POPPY's MultiHexagonAperture and MultiCircularAperture place
+ * them (see segments.ts). Each is one union of primitives, so edges are
+ * anti-aliased like every analytic optic's.
+ */
+import { circle, defineOptic, polygon, shape } from './optic';
+import { flag, integerParam, numberOr, optionalIndices, optionalPositive, positive } from './params';
+import { ringOf, segmentCentre, segmentIndices, segmentsInsideRing } from './segments';
+
+/** Rings of segments an aperture may have (ring 50 holds 300 segments; 7651 in all). */
+const MAX_RINGS = 50;
+const MAX_SEGMENT = segmentsInsideRing(MAX_RINGS + 1) - 1;
+
+const layout = {
+  rings: integerParam('Rings of segments around the centre (2: JWST-like, 3: Keck-like)', 0, MAX_RINGS, 1),
+  segments: optionalIndices(`Only these segments (0: centre, 1: above it, then clockwise, ring by ring); overrides rings and center`, 0, MAX_SEGMENT),
+  gap: numberOr('m', 'Gap between adjacent segments', 0.01, { min: 0 }),
+};
+
+/** Segment indices and centres, and the reach of the outermost segment's centre. */
+function placeSegments(p: { rings: number; segments?: number[] }, center: boolean, spacing: number) {
+  const indices = segmentIndices(p.rings, center, p.segments);
+  const centres = indices.map((i) => segmentCentre(i, spacing));
+  const reach = Math.max(...centres.map(([x, y]) => Math.hypot(x, y)));
+  const rings = p.segments ? Math.max(...p.segments.map(ringOf)) : p.rings;
+  return { indices, centres, reach, rings };
+}
+
+/**
+ * Hexagonal segments (vertices on ±x, flats at top and bottom, like
+ * HexagonAperture) on a hexagonal lattice with `gap` between them; give side
+ * or flatToFlat (default flatToFlat 1 m). Parameters: rings, default 1;
+ * segments, optional; side (m), optional; flatToFlat (m), optional; gap (m),
+ * default 0.01; center, default false. Reference: docs/optics.md.
+ */
+export const MultiHexagonAperture = defineOptic({
+  type: 'MultiHexagonAperture',
+  doc: 'Hexagonal segments on a hexagonal lattice, numbered as POPPY numbers them; give side or flatToFlat (default flatToFlat 1 m).',
+  params: {
+    ...layout,
+    side: optionalPositive('m', 'Segment side length (= circumradius)'),
+    flatToFlat: optionalPositive('m', 'Segment flat-to-flat width (= side·√3)'),
+    center: flag('Include the central segment (when segments is not given)', false),
+  },
+  planes: ['pupil'],
+  finish: (p, path) => {
+    if (p.side !== undefined && p.flatToFlat !== undefined) throw new TypeError(`${path} takes side or flatToFlat, not both`);
+    const side = p.side ?? (p.flatToFlat ?? 1) / Math.sqrt(3);
+    const spacing = side * Math.sqrt(3) + p.gap;
+    return { segmentSide: side, spacing, ...placeSegments(p, p.center, spacing) };
+  },
+  pupilDiameter: (p) => p.spacing * (2 * p.rings + 1),
+  outside: () => 0,
+  extent: (p) => p.reach + p.segmentSide,
+  layers: (p, at) => [
+    shape(
+      p.centres.map(([x, y]) => ({ ...polygon(6, p.segmentSide, 0), x, y })),
+      false,
+      at,
+    ),
+  ],
+});
+
+/**
+ * Circular segments on a hexagonal lattice with `gap` between neighbours.
+ * Parameters: rings, default 1; segments, optional; segmentRadius (m); gap
+ * (m), default 0.01; center, default true. Reference: docs/optics.md.
+ */
+export const MultiCircularAperture = defineOptic({
+  type: 'MultiCircularAperture',
+  doc: 'Circular segments on a hexagonal lattice, numbered as POPPY numbers them.',
+  params: {
+    ...layout,
+    segmentRadius: positive('m', 'Radius of each circular segment'),
+    center: flag('Include the central segment (when segments is not given)', true),
+  },
+  planes: ['pupil'],
+  finish: (p) => {
+    const spacing = 2 * p.segmentRadius + p.gap;
+    return { spacing, ...placeSegments(p, p.center, spacing) };
+  },
+  pupilDiameter: (p) => 2 * p.segmentRadius * (2 * p.rings + 1) + 2 * p.rings * p.gap,
+  outside: () => 0,
+  extent: (p) => p.reach + p.segmentRadius,
+  layers: (p, at) => [
+    shape(
+      p.centres.map(([x, y]) => ({ ...circle(p.segmentRadius), x, y })),
+      false,
+      at,
+    ),
+  ],
+});

@@ -1,0 +1,115 @@
+// Segmented apertures: POPPY's segment numbering, clear areas, and the
+// equality of one segment with the single-hexagon (or circle) optic.
+import t from 'tap';
+import {
+  CircularAperture,
+  HexagonAperture,
+  loadSystem,
+  MultiCircularAperture,
+  MultiHexagonAperture,
+  type Optic,
+  OpticalSystem,
+  segmentCentre,
+  segmentIndices,
+} from '../lib/index';
+
+const grid = (n: number, width: number) => ({ ny: n, nx: n, cy: (n - 1) / 2, cx: (n - 1) / 2, scale: width / n });
+const whole = (n: number) => ({ y0: 0, x0: 0, ny: n, nx: n });
+function area(o: Optic, n: number, width: number): number {
+  const g = grid(n, width);
+  return o.sample(g, whole(n)).amp.reduce((a, v) => a + v, 0) * g.scale ** 2;
+}
+const HEX = (3 * Math.sqrt(3)) / 2; // area of a unit-side hexagon
+
+t.test('segments are numbered as POPPY numbers them: 1 above the centre, then clockwise, ring by ring', async (t) => {
+  const near = (a: [number, number], b: [number, number]) => Math.hypot(a[0] - b[0], a[1] - b[1]) < 1e-12;
+  t.ok(near(segmentCentre(0, 1), [0, 0]), 'segment 0 is the centre');
+  t.ok(near(segmentCentre(1, 1), [0, 1]), 'segment 1 is straight above (+y)');
+  t.ok(near(segmentCentre(2, 1), [Math.sqrt(3) / 2, 0.5]), 'segment 2 is clockwise from it (toward +x)');
+  t.ok(near(segmentCentre(7, 1), [0, 2]), 'ring 2 starts above too');
+  t.ok(near(segmentCentre(10, 1), [Math.sqrt(3), 0]), 'segment 10 sits on +x, midway along the second side of ring 2');
+  t.same(segmentIndices(2, false).length, 18, 'two rings without the centre: 18 (JWST)');
+  t.same(segmentIndices(3, true).length, 37, 'three rings with the centre: 37');
+  // Every segment of rings 1-4 has its nearest neighbours exactly one spacing away, and no two coincide.
+  const c = Array.from({ length: 61 }, (_, i) => segmentCentre(i, 1));
+  for (let i = 0; i < c.length; i++) {
+    const d = c.map((p, j) => (j === i ? Infinity : Math.hypot(p[0] - c[i]![0], p[1] - c[i]![1])));
+    if (Math.abs(Math.min(...d) - 1) > 1e-12) t.fail(`segment ${i}: nearest neighbour at ${Math.min(...d)}`);
+  }
+  t.pass('nearest neighbours one spacing apart, 61 segments');
+});
+
+t.test('clear area: N hexagons of side s, N·(3√3/2)·s², with or without gaps (1e-4)', async (t) => {
+  const cases: [MultiHexagonAperture, number][] = [
+    [new MultiHexagonAperture({ rings: 2, flatToFlat: 1.32, gap: 0.007 }), 18],
+    [new MultiHexagonAperture({ rings: 1, side: 0.5, gap: 0, center: true }), 7],
+    [new MultiHexagonAperture({ segments: [0, 2, 9, 17], side: 0.4, gap: 0.02 }), 4],
+  ];
+  for (const [o, n] of cases) {
+    const s = o.segmentSide;
+    const a = area(o, 2048, 2 * o.extent() + 0.1);
+    const expected = n * HEX * s * s;
+    t.ok(Math.abs(a / expected - 1) < 1e-4, `${n} segments, side ${s.toFixed(4)}, gap ${o.gap}: ${a.toFixed(6)} vs ${expected.toFixed(6)}`);
+  }
+  const circles = new MultiCircularAperture({ rings: 1, segmentRadius: 0.3, gap: 0.01 });
+  const a = area(circles, 2048, 2 * circles.extent() + 0.1);
+  t.ok(Math.abs(a / (7 * Math.PI * 0.09) - 1) < 1e-4, `7 circles of radius 0.3: ${a.toFixed(6)}`);
+});
+
+t.test('pupil diameters follow POPPY: (2·rings + 1)·(flatToFlat + gap); circles 2r(2·rings + 1) + 2·rings·gap', async (t) => {
+  t.equal(new MultiHexagonAperture({ rings: 2, flatToFlat: 1.32, gap: 0.007 }).pupilDiameter(), 5 * 1.327);
+  t.ok(Math.abs(new MultiCircularAperture({ rings: 1, segmentRadius: 0.3, gap: 0.01 }).pupilDiameter()! - 1.82) < 1e-15);
+  t.equal(new MultiHexagonAperture({ segments: [7], flatToFlat: 1 }).pupilDiameter(), 5 * 1.01, 'a segment list sets the rings');
+});
+
+t.test('one segment is the single-segment optic, centred or moved to its place', async (t) => {
+  const n = 256;
+  const g = grid(n, 3);
+  const one = new MultiHexagonAperture({ segments: [0], side: 0.5 }).sample(g, whole(n)).amp;
+  const hex = new HexagonAperture({ side: 0.5 }).sample(g, whole(n)).amp;
+  t.same(one, hex, 'segment 0 samples exactly as HexagonAperture');
+  const spacing = 0.5 * Math.sqrt(3) + 0.01;
+  const moved = new MultiHexagonAperture({ segments: [1], side: 0.5 }).sample(g, whole(n)).amp;
+  const shifted = new HexagonAperture({ side: 0.5, shiftY: spacing }).sample(g, whole(n)).amp;
+  t.ok(
+    moved.every((v, i) => Math.abs(v - shifted[i]!) < 1e-12),
+    'segment 1 samples as a HexagonAperture shifted by one spacing along +y',
+  );
+  const circle = new MultiCircularAperture({ segments: [0], segmentRadius: 0.7 }).sample(g, whole(n)).amp;
+  t.same(circle, new CircularAperture({ radius: 0.7 }).sample(g, whole(n)).amp, 'a circular segment 0 is CircularAperture');
+});
+
+t.test('a segmented PSF: flux conserved, symmetric, JSON round trip', async (t) => {
+  const o = new OpticalSystem({ npix: 256 });
+  o.addPupil(new MultiHexagonAperture({ rings: 2, flatToFlat: 1.32, gap: 0.007 }));
+  o.addDetector({ pixelscale: 0.02, fovPixels: 64 });
+  const psf = await o.calcPsf({ wavelength: 2e-6 });
+  t.ok(psf.total() > 0.9 && psf.total() < 1, `flux in 1.28″: ${psf.total().toFixed(4)}`);
+  const [ny, nx] = psf.shape;
+  let asym = 0;
+  for (let i = 0; i < ny; i++) for (let j = 0; j < nx; j++) asym = Math.max(asym, Math.abs(psf.data[i * nx + j]! - psf.data[i * nx + (nx - 1 - j)]!));
+  t.ok(asym < 1e-12 * psf.peak(), `mirror-symmetric in x (${asym.toExponential(2)})`);
+  const optic = new MultiHexagonAperture({ rings: 2, flatToFlat: 1.32, gap: 0.007 }).toJSON();
+  t.same(optic, { type: 'MultiHexagonAperture', rings: 2, flatToFlat: 1.32, gap: 0.007 }, 'the optic as JSON');
+  const fromJson = loadSystem({
+    npix: 256,
+    planes: [
+      { kind: 'pupil', optics: [optic] },
+      { kind: 'detector', pixelscale: 0.02, fovPixels: 64 },
+    ],
+  });
+  const psf2 = await fromJson.calcPsf({ wavelength: 2e-6 });
+  t.same(psf2.data, psf.data, 'the JSON system computes the same PSF');
+});
+
+t.test('bad segmented apertures name the parameter', async (t) => {
+  t.throws(() => new MultiHexagonAperture({ side: 1, flatToFlat: 1 }), { message: /takes side or flatToFlat, not both/ });
+  t.throws(() => new MultiHexagonAperture({ segments: [1, 1] }), { message: /segments lists 1 twice/ });
+  t.throws(() => new MultiHexagonAperture({ segments: [] }), { message: /segments must be a non-empty array/ });
+  t.throws(() => new MultiHexagonAperture({ segments: [1.5] }), { message: /segments\[0\]/ });
+  t.throws(() => new MultiHexagonAperture({ rings: -1 }), { message: /rings/ });
+  t.throws(() => new MultiHexagonAperture({ rings: 51 }), { message: /rings/ });
+  t.throws(() => new MultiHexagonAperture({ gap: -0.1 }), { message: /gap/ });
+  t.throws(() => new MultiCircularAperture({ rings: 1 } as never), { message: /segmentRadius/ });
+  t.throws(() => new MultiHexagonAperture({ center: 'yes' } as never), { message: /center must be true or false/ });
+});
