@@ -164,6 +164,7 @@ export type NativeLayer = { shiftX: number; shiftY: number; rotation: number } &
   | { kind: 'fqpm'; step: number }
   | { kind: 'bandLimited'; circular: boolean; sigma: number }
   | { kind: 'vortex'; charge: number; designWavelength?: number }
+  | { kind: 'segmentOpd'; segments: NativePrim[]; piston: number[]; tip: number[]; tilt: number[] }
   | { kind: 'array'; ny: number; nx: number; pixelscale: number; amp?: Float64Array; opd?: Float64Array }
 );
 

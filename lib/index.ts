@@ -44,6 +44,7 @@ export {
   SecondaryObscuration,
   MultiHexagonAperture,
   MultiCircularAperture,
+  SegmentedWFE,
   segmentCentre,
   segmentIndices,
   CompoundOptic,

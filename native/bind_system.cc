@@ -71,6 +71,23 @@ std::vector<double> numbersOf(Napi::Env env, Napi::Value v, const std::string& c
   return out;
 }
 
+// { segments: prims, piston, tip, tilt: numbers, one per segment }.
+raster::SegmentOpdLayer segmentOpdOf(Napi::Env env, Napi::Object o, const std::string& ctx) {
+  raster::SegmentOpdLayer s;
+  Napi::Value segs = o.Get("segments");
+  if (!segs.IsArray()) typeError(env, ctx + ".segments must be an array");
+  auto sa = segs.As<Napi::Array>();
+  for (uint32_t i = 0; i < sa.Length(); ++i)
+    s.segments.push_back(primOf(env, sa.Get(i), ctx + ".segments[" + std::to_string(i) + "]"));
+  s.piston = numbersOf(env, o.Get("piston"), ctx + ".piston");
+  s.tip = numbersOf(env, o.Get("tip"), ctx + ".tip");
+  s.tilt = numbersOf(env, o.Get("tilt"), ctx + ".tilt");
+  const size_t n = s.segments.size();
+  if (s.piston.size() != n || s.tip.size() != n || s.tilt.size() != n)
+    args::rangeError(env, ctx + ": piston, tip and tilt need one value per segment");
+  return s;
+}
+
 // One layer: { kind, shiftX, shiftY, rotation (radians), ...its parameters }.
 raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arrays& arrays) {
   auto o = args::object(env, v, ctx);
@@ -79,7 +96,8 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
   l.shiftY = args::numOr(o, "shiftY", ctx, 0);
   l.rotation = args::numOr(o, "rotation", ctx, 0);
   switch (args::choice(
-      o, "kind", ctx, {"shape", "scalar", "zernike", "thinLens", "fqpm", "bandLimited", "vortex", "array"})) {
+      o, "kind", ctx,
+      {"shape", "scalar", "zernike", "thinLens", "fqpm", "bandLimited", "vortex", "segmentOpd", "array"})) {
     case 0: {
       raster::ShapeLayer s;
       Napi::Value prims = o.Get("prims");
@@ -110,6 +128,9 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
     case 6:
       l.what = raster::VortexLayer{args::integer(o, "charge", ctx, -64, 64),
                                    args::numOr(o, "designWavelength", ctx, 0)};
+      break;
+    case 7:
+      l.what = segmentOpdOf(env, o, ctx);
       break;
     default: {
       raster::ArrayLayer a;

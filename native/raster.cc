@@ -304,6 +304,19 @@ struct Apply {
         phase[k] += v.charge * std::atan2(y, x);
     });
   }
+  void operator()(const SegmentOpdLayer& s) const {
+    if (!opd) return;
+    std::vector<Compiled> segs;
+    for (const Prim& p : s.segments) segs.push_back(compile(p));
+    eachPixel(l, g, r, [&](size_t k, double x, double y) {
+      for (size_t i = 0; i < segs.size(); ++i) {
+        const Compiled& c = segs[i];
+        if (std::hypot(x - c.x0, y - c.y0) >= c.reach || !inside(c, x, y)) continue;
+        opd[k] += s.piston[i] + s.tip[i] * (x - c.x0) + s.tilt[i] * (y - c.y0);
+        return;  // segments do not overlap
+      }
+    });
+  }
   void operator()(const ArrayLayer& a) const {
     // Same sampling: snap to the nearest sample so the arrays pass through unchanged.
     const bool same = g.scale == a.pixelscale && l.rotation == 0;
@@ -330,6 +343,7 @@ struct WritesOpd {
   bool operator()(const FqpmLayer&) const { return true; }
   bool operator()(const ArrayLayer& a) const { return a.opd != nullptr; }
   bool operator()(const VortexLayer& v) const { return v.designWavelength > 0; }
+  bool operator()(const SegmentOpdLayer& s) const { return !s.segments.empty(); }
   template <typename T>
   bool operator()(const T&) const {
     return false;

@@ -61,6 +61,13 @@ struct VortexLayer {
   int charge = 2;
   double designWavelength = 0;  // metres; 0: achromatic
 };
+// Piston, tip and tilt per segment (POPPY's segmented-DM convention):
+// opd += piston + tip * (x - xc) + tilt * (y - yc) at pixel centres inside a
+// segment (centre (xc, yc) = its primitive's centre); 0 elsewhere.
+struct SegmentOpdLayer {
+  std::vector<Prim> segments;
+  std::vector<double> piston, tip, tilt;  // metres, radians, radians
+};
 // Arrays resampled bilinearly onto the grid, centred on the optic's origin;
 // 0 outside them. Pointers stay owned by the caller (the compiled system).
 struct ArrayLayer {
@@ -73,7 +80,7 @@ struct ArrayLayer {
 // A layer and where it sits: shift (plane units) and rotation (radians, ccw).
 struct Layer {
   std::variant<ShapeLayer, ScalarLayer, ZernikeLayer, ThinLensLayer, FqpmLayer, BandLimitedLayer, ArrayLayer,
-               VortexLayer>
+               VortexLayer, SegmentOpdLayer>
       what;
   double shiftX = 0, shiftY = 0, rotation = 0;
   // True if this layer adds to the OPD.

@@ -10,6 +10,7 @@ import {
   type Optic,
   OpticalSystem,
   segmentCentre,
+  SegmentedWFE,
   segmentIndices,
 } from '../lib/index';
 
@@ -40,7 +41,7 @@ t.test('segments are numbered as POPPY numbers them: 1 above the centre, then cl
 });
 
 t.test('clear area: N hexagons of side s, N·(3√3/2)·s², with or without gaps (1e-4)', async (t) => {
-  const cases: [MultiHexagonAperture, number][] = [
+  const cases: [InstanceType<typeof MultiHexagonAperture>, number][] = [
     [new MultiHexagonAperture({ rings: 2, flatToFlat: 1.32, gap: 0.007 }), 18],
     [new MultiHexagonAperture({ rings: 1, side: 0.5, gap: 0, center: true }), 7],
     [new MultiHexagonAperture({ segments: [0, 2, 9, 17], side: 0.4, gap: 0.02 }), 4],
@@ -112,4 +113,53 @@ t.test('bad segmented apertures name the parameter', async (t) => {
   t.throws(() => new MultiHexagonAperture({ gap: -0.1 }), { message: /gap/ });
   t.throws(() => new MultiCircularAperture({ rings: 1 } as never), { message: /segmentRadius/ });
   t.throws(() => new MultiHexagonAperture({ center: 'yes' } as never), { message: /center must be true or false/ });
+});
+
+// A pixel that straddles a gap (7 mm here, narrower than a pixel at npix 512)
+// carries one segment's OPD on both segments' light: the error shrinks with
+// the pixel (1.05e-3 at npix 512, measured), so the test runs at 1024.
+t.test('SegmentedWFE: a λ/2 piston on one segment of N sets the on-axis intensity to ((N−2)/N)² (1e-3)', async (t) => {
+  const layout = { rings: 2, flatToFlat: 1.32, gap: 0.007 };
+  const onAxis = async (piston: number, segment: number) => {
+    const o = new OpticalSystem({ npix: 1024 });
+    o.addPupil([new MultiHexagonAperture(layout), new SegmentedWFE({ ...layout, segmentWfe: { [segment]: { piston } } })]);
+    o.addDetector({ pixelscale: 0.001, fovPixels: 3 });
+    const psf = await o.calcPsf({ wavelength: 2e-6, normalize: 'none' });
+    return psf.data[4]!; // the middle pixel of 3 × 3 is on the axis
+  };
+  const flat = await onAxis(0, 1);
+  for (const segment of [1, 9, 18]) {
+    const ratio = (await onAxis(1e-6, segment)) / flat;
+    const expected = ((18 - 2) / 18) ** 2;
+    t.ok(Math.abs(ratio - expected) < 1e-3, `segment ${segment}: ${ratio.toFixed(6)} vs ${expected.toFixed(6)}`);
+  }
+});
+
+t.test('SegmentedWFE: piston at the segment centre, tip and tilt as slopes along x and y; zero elsewhere', async (t) => {
+  const n = 512;
+  const g = grid(n, 6.8);
+  const w = new SegmentedWFE({ rings: 2, flatToFlat: 1.32, gap: 0.007, segmentWfe: { 3: { piston: 1e-7, tip: 2e-7, tilt: -3e-7 } } });
+  const opd = w.sample(g, whole(n)).opd!;
+  const spacing = 1.327;
+  const [xc, yc] = segmentCentre(3, spacing);
+  const at = (x: number, y: number) => opd[Math.round(y / g.scale + g.cy) * n + Math.round(x / g.scale + g.cx)]!;
+  const px = (v: number, c: number) => (Math.round(v / g.scale + c) - c) * g.scale; // the pixel-centre coordinate nearest v
+  const expect = (x: number, y: number) => 1e-7 + 2e-7 * (px(x, g.cx) - xc) - 3e-7 * (px(y, g.cy) - yc);
+  for (const [dx, dy] of [
+    [0, 0],
+    [0.3, 0],
+    [0, 0.3],
+    [-0.25, 0.2],
+  ] as const) {
+    t.ok(Math.abs(at(xc + dx, yc + dy) - expect(xc + dx, yc + dy)) < 1e-18, `OPD at offset (${dx}, ${dy}) from the centre`);
+  }
+  t.equal(at(0, 0), 0, 'another segment has no OPD');
+  t.equal(at(3.3, 3.3), 0, 'outside every segment: 0');
+});
+
+t.test('SegmentedWFE rejects unknown segments and terms, naming them', async (t) => {
+  t.throws(() => new SegmentedWFE({ rings: 1, segmentWfe: { 7: { piston: 1e-7 } } }), { message: /segmentWfe\["7"\]: segment 7 is not in this layout/ });
+  t.throws(() => new SegmentedWFE({ rings: 1, segmentWfe: { 1: { pistn: 1e-7 } as never } }), { message: /segmentWfe\["1"\]\.pistn/ });
+  t.throws(() => new SegmentedWFE({ rings: 1, segmentWfe: { x: {} } as never }), { message: /keys are segment indices/ });
+  t.throws(() => new SegmentedWFE({ rings: 1, segmentWfe: { 1: { tip: Number.NaN } } }), { message: /segmentWfe\["1"\]\.tip/ });
 });

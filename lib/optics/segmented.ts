@@ -5,7 +5,8 @@
  * anti-aliased like every analytic optic's.
  */
 import { circle, defineOptic, polygon, shape } from './optic';
-import { flag, integerParam, numberOr, optionalIndices, optionalPositive, positive } from './params';
+import { finiteNumber, knownKeys, show } from '../validate';
+import { flag, integerParam, numberOr, optionalIndices, optionalPositive, type Param, positive } from './params';
 import { ringOf, segmentCentre, segmentIndices, segmentsInsideRing } from './segments';
 
 /** Rings of segments an aperture may have (ring 50 holds 300 segments; 7651 in all). */
@@ -90,4 +91,73 @@ export const MultiCircularAperture = defineOptic({
       at,
     ),
   ],
+});
+
+/** Piston (m), tip and tilt (rad) of one segment. */
+export interface SegmentTerms {
+  piston?: number;
+  tip?: number;
+  tilt?: number;
+}
+
+/** A map from segment index to its terms (JSON object keys are the indices). */
+const segmentTerms = (doc: string): Param<Record<string, Required<SegmentTerms>>, Record<number | string, SegmentTerms>> => ({
+  unit: 'm, rad',
+  doc,
+  required: true,
+  defaultText: '',
+  parse(path, v) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      throw new TypeError(`${path} must be an object of segment index → { piston, tip, tilt }, got ${show(v)}`);
+    const out: Record<string, Required<SegmentTerms>> = Object.create(null);
+    for (const [key, terms] of Object.entries(v)) {
+      const at = `${path}[${JSON.stringify(key)}]`;
+      if (!/^(0|[1-9]\d*)$/.test(key) || Number(key) > MAX_SEGMENT) throw new RangeError(`${at}: keys are segment indices 0 … ${MAX_SEGMENT}`);
+      if (terms === null || typeof terms !== 'object' || Array.isArray(terms))
+        throw new TypeError(`${at} must be an object { piston, tip, tilt }, got ${show(terms)}`);
+      knownKeys(`${at}.`, terms, ['piston', 'tip', 'tilt']);
+      const t = terms as Record<string, unknown>;
+      const term = (k: string) => (t[k] === undefined ? 0 : finiteNumber(`${at}.${k}`, t[k]));
+      out[key] = { piston: term('piston'), tip: term('tip'), tilt: term('tilt') };
+    }
+    return out;
+  },
+});
+
+/**
+ * Piston, tip and tilt per segment of a MultiHexagonAperture layout (same
+ * rings, segments, side or flatToFlat, gap and center): OPD = piston +
+ * tip·(x − xc) + tilt·(y − yc) inside segment (xc, yc), as POPPY's segmented
+ * DMs define them (tip multiplies x); zero in the gaps and in segments not
+ * listed. Parameters: segmentWfe ({index: {piston (m), tip (rad), tilt
+ * (rad)}}); rings, default 1; segments, optional; side (m), optional;
+ * flatToFlat (m), optional; gap (m), default 0.01; center, default false.
+ * Reference: docs/optics.md.
+ */
+export const SegmentedWFE = defineOptic({
+  type: 'SegmentedWFE',
+  doc: 'Piston, tip and tilt per segment of a MultiHexagonAperture layout: OPD = piston + tip·(x − xc) + tilt·(y − yc) inside each segment.',
+  params: {
+    segmentWfe: segmentTerms('Terms per segment index: piston (m OPD), tip and tilt (rad, OPD slope along x and y)'),
+    ...MultiHexagonAperture.definition.params,
+  },
+  planes: ['pupil'],
+  finish: (p, path) => {
+    const layout = MultiHexagonAperture.definition.finish!(p, path);
+    for (const key of Object.keys(p.segmentWfe)) {
+      if (!layout.indices.includes(Number(key)))
+        throw new RangeError(`${path}.segmentWfe[${JSON.stringify(key)}]: segment ${key} is not in this layout (${layout.indices.length} segments)`);
+    }
+    return layout;
+  },
+  extent: (p) => p.reach + p.segmentSide,
+  layers: (p, at) => {
+    const listed = Object.entries(p.segmentWfe).filter(([, w]) => w.piston !== 0 || w.tip !== 0 || w.tilt !== 0);
+    const segments = listed.map(([key]) => {
+      const [x, y] = segmentCentre(Number(key), p.spacing);
+      return { ...polygon(6, p.segmentSide, 0), x, y };
+    });
+    const terms = (k: keyof SegmentTerms) => listed.map(([, w]) => w[k]);
+    return [{ kind: 'segmentOpd', segments, piston: terms('piston'), tip: terms('tip'), tilt: terms('tilt'), ...at }];
+  },
 });
