@@ -188,3 +188,33 @@ t.test('usage errors exit with code 2; every command has --help', async (t) => {
   }
   t.equal(airy(['psf']).status, 2, 'missing argument');
 });
+
+t.test('airy pupil draws the entrance pupil (amplitude, OPD) as PNG; bad usage is exit 2', async (t) => {
+  const dir = tmp();
+  const amp = path.join(dir, 'pupil.png');
+  const opd = path.join(dir, 'opd.png');
+  const r = airy(['pupil', path.join(EXAMPLES, 'segmented-telescope.json'), '-o', amp, '--opd', opd]);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /pupil\.png \+ .*opd\.png: entrance pupil at 1\.900 µm/);
+  for (const f of [amp, opd]) {
+    const png = PNG.sync.read(fs.readFileSync(f));
+    t.ok(png.width > 400 && png.height > 400, `${path.basename(f)}: ${png.width}×${png.height}`);
+  }
+  t.same(fs.readdirSync(dir).sort(), ['opd.png', 'pupil.png'], 'nothing else written');
+  const noSource = path.join(dir, 'nosource.json');
+  fs.writeFileSync(
+    noSource,
+    JSON.stringify({
+      npix: 32,
+      planes: [
+        { kind: 'pupil', optics: [{ type: 'CircularAperture', radius: 1 }] },
+        { kind: 'detector', pixelscale: 0.1, fovPixels: 8 },
+      ],
+    }),
+  );
+  const bad = airy(['pupil', noSource, '-o', path.join(dir, 'x.png')]);
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, /has no "source": give --wavelength/);
+  const ok = airy(['pupil', noSource, '-o', path.join(dir, 'x.png'), '--wavelength', '1e-6']);
+  t.equal(ok.status, 0, ok.stderr);
+});

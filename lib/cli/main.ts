@@ -11,7 +11,7 @@ import { packageRoot } from '../binding';
 import { version } from '../version';
 import { infoReport, printInfo } from './info';
 import { interruptedBy, interruptExitCode } from './interrupt';
-import { demoCommand, psfCommand, UsageError } from './psf';
+import { demoCommand, psfCommand, pupilCommand, UsageError } from './psf';
 
 const numberList = (name: string) => (s: string) => {
   const v = s.split(',').map((x) => Number(x.trim()));
@@ -76,6 +76,14 @@ function program(): Command {
       '\nExamples:\n  airy psf examples/lyot-coronagraph.json -o lyot.fits --png lyot.png\n  airy psf system.json --wavelengths 1.9e-6,2.0e-6,2.1e-6 --weights 1,2,1 --parallel threads',
     )
     .action(psfCommand);
+  p.command('pupil')
+    .description("draw a JSON system's entrance pupil as airy samples it: amplitude (and OPD) as PNG")
+    .argument('<system>', 'JSON optical system (see examples/)')
+    .option('-o, --output <file>', 'PNG of the amplitude (default: <system>-pupil.png)')
+    .option('--opd <file>', 'also draw the OPD (nm, wrapped to ±λ/2 at the wavelength)')
+    .option('--wavelength <metres>', 'wavelength of the OPD picture (default: the first of the source)', (s: string) => numberList('--wavelength')(s)[0])
+    .addHelpText('after', '\nExample:\n  airy pupil examples/segmented-telescope.json -o pupil.png --opd opd.png')
+    .action(pupilCommand);
   p.command('demo')
     .description('compute polychromatic PSFs of an obscured telescope and a Lyot coronagraph; write FITS and PNG')
     .option('--out <dir>', 'output folder', 'airy-demo')

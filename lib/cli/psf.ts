@@ -7,6 +7,7 @@ import type { Psf } from '../io/psf';
 import { checkOutputPath, type Output, writeOutputs } from '../io/files';
 import { loadSystem } from '../io/load';
 import type { PictureOptions } from '../io/picture';
+import { pupilOutputs } from '../io/pupil';
 import { shutdownPool } from '../run/pool';
 import { handleInterrupts, interrupted } from './interrupt';
 
@@ -145,6 +146,19 @@ export async function psfCommand(file: string, opts: PsfCommandOptions): Promise
   } else {
     console.log(`${out}${opts.png ? ` + ${opts.png}` : ''}: ${summary(psf, seconds)}`);
   }
+}
+
+/** `airy pupil`: pictures of a system's entrance pupil. */
+export async function pupilCommand(file: string, opts: { output?: string; opd?: string; wavelength?: number }): Promise<void> {
+  if (!fs.existsSync(file)) throw new UsageError(`system file ${file} does not exist`);
+  const osys = loadSystemFile(file);
+  const wavelength = opts.wavelength ?? osys.defaultSource?.wavelengths[0];
+  if (wavelength === undefined) throw new UsageError(`${file} has no "source": give --wavelength`);
+  const out = opts.output || `${path.basename(file, path.extname(file))}-pupil.png`;
+  checkOutputs([out, opts.opd]);
+  handleInterrupts();
+  await writeOutputs(await pupilOutputs(osys, wavelength, out, opts.opd), interrupted);
+  console.log(`${out}${opts.opd ? ` + ${opts.opd}` : ''}: entrance pupil at ${(wavelength * 1e6).toPrecision(4)} µm`);
 }
 
 /** The demo's systems: an obscured 6.5 m telescope and a Lyot coronagraph on it. */

@@ -8,7 +8,7 @@ import type { PNG as PngClass } from 'pngjs';
 import { optionalPackage } from './optional';
 import { renderSvg, svgToPng } from './chart';
 import { checkOutputPath, writeOutputSync } from './files';
-import { finiteNumber, show } from '../validate';
+import { finiteNumber, oneOf, show } from '../validate';
 
 /** Options of {@link psfToPng}. */
 export interface PictureOptions {
@@ -24,6 +24,12 @@ export interface PictureOptions {
   size?: number;
   /** PNG scale factor. Default 2. */
   scale?: number;
+  /** Colour stretch: 'log' (default; `decades` below the maximum) or 'linear' (minimum to maximum). */
+  stretch?: 'log' | 'linear';
+  /** Axis unit (default 'arcsec'). */
+  axisUnit?: string;
+  /** Colour-bar title (default 'log10 intensity', or 'value' for a linear stretch). */
+  colourTitle?: string;
 }
 
 // viridis, 16 anchors (matplotlib's), interpolated linearly.
@@ -55,18 +61,19 @@ function viridis(t: number): [number, number, number] {
   return [0, 1, 2].map((k) => Math.round(a[k]! + f * (b[k]! - a[k]!))) as [number, number, number];
 }
 
-/** The colour-mapped image (log10 stretch) as PNG bytes, +y up, one pixel per sample. */
-export async function colourImage(data: Float64Array, shape: [number, number], lo: number, hi: number): Promise<Buffer> {
+/** The colour-mapped image (log10 stretch, or linear) as PNG bytes, +y up, one pixel per sample. */
+export async function colourImage(data: Float64Array, shape: [number, number], lo: number, hi: number, stretch: 'log' | 'linear' = 'log'): Promise<Buffer> {
   const { PNG } = await optionalPackage<{ PNG: typeof PngClass }>('pngjs', 'PNG output');
   const [ny, nx] = shape;
   const png = new PNG({ width: nx, height: ny });
-  const llo = Math.log10(lo);
-  const span = Math.log10(hi) - llo;
+  const linear = stretch === 'linear';
+  const llo = linear ? lo : Math.log10(lo);
+  const span = (linear ? hi : Math.log10(hi)) - llo || 1;
   for (let i = 0; i < ny; i++) {
     const row = ny - 1 - i; // +y up: the last array row is the top line
     for (let j = 0; j < nx; j++) {
       const v = data[i * nx + j]!;
-      const t = v > lo ? (Math.log10(Math.min(v, hi)) - llo) / span : 0;
+      const t = linear ? (v - llo) / span : v > lo ? (Math.log10(Math.min(v, hi)) - llo) / span : 0;
       const [r, g, b] = viridis(t);
       const o = 4 * (row * nx + j);
       png.data[o] = r;
@@ -78,29 +85,39 @@ export async function colourImage(data: Float64Array, shape: [number, number], l
   return PNG.sync.write(png);
 }
 
-/** The Vega-Lite specification of a PSF picture. */
+/** The colour scale's ends: `decades` below the maximum (log), or minimum to maximum (linear). */
+function colourRange(data: Float64Array, opts: PictureOptions): { lo: number; hi: number; linear: boolean } {
+  const linear = oneOf('stretch', opts.stretch ?? 'log', ['log', 'linear'] as const) === 'linear';
+  let max = Number.NEGATIVE_INFINITY;
+  let min = Number.POSITIVE_INFINITY;
+  for (const v of data) {
+    if (v > max) max = v;
+    if (v < min) min = v;
+  }
+  const hi = opts.max === undefined ? max : finiteNumber('max', opts.max, linear ? {} : { exclusiveMin: 0 });
+  if (linear) return { lo: min, hi: hi > min ? hi : min + 1, linear };
+  if (!(hi > 0)) throw new RangeError('the PSF has no positive values to draw');
+  const decades = opts.decades === undefined ? 6 : finiteNumber('decades', opts.decades, { exclusiveMin: 0 });
+  return { lo: hi * 10 ** -decades, hi, linear };
+}
+
+/** The Vega-Lite specification of a PSF (or pupil) picture. */
 export async function pictureSpec(
   img: { data: Float64Array; shape: [number, number]; pixelscale: number },
   title: string,
   opts: PictureOptions = {},
 ): Promise<object> {
-  const decades = opts.decades === undefined ? 6 : finiteNumber('decades', opts.decades, { exclusiveMin: 0 });
-  let hi = opts.max;
-  if (hi === undefined) {
-    hi = 0;
-    for (const v of img.data) if (v > hi) hi = v;
-  } else hi = finiteNumber('max', hi, { exclusiveMin: 0 });
-  if (!(hi > 0)) throw new RangeError('the PSF has no positive values to draw');
-  const lo = hi * 10 ** -decades;
+  const { lo, hi, linear } = colourRange(img.data, opts);
   const [ny, nx] = img.shape;
   const size = opts.size ?? 420;
   const w = size;
   const h = Math.round((size * ny) / nx);
   const halfX = (nx * img.pixelscale) / 2;
   const halfY = (ny * img.pixelscale) / 2;
-  const url = `data:image/png;base64,${(await colourImage(img.data, img.shape, lo, hi)).toString('base64')}`;
-  const llo = Math.log10(lo);
-  const lhi = Math.log10(hi);
+  const url = `data:image/png;base64,${(await colourImage(img.data, img.shape, lo, hi, linear ? 'linear' : 'log')).toString('base64')}`;
+  const llo = linear ? lo : Math.log10(lo);
+  const lhi = linear ? hi : Math.log10(hi);
+  const unit = opts.axisUnit ?? 'arcsec';
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: title, ...(opts.subtitle ? { subtitle: opts.subtitle } : {}), anchor: 'start', fontSize: 14 },
@@ -111,8 +128,8 @@ export async function pictureSpec(
         data: { values: [{ x: 0, y: 0, url }] },
         mark: { type: 'image', width: w, height: h, aspect: false, align: 'center', baseline: 'middle' },
         encoding: {
-          x: { field: 'x', type: 'quantitative', title: 'x (arcsec)', scale: { domain: [-halfX, halfX], nice: false } },
-          y: { field: 'y', type: 'quantitative', title: 'y (arcsec)', scale: { domain: [-halfY, halfY], nice: false } },
+          x: { field: 'x', type: 'quantitative', title: `x (${unit})`, scale: { domain: [-halfX, halfX], nice: false } },
+          y: { field: 'y', type: 'quantitative', title: `y (${unit})`, scale: { domain: [-halfY, halfY], nice: false } },
           url: { field: 'url', type: 'nominal' },
         },
       },
@@ -131,7 +148,7 @@ export async function pictureSpec(
           color: {
             field: 'v',
             type: 'quantitative',
-            title: 'log10 intensity',
+            title: opts.colourTitle ?? (linear ? 'value' : 'log10 intensity'),
             scale: { scheme: 'viridis', domain: [llo, lhi] },
             legend: { gradientLength: h - 20, orient: 'right' },
           },

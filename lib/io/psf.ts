@@ -128,7 +128,7 @@ export class Psf {
    * @param which 'oversampled' (HDU 0, default) or 'detector' (HDU 1)
    */
   async toPng(path: string, options: PictureOptions & { which?: 'oversampled' | 'detector' } = {}): Promise<void> {
-    knownKeys('options.', options, ['decades', 'max', 'title', 'subtitle', 'size', 'scale', 'which']);
+    knownKeys('options.', options, ['decades', 'max', 'title', 'subtitle', 'size', 'scale', 'stretch', 'axisUnit', 'colourTitle', 'which']);
     const img = options.which === 'detector' ? this.detSampled : { data: this.data, shape: this.shape, pixelscale: this.pixelscale };
     await psfToPng(path, img, options.title ?? this.describe(), options);
   }
