@@ -146,8 +146,8 @@ export interface NativeFitsImage {
 
 /** A raster primitive in an optic's local frame (native/raster.h). */
 export interface NativePrim {
-  kind: 'circle' | 'annulus' | 'rect' | 'polygon' | 'spoke' | 'bar';
-  a: number;
+  kind: 'circle' | 'annulus' | 'rect' | 'polygon' | 'spoke' | 'bar' | 'halfPlane' | 'plane';
+  a?: number;
   b?: number;
   c?: number;
   /** Centre in the optic's frame (plane units); default 0. */
@@ -165,6 +165,7 @@ export type NativeLayer = { shiftX: number; shiftY: number; rotation: number } &
   | { kind: 'bandLimited'; circular: boolean; sigma: number }
   | { kind: 'vortex'; charge: number; designWavelength?: number }
   | { kind: 'segmentOpd'; segments: NativePrim[]; piston: number[]; tip: number[]; tilt: number[] }
+  | { kind: 'gaussian'; w: number }
   | { kind: 'array'; ny: number; nx: number; pixelscale: number; amp?: Float64Array; opd?: Float64Array }
 );
 

@@ -46,9 +46,9 @@ struct Arrays {
 raster::Prim primOf(Napi::Env env, Napi::Value v, const std::string& ctx) {
   auto o = args::object(env, v, ctx);
   raster::Prim p;
-  p.kind = static_cast<raster::PrimKind>(
-      args::choice(o, "kind", ctx, {"circle", "annulus", "rect", "polygon", "spoke", "bar"}));
-  p.a = args::num(o, "a", ctx);
+  p.kind = static_cast<raster::PrimKind>(args::choice(
+      o, "kind", ctx, {"circle", "annulus", "rect", "polygon", "spoke", "bar", "halfPlane", "plane"}));
+  p.a = args::numOr(o, "a", ctx, 0);
   p.b = args::numOr(o, "b", ctx, 0);
   p.c = args::numOr(o, "c", ctx, 0);
   p.x = args::numOr(o, "x", ctx, 0);
@@ -95,9 +95,9 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
   l.shiftX = args::numOr(o, "shiftX", ctx, 0);
   l.shiftY = args::numOr(o, "shiftY", ctx, 0);
   l.rotation = args::numOr(o, "rotation", ctx, 0);
-  switch (args::choice(
-      o, "kind", ctx,
-      {"shape", "scalar", "zernike", "thinLens", "fqpm", "bandLimited", "vortex", "segmentOpd", "array"})) {
+  switch (args::choice(o, "kind", ctx,
+                       {"shape", "scalar", "zernike", "thinLens", "fqpm", "bandLimited", "vortex",
+                        "segmentOpd", "gaussian", "array"})) {
     case 0: {
       raster::ShapeLayer s;
       Napi::Value prims = o.Get("prims");
@@ -131,6 +131,9 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
       break;
     case 7:
       l.what = segmentOpdOf(env, o, ctx);
+      break;
+    case 8:
+      l.what = raster::GaussianLayer{args::num(o, "w", ctx)};
       break;
     default: {
       raster::ArrayLayer a;

@@ -74,6 +74,10 @@ inline double sdf(const Compiled& c, double x, double y) {
     }
     case PrimKind::Bar:
       return std::abs(x) - c.a / 2;
+    case PrimKind::HalfPlane:
+      return -x;
+    case PrimKind::Plane:
+      return -std::numeric_limits<double>::infinity();
   }
   return 0;
 }
@@ -96,6 +100,10 @@ inline bool inside(const Compiled& c, double x, double y) {
       return x * c.ux + y * c.uy > 0 && std::abs(-x * c.uy + y * c.ux) < c.a / 2;
     case PrimKind::Bar:
       return std::abs(x) < c.a / 2;
+    case PrimKind::HalfPlane:
+      return x > 0;
+    case PrimKind::Plane:
+      return true;
   }
   return false;
 }
@@ -303,6 +311,10 @@ struct Apply {
       else if (toOpd == 0 && phase)
         phase[k] += v.charge * std::atan2(y, x);
     });
+  }
+  void operator()(const GaussianLayer& gl) const {
+    eachPixel(l, g, r,
+              [&](size_t k, double x, double y) { amp[k] *= std::exp(-(x * x + y * y) / (gl.w * gl.w)); });
   }
   void operator()(const SegmentOpdLayer& s) const {
     if (!opd) return;

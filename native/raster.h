@@ -12,12 +12,13 @@
 namespace airy {
 namespace raster {
 
-enum class PrimKind { Circle, Annulus, Rect, Polygon, Spoke, Bar };
+enum class PrimKind { Circle, Annulus, Rect, Polygon, Spoke, Bar, HalfPlane, Plane };
 
 // One primitive, in the optic's local frame (metres or arcsec):
 //  Circle{r}, Annulus{ri, ro}, Rect{w, h}, Polygon{nsides, circumradius,
 //  first-vertex angle (rad from +x)}, Spoke{width, angle (rad ccw from +y)}
-//  (a half-infinite strip from the origin), Bar{width} (infinite strip along y);
+//  (a half-infinite strip from the origin), Bar{width} (infinite strip along y),
+//  HalfPlane{} (x > 0), Plane{} (everywhere);
 //  each centred at (x, y) of the optic's frame (segments of one aperture).
 struct Prim {
   PrimKind kind = PrimKind::Circle;
@@ -29,6 +30,10 @@ struct Prim {
 struct ShapeLayer {
   std::vector<Prim> prims;
   bool invert = false;
+};
+// amp *= exp(-(r / w)^2).
+struct GaussianLayer {
+  double w = 1;
 };
 // A uniform amplitude factor.
 struct ScalarLayer {
@@ -80,7 +85,7 @@ struct ArrayLayer {
 // A layer and where it sits: shift (plane units) and rotation (radians, ccw).
 struct Layer {
   std::variant<ShapeLayer, ScalarLayer, ZernikeLayer, ThinLensLayer, FqpmLayer, BandLimitedLayer, ArrayLayer,
-               VortexLayer, SegmentOpdLayer>
+               VortexLayer, SegmentOpdLayer, GaussianLayer>
       what;
   double shiftX = 0, shiftY = 0, rotation = 0;
   // True if this layer adds to the OPD.

@@ -1,6 +1,6 @@
 /** Pupil apertures and obscurations: analytic shapes with anti-aliased edges. */
 import { circle, DEG, defineOptic, polygon, rect, shape, spoke } from './optic';
-import { integerParam, numberOr, optionalPositive, positive } from './params';
+import { integerParam, numberOr, numbers, optionalPositive, perStrut, positive } from './params';
 
 /**
  * Clear circular aperture. Parameters: radius (m). Reference: docs/optics.md.
@@ -101,5 +101,59 @@ export const SecondaryObscuration = defineOptic({
     const parts = [circle(p.secondaryRadius)];
     for (let k = 0; k < p.nSupports; k++) parts.push(spoke(p.supportWidth, (p.supportAngleOffset + (360 / p.nSupports) * k) * DEG));
     return [shape(parts, true, at)];
+  },
+});
+
+/**
+ * Gaussian amplitude transmission exp(−(r/w)²); give fwhm or w (= fwhm / (2√ln 2)). Parameters: fwhm (m), optional;
+ * w (m), optional. Reference: docs/optics.md.
+ */
+export const GaussianAperture = defineOptic({
+  type: 'GaussianAperture',
+  doc: 'Gaussian amplitude transmission exp(−(r/w)²); give fwhm or w (= fwhm / (2√ln 2)). The pupil diameter it implies is 3 × fwhm, as in POPPY.',
+  params: {
+    fwhm: optionalPositive('m', 'Full width at half maximum of the amplitude'),
+    w: optionalPositive('m', 'Beam width parameter'),
+  },
+  planes: ['pupil'],
+  finish: (p, path) => {
+    if ((p.fwhm === undefined) === (p.w === undefined)) throw new TypeError(`${path} needs exactly one of fwhm or w`);
+    const w = p.w ?? (p.fwhm as number) / (2 * Math.sqrt(Math.LN2));
+    return { beamWidth: w };
+  },
+  pupilDiameter: (p) => 3 * p.beamWidth * 2 * Math.sqrt(Math.LN2),
+  layers: (p, at) => [{ kind: 'gaussian', w: p.beamWidth, ...at }],
+});
+
+/**
+ * Central obscuration with support struts at any angles, each with its own width and starting point (JWST's three
+ * supports, for example). Parameters: secondaryRadius (m); supportAngle (deg, each counter-clockwise from +y);
+ * supportWidth (m, one for all or one per strut), default 0.01; supportOffsetX, supportOffsetY (m, start points, one
+ * for all or one per strut), default 0. Reference: docs/optics.md.
+ */
+export const AsymmetricSecondaryObscuration = defineOptic({
+  type: 'AsymmetricSecondaryObscuration',
+  doc: 'Central obscuration with support struts at any angles, each with its own width and starting point.',
+  params: {
+    secondaryRadius: positive('m', 'Radius of the central obscuration'),
+    supportAngle: numbers('deg', 'Angle of each strut, counter-clockwise from +y'),
+    supportWidth: perStrut('m', 'Strut width: one for all, or one per strut', 0.01, { above: 0 }),
+    supportOffsetX: perStrut('m', 'x of each strut’s starting point: one for all, or one per strut', 0),
+    supportOffsetY: perStrut('m', 'y of each strut’s starting point: one for all, or one per strut', 0),
+  },
+  planes: ['pupil'],
+  finish: (p, path) => {
+    const n = p.supportAngle.length;
+    const each = (v: number[], name: string) => {
+      if (v.length !== 1 && v.length !== n) throw new RangeError(`${path}.${name} needs one value or ${n} (one per strut), got ${v.length}`);
+      return v.length === 1 ? Array(n).fill(v[0]) : v;
+    };
+    return { widths: each(p.supportWidth, 'supportWidth'), xs: each(p.supportOffsetX, 'supportOffsetX'), ys: each(p.supportOffsetY, 'supportOffsetY') };
+  },
+  pupilDiameter: (p) => 2 * p.secondaryRadius,
+  extent: () => Infinity,
+  layers: (p, at) => {
+    const struts = p.supportAngle.map((a, i) => ({ ...spoke(p.widths[i]!, a * DEG), x: p.xs[i]!, y: p.ys[i]! }));
+    return [shape([circle(p.secondaryRadius), ...struts], true, at)];
   },
 });

@@ -1,5 +1,5 @@
 /** Image-plane masks: occulters, field stops, phase masks. Sampled per wavelength in native code. */
-import { annulus, bar, circle, DEG, defineOptic, rect, shape } from './optic';
+import { annulus, bar, circle, DEG, defineOptic, halfPlane, opdInside, polygon, rect, shape } from './optic';
 import { choice, integerParam, numberOr, optionalPositive, positive } from './params';
 
 /**
@@ -119,4 +119,68 @@ export const VortexCoronagraph = defineOptic({
     if (at.shiftX !== 0 || at.shiftY !== 0) throw new RangeError(`VortexCoronagraph cannot be shifted (shiftX ${at.shiftX}, shiftY ${at.shiftY})`);
     return [{ kind: 'vortex', charge: p.charge, ...(p.wavelength === undefined ? {} : { designWavelength: p.wavelength }), ...at }];
   },
+});
+
+/**
+ * Transmits a rectangle of an image plane. Parameters: width (arcsec); height (arcsec). Reference: docs/optics.md.
+ */
+export const RectangularFieldStop = defineOptic({
+  type: 'RectangularFieldStop',
+  doc: 'Transmits a rectangle of an image plane.',
+  params: { width: positive('arcsec', 'Extent along x'), height: positive('arcsec', 'Extent along y') },
+  planes: ['image'],
+  outside: () => 0,
+  extent: (p) => Math.hypot(p.width, p.height) / 2,
+  layers: (p, at) => [shape([rect(p.width, p.height)], false, at)],
+});
+
+/**
+ * Transmits a regular hexagon of an image plane, vertices on ±x (as HexagonAperture); give side or flatToFlat.
+ * Parameters: side (arcsec), optional; flatToFlat (arcsec), optional. Reference: docs/optics.md.
+ */
+export const HexagonFieldStop = defineOptic({
+  type: 'HexagonFieldStop',
+  doc: 'Transmits a regular hexagon of an image plane, vertices on ±x (as HexagonAperture); give side or flatToFlat.',
+  params: {
+    side: optionalPositive('arcsec', 'Side length (= circumradius)'),
+    flatToFlat: optionalPositive('arcsec', 'Distance between opposite flat sides (= side·√3)'),
+  },
+  planes: ['image'],
+  finish: (p, path) => {
+    if ((p.side === undefined) === (p.flatToFlat === undefined)) throw new TypeError(`${path} needs exactly one of side or flatToFlat`);
+    return { side: p.side ?? (p.flatToFlat as number) / Math.sqrt(3) };
+  },
+  outside: () => 0,
+  extent: (p) => p.side,
+  layers: (p, at) => [shape([polygon(6, p.side, 0)], false, at)],
+});
+
+/**
+ * A half-infinite opaque plane with its edge through the origin along y, opaque for x > 0 (rotate it to turn the
+ * edge). Reference: docs/optics.md.
+ */
+export const KnifeEdge = defineOptic({
+  type: 'KnifeEdge',
+  doc: 'A half-infinite opaque plane with its edge through the origin along y, opaque for x > 0 (rotate it to turn the edge).',
+  params: {},
+  planes: ['pupil', 'image'],
+  layers: (_p, at) => [shape([halfPlane()], true, at)],
+});
+
+/**
+ * Circular phase mask: an OPD of retardance × wavelength inside the radius (a phase of retardance waves at the
+ * design wavelength). Parameters: radius (arcsec); wavelength (m); retardance (waves), default 0.5. Reference:
+ * docs/optics.md.
+ */
+export const CircularPhaseMask = defineOptic({
+  type: 'CircularPhaseMask',
+  doc: 'Circular phase mask: an OPD of retardance × wavelength inside the radius (a phase of retardance waves at the design wavelength).',
+  params: {
+    radius: positive('arcsec', 'Radius of the mask'),
+    wavelength: positive('m', 'Design wavelength'),
+    retardance: numberOr('waves', 'Phase delay at the design wavelength', 0.5),
+  },
+  planes: ['image'],
+  extent: (p) => p.radius,
+  layers: (p, at) => [opdInside([circle(p.radius)], p.retardance * p.wavelength, at)],
 });

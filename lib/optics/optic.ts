@@ -209,8 +209,9 @@ function compoundDepth(o: Optic): number {
   const stack: [Optic, number][] = [[o, 0]];
   while (stack.length) {
     const [x, d] = stack.pop()!;
-    const members = (x as unknown as { optics?: unknown }).optics; // the resolved members (instances)
-    if (!Array.isArray(members)) continue;
+    const { optics, optic } = x as unknown as { optics?: unknown; optic?: unknown }; // the resolved members (instances)
+    const members = Array.isArray(optics) ? optics : optic instanceof Optic ? [optic] : undefined;
+    if (!members) continue;
     deepest = Math.max(deepest, d + 1);
     for (const m of members) if (m instanceof Optic) stack.push([m, d + 1]);
   }
@@ -233,6 +234,24 @@ export const memberOptics = (doc: string): Param<Optic[]> => ({
     return members;
   },
   toJson: (v) => v.map((o) => o.toJSON()),
+});
+
+/** A parameter holding one member optic (an instance, or its JSON object). */
+export const memberOptic = (doc: string): Param<Optic, unknown> => ({
+  unit: '',
+  doc,
+  required: true,
+  defaultText: '',
+  parse(path, v, ctx) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new TypeError(`${path} must be an optic, got ${show(v)}`);
+    const depth = (ctx.depth ?? 0) + 1;
+    const tooDeep = () => new RangeError(`${path}: optics nest more than ${MAX_COMPOUND_DEPTH} deep`);
+    if (depth > MAX_COMPOUND_DEPTH) throw tooDeep();
+    const member = v instanceof Optic ? v : opticFromJson(v, path, ctx.baseDir, depth);
+    if (compoundDepth(member) + depth > MAX_COMPOUND_DEPTH) throw tooDeep();
+    return member;
+  },
+  toJson: (v) => v.toJSON(),
 });
 
 /**
@@ -258,6 +277,19 @@ export const polygon = (nsides: number, r: number, a0: number): NativePrim => ({
 export const spoke = (w: number, a: number): NativePrim => ({ kind: 'spoke', a: w, b: a });
 /** Infinite strip of width w along +y. */
 export const bar = (w: number): NativePrim => ({ kind: 'bar', a: w });
+/** The half plane x > 0. */
+export const halfPlane = (): NativePrim => ({ kind: 'halfPlane' });
+/** The whole plane. */
+export const wholePlane = (): NativePrim => ({ kind: 'plane' });
+/** OPD `opd` (metres) plus slopes `tip` along x and `tilt` along y (radians) inside the union of `prims`. */
+export const opdInside = (prims: NativePrim[], opd: number, at: Placement, tip = 0, tilt = 0): NativeLayer => ({
+  kind: 'segmentOpd',
+  segments: prims,
+  piston: prims.map(() => opd),
+  tip: prims.map(() => tip),
+  tilt: prims.map(() => tilt),
+  ...at,
+});
 /** The coverage of a union of primitives (1 − coverage when it blocks). */
 export const shape = (prims: NativePrim[], blocks: boolean, at: Placement): NativeLayer => ({ kind: 'shape', prims, invert: blocks, ...at });
 export { DEG };

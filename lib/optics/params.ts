@@ -161,3 +161,20 @@ export const optionalIndices = (doc: string, min: number, max: number): Param<nu
     return out;
   },
 });
+
+/** A number, or an array of numbers (one per item); resolved as an array (one element for a single number). */
+export const perStrut = (unit: string, doc: string, def: number, opts: { above?: number } = {}): Param<number[], number | number[]> => ({
+  unit,
+  doc,
+  required: false,
+  defaultText: String(def),
+  parse(path, v) {
+    if (v === undefined) return [def];
+    const check = (p: string, x: unknown) => finiteNumber(p, x, { exclusiveMin: opts.above });
+    if (Array.isArray(v)) {
+      if (v.length === 0) throw new TypeError(`${path} must be a number or a non-empty array of numbers`);
+      return v.map((x, i) => check(`${path}[${i}]`, x));
+    }
+    return [check(path, v)];
+  },
+});

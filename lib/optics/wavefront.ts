@@ -1,5 +1,5 @@
 /** Optics that act everywhere or on the phase: scalar transmission, compound optics, Zernike WFE, defocus. */
-import { combinedExtent, defineOptic, memberOptics, type PlaneKind } from './optic';
+import { combinedExtent, defineOptic, memberOptic, memberOptics, opdInside, type PlaneKind, wholePlane } from './optic';
 import { anyNumber, numberOr, numbers, positive } from './params';
 
 /**
@@ -69,4 +69,58 @@ export const ThinLens = defineOptic({
   pupilDiameter: (p) => 2 * p.radius,
   extent: (p) => p.radius,
   layers: (p, at) => [{ kind: 'thinLens', radius: p.radius, halfPeakToValley: (p.nwaves * p.referenceWavelength) / 2, ...at }],
+});
+
+/** Radians per arcsecond. */
+const ARCSEC = Math.PI / 180 / 3600;
+
+/**
+ * A uniform optical path difference everywhere in the plane. Parameters: opd (m), default 1e-6. Reference:
+ * docs/optics.md.
+ */
+export const ScalarOpticalPathDifference = defineOptic({
+  type: 'ScalarOpticalPathDifference',
+  doc: 'A uniform optical path difference everywhere in the plane.',
+  params: { opd: numberOr('m', 'Optical path difference', 1e-6) },
+  planes: ['pupil', 'image'],
+  layers: (p, at) => [opdInside([wholePlane()], p.opd, at)],
+});
+
+/**
+ * A wavefront tilt that moves the image by tipArcsec along +x and tiltArcsec along +y: OPD = −(tip·x + tilt·y), the
+ * angles in radians (POPPY's sign: a wavefront rising toward −y sends the beam toward +y). Parameters: tipArcsec
+ * (arcsec), default 0; tiltArcsec (arcsec), default 0. Reference: docs/optics.md.
+ */
+export const TipTilt = defineOptic({
+  type: 'TipTilt',
+  doc: 'A wavefront tilt that moves the image by tipArcsec along +x and tiltArcsec along +y: OPD = −(tip·x + tilt·y), the angles in radians.',
+  params: {
+    tipArcsec: numberOr('arcsec', 'Image motion along +x', 0),
+    tiltArcsec: numberOr('arcsec', 'Image motion along +y', 0),
+  },
+  planes: ['pupil'],
+  layers: (p, at) => [opdInside([wholePlane()], 0, at, -p.tipArcsec * ARCSEC, -p.tiltArcsec * ARCSEC)],
+});
+
+/**
+ * 1 − T of an optic made of one analytic shape (an aperture, obscuration, occulter or field stop): what it blocks
+ * is transmitted and what it transmits is blocked. Parameters: optic. Reference: docs/optics.md.
+ */
+export const InverseTransmission = defineOptic({
+  type: 'InverseTransmission',
+  doc: '1 − T of an optic made of one analytic shape (an aperture, obscuration, occulter or field stop): what it blocks is transmitted and what it transmits is blocked.',
+  params: { optic: memberOptic('The optic to invert') },
+  placed: false,
+  planes: (p) => p.optic.planes,
+  finish: (p, path) => {
+    const layers = p.optic.layers();
+    if (layers.length !== 1 || layers[0]!.kind !== 'shape') {
+      throw new RangeError(`${path}.optic: InverseTransmission inverts optics of one analytic shape; ${p.optic.type} is not one`);
+    }
+    return {};
+  },
+  outside: (p) => 1 - p.optic.outside(),
+  extent: (p) => p.optic.extent() + Math.hypot(p.optic.shiftX, p.optic.shiftY),
+  layers: (p) => p.optic.layers().map((l) => (l.kind === 'shape' ? { ...l, invert: !l.invert } : l)),
+  toJson: (p) => ({ optic: p.optic.toJSON() }),
 });
