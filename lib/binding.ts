@@ -157,7 +157,7 @@ export interface NativePrim {
 
 /** One raster layer of an optic, placed by shift (plane units) and rotation (radians, ccw). */
 export type NativeLayer = { shiftX: number; shiftY: number; rotation: number } & (
-  | { kind: 'shape'; prims: NativePrim[]; invert: boolean }
+  | { kind: 'shape'; prims: NativePrim[]; invert: boolean; gray?: boolean }
   | { kind: 'scalar'; value: number }
   | { kind: 'zernike'; radius: number; coefficients: number[] }
   | { kind: 'thinLens'; radius: number; halfPeakToValley: number }

@@ -56,7 +56,7 @@ struct Placed {
 };
 
 bool finitePrim(const raster::ShapeLayer& s) {
-  if (s.prims.size() != 1 || s.prims[0].x != 0 || s.prims[0].y != 0) return false;
+  if (s.prims.size() != 1 || !s.gray || s.prims[0].x != 0 || s.prims[0].y != 0) return false;
   const raster::PrimKind k = s.prims[0].kind;
   return k == raster::PrimKind::Circle || k == raster::PrimKind::Annulus || k == raster::PrimKind::Rect;
 }

@@ -106,6 +106,7 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
       for (uint32_t i = 0; i < pa.Length(); ++i)
         s.prims.push_back(primOf(env, pa.Get(i), ctx + ".prims[" + std::to_string(i) + "]"));
       s.invert = args::flag(o, "invert", ctx);
+      s.gray = !o.Has("gray") || o.Get("gray").ToBoolean().Value();
       l.what = std::move(s);
       break;
     }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "circle_area.h"
 #include "common.h"
 #include "special.h"
 
@@ -131,6 +132,28 @@ void coverage(const ShapeLayer& s, const Layer& at, const Grid& g, const Rect& r
       if (std::hypot(x - c.x0, y - c.y0) < c.reach + h && inside(c, x, y)) return true;
     return false;
   };
+  // Circles and annuli: an edge pixel's exact area inside (the disks of one
+  // optic do not overlap), from the disk centres in the grid's frame.
+  const bool disks = std::all_of(s.prims.begin(), s.prims.end(), [](const Prim& p) {
+    return p.kind == PrimKind::Circle || p.kind == PrimKind::Annulus;
+  });
+  std::vector<double> centreX, centreY;
+  for (const Prim& p : s.prims) {
+    centreX.push_back(std::cos(at.rotation) * p.x - std::sin(at.rotation) * p.y + at.shiftX);
+    centreY.push_back(std::sin(at.rotation) * p.x + std::cos(at.rotation) * p.y + at.shiftY);
+  }
+  auto diskCoverage = [&](double px, double py) {
+    double area = 0;
+    for (size_t k = 0; k < s.prims.size(); ++k) {
+      const double x0 = px - h / 2 - centreX[k], x1 = px + h / 2 - centreX[k];
+      const double y0 = py - h / 2 - centreY[k], y1 = py + h / 2 - centreY[k];
+      const Prim& p = s.prims[k];
+      const double outer = p.kind == PrimKind::Circle ? p.a : p.b;
+      area += diskInRect(outer, x0, x1, y0, y1);
+      if (p.kind == PrimKind::Annulus) area -= diskInRect(p.a, x0, x1, y0, y1);
+    }
+    return std::clamp(area / (h * h), 0.0, 1.0);
+  };
   for (int i = 0; i < ny; ++i) {
     const double gy = (i + y0 - cy) * h - at.shiftY;
     double* row = amp + static_cast<size_t>(i) * nx;
@@ -140,10 +163,15 @@ void coverage(const ShapeLayer& s, const Layer& at, const Grid& g, const Rect& r
       const double y = si * gx + co * gy;
       const double d = unionSdf(x, y);
       double f;
-      if (d < -halfDiag) {
+      if (!s.gray) {
+        // Binary as POPPY draws it: apertures and stops include their edge, obscurations do not.
+        f = (s.invert ? d < 0 : d <= 0) ? 1 : 0;
+      } else if (d < -halfDiag) {
         f = 1;
       } else if (d > halfDiag) {
         f = 0;
+      } else if (disks) {
+        f = diskCoverage(gx + at.shiftX, gy + at.shiftY);
       } else {
         int n = 0;
         for (int a = 0; a < kSub; ++a) {

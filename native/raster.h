@@ -26,10 +26,13 @@ struct Prim {
   double x = 0, y = 0;
 };
 
-// Coverage of a union of primitives (1 - coverage with `invert`: an occulter).
+// Coverage of a union of primitives (1 - coverage with `invert`: an occulter):
+// the area fraction of each pixel (`gray`), or 1 where the pixel's centre is
+// inside and 0 elsewhere.
 struct ShapeLayer {
   std::vector<Prim> prims;
   bool invert = false;
+  bool gray = true;
 };
 // amp *= exp(-(r / w)^2).
 struct GaussianLayer {

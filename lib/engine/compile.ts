@@ -6,7 +6,7 @@
  */
 import { native, type NativeLayer, type NativeStep, type NativeSystemDesc, type NativeSystemHandle } from '../binding';
 import { rethrowNative } from '../errors';
-import { combinedExtent, type Grid, type Optic, type Rect } from '../optics';
+import { combinedExtent, type Conventions, type Grid, type Optic, type Rect } from '../optics';
 import type { WorkloadShape } from '../run/memory';
 import { DEFAULT_ANALYTIC_SAMPLING, DEFAULT_MASK_SAMPLING, type ImagePlaneMethod, type MaskModel, type Propagation } from './system';
 
@@ -46,19 +46,20 @@ export type CompilePlane =
   | { kind: 'image'; optics: readonly Optic[]; propagation?: Propagation; maskSampling?: number; maskModel?: MaskModel; index?: number }
   | { kind: 'detector'; pixelscale: number; fovPixels: number; oversample: number };
 
-/** System-wide image-plane settings, for planes that do not choose. */
+/** System-wide image-plane settings, for planes that do not choose, and how shapes are sampled. */
 export interface ImageDefaults {
   propagation: Propagation;
   maskSampling: number | undefined;
   maskModel: MaskModel;
+  conventions?: Conventions;
 }
 
 const outsideOf = (optics: readonly Optic[]) => optics.reduce((a, o) => a * o.outside(), 1);
 
 /** A pupil plane sampled on `rect`, or on the window its optics' extent implies (the rest is `outside`). */
-function pupilStep(optics: readonly Optic[], grid: Grid, rect: Rect | { extent: number }, outside: number): NativeStep {
+function pupilStep(optics: readonly Optic[], grid: Grid, rect: Rect | { extent: number }, outside: number, conventions: Conventions): NativeStep {
   const { amp, opd, y0, x0, ny, nx } = native().rasterPlane(
-    optics.flatMap((o) => o.layers()),
+    optics.flatMap((o) => o.layers(conventions)),
     grid,
     rect,
   );
@@ -83,6 +84,7 @@ export function compilePlanes(
   defaults: ImageDefaults = { propagation: 'fft', maskSampling: undefined, maskModel: 'auto' },
 ): Compiled {
   const t0 = performance.now();
+  const conventions = defaults.conventions ?? 'airy';
   const n = npix;
   const dx = D / n;
   const imagePlanes = planes.filter((p) => p.kind === 'image').length;
@@ -94,16 +96,16 @@ export function compilePlanes(
   planes.forEach((pl, i) => {
     if (pl.kind === 'pupil' && i === 0) {
       const grid = { ny: n, nx: n, cy: (n - 1) / 2, cx: (n - 1) / 2, scale: dx };
-      steps.push(pupilStep(pl.optics, grid, { y0: 0, x0: 0, ny: n, nx: n }, 0));
+      steps.push(pupilStep(pl.optics, grid, { y0: 0, x0: 0, ny: n, nx: n }, 0, conventions));
     } else if (pl.kind === 'pupil' && pl.optics.length === 0) {
       steps.push({ kind: 'pupil' });
     } else if (pl.kind === 'pupil') {
       const grid = { ny: N, nx: N, cy: p0 + (n - 1) / 2, cx: p0 + (n - 1) / 2, scale: dx };
-      steps.push(pupilStep(pl.optics, grid, { extent: extentOf(pl.optics) }, outsideOf(pl.optics)));
+      steps.push(pupilStep(pl.optics, grid, { extent: extentOf(pl.optics) }, outsideOf(pl.optics), conventions));
     } else if (pl.kind === 'image') {
       steps.push({
         kind: 'image',
-        layers: pl.optics.flatMap((o) => o.layers()),
+        layers: pl.optics.flatMap((o) => o.layers(conventions)),
         extent: pl.optics.length ? extentOf(pl.optics) : 0,
         outside: outsideOf(pl.optics),
         method: 'fft',

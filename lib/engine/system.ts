@@ -7,7 +7,7 @@
 import { type FftwPlanner, type ParallelMode, resolve, type StartMethod } from '../config';
 import { AiryError } from '../errors';
 import { Psf, type IntermediatePlane } from '../io/psf';
-import { Optic, type PlaneKind } from '../optics';
+import { type Conventions, Optic, type PlaneKind } from '../optics';
 import { runWaves } from '../run';
 import type { WorkloadShape } from '../run/memory';
 import { planParallel } from '../run/plan';
@@ -83,6 +83,12 @@ export interface OpticalSystemOptions {
   maskSampling?: number;
   /** How MFT boxes hold their masks, for planes that do not choose (default 'auto'). */
   maskModel?: MaskModel;
+  /**
+   * How analytic shapes are sampled by default (an optic's `grayPixel` overrides): 'airy' (default) anti-aliases
+   * every edge; 'poppy' samples each optic as POPPY's class of the same name does, and image planes default to
+   * POPPY's padded FFT.
+   */
+  conventions?: Conventions;
   /** Pupil array size, pixels. Default 1024. */
   npix?: number;
   /** FFT padding factor: image planes are computed on (npix·oversample)² arrays. Default 2. */
@@ -213,6 +219,8 @@ export class OpticalSystem {
   readonly maskSampling: number | undefined;
   /** How MFT boxes hold their masks, for planes that do not choose. */
   readonly maskModel: MaskModel;
+  /** How analytic shapes are sampled by default. */
+  readonly conventions: Conventions;
   /** Planes in order. */
   readonly planes: Plane[] = [];
   /** Source used when `calcPsf` is given neither `wavelength` nor `source` (set by loadSystem). */
@@ -230,7 +238,10 @@ export class OpticalSystem {
         ? undefined
         : finiteNumber(`${path}.pupilDiameter`, opts.pupilDiameter, { min: PUPIL_DIAMETER_RANGE[0], max: PUPIL_DIAMETER_RANGE[1] });
     this.name = opts.name ?? '';
-    this.propagation = opts.propagation === undefined ? 'auto' : oneOf(`${path}.propagation`, opts.propagation, PROPAGATION);
+    this.conventions = opts.conventions === undefined ? 'airy' : oneOf(`${path}.conventions`, opts.conventions, ['airy', 'poppy'] as const);
+    // POPPY propagates image planes by the padded FFT.
+    const propagationDefault = this.conventions === 'poppy' ? 'fft' : 'auto';
+    this.propagation = opts.propagation === undefined ? propagationDefault : oneOf(`${path}.propagation`, opts.propagation, PROPAGATION);
     this.maskSampling = opts.maskSampling === undefined ? undefined : maskSampling(`${path}.maskSampling`, opts.maskSampling);
     this.maskModel = opts.maskModel === undefined ? 'auto' : oneOf(`${path}.maskModel`, opts.maskModel, MASK_MODEL);
   }
@@ -353,6 +364,7 @@ export class OpticalSystem {
       propagation: this.propagation,
       maskSampling: this.maskSampling,
       maskModel: this.maskModel,
+      conventions: this.conventions,
     });
     return this.compiled;
   }

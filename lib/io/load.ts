@@ -7,10 +7,10 @@ import { AiryError } from '../errors';
 import { readRegularFile } from './files';
 import { resolveSource, type Source } from '../engine/source';
 import { type DetectorOptions, type MaskModel, OpticalSystem, type Normalize, type Propagation } from '../engine/system';
-import { opticFromJson } from '../optics';
+import { type Conventions, opticFromJson } from '../optics';
 import { knownKeys, oneOf, show } from '../validate';
 
-const TOP_KEYS = ['npix', 'oversample', 'pupilDiameter', 'name', 'planes', 'source', 'normalize', 'propagation', 'maskSampling', 'maskModel'];
+const TOP_KEYS = ['npix', 'oversample', 'pupilDiameter', 'name', 'planes', 'source', 'normalize', 'propagation', 'maskSampling', 'maskModel', 'conventions'];
 const PLANE_KEYS: Record<string, string[]> = {
   pupil: ['kind', 'optics', 'name'],
   image: ['kind', 'optics', 'name', 'propagation', 'maskSampling', 'maskModel'],
@@ -56,6 +56,7 @@ export function loadSystem(json: string | object | { file: string }): OpticalSys
       propagation: v.propagation as Propagation | undefined,
       maskSampling: v.maskSampling as number | undefined,
       maskModel: v.maskModel as MaskModel | undefined,
+      conventions: v.conventions as Conventions | undefined,
     },
     '',
   );

@@ -7,6 +7,7 @@ import { integerParam, numberOr, numbers, optionalPositive, perStrut, positive }
  */
 export const CircularAperture = defineOptic({
   type: 'CircularAperture',
+  poppyGray: true,
   doc: 'Clear circular aperture.',
   params: { radius: positive('m', 'Radius') },
   planes: ['pupil'],
@@ -105,8 +106,8 @@ export const SecondaryObscuration = defineOptic({
 });
 
 /**
- * Gaussian amplitude transmission exp(−(r/w)²); give fwhm or w (= fwhm / (2√ln 2)). Parameters: fwhm (m), optional;
- * w (m), optional. Reference: docs/optics.md.
+ * Gaussian amplitude transmission exp(−(r/w)²); give fwhm or w (= fwhm / (2√ln 2)). The pupil diameter it implies
+ * is 3 × fwhm, as in POPPY. Parameters: fwhm (m), optional; w (m), optional. Reference: docs/optics.md.
  */
 export const GaussianAperture = defineOptic({
   type: 'GaussianAperture',
@@ -126,10 +127,9 @@ export const GaussianAperture = defineOptic({
 });
 
 /**
- * Central obscuration with support struts at any angles, each with its own width and starting point (JWST's three
- * supports, for example). Parameters: secondaryRadius (m); supportAngle (deg, each counter-clockwise from +y);
- * supportWidth (m, one for all or one per strut), default 0.01; supportOffsetX, supportOffsetY (m, start points, one
- * for all or one per strut), default 0. Reference: docs/optics.md.
+ * Central obscuration with support struts at any angles, each with its own width and starting point. Parameters:
+ * secondaryRadius (m); supportAngle (deg); supportWidth (m), default 0.01; supportOffsetX (m), default 0;
+ * supportOffsetY (m), default 0. Reference: docs/optics.md.
  */
 export const AsymmetricSecondaryObscuration = defineOptic({
   type: 'AsymmetricSecondaryObscuration',

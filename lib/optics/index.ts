@@ -1,6 +1,6 @@
 /** The optics catalogue: every optic, declared once (see optic.ts). */
 export { Optic, defineOptic, opticFromJson, opticTypes, combinedExtent, samplePlane } from './optic';
-export type { Grid, Rect, PlaneKind, Placement, PlacementParams, OpticClass, OpticDef } from './optic';
+export type { Conventions, Grid, Rect, PlaneKind, Placement, PlacementParams, OpticClass, OpticDef } from './optic';
 export type { Param, ParamSpecs, ParseContext } from './params';
 export * from './apertures';
 export * from './segmented';

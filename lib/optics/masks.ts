@@ -7,6 +7,7 @@ import { choice, integerParam, numberOr, optionalPositive, positive } from './pa
  */
 export const CircularOcculter = defineOptic({
   type: 'CircularOcculter',
+  poppyGray: true,
   doc: 'Opaque circular spot in an image plane.',
   params: { radius: positive('arcsec', 'Radius') },
   planes: ['image'],
@@ -20,6 +21,7 @@ export const CircularOcculter = defineOptic({
  */
 export const AnnularFieldStop = defineOptic({
   type: 'AnnularFieldStop',
+  poppyGray: true,
   doc: 'Transmits an annulus radiusInner < r < radiusOuter of an image plane; with no radiusOuter, an occulter of radius radiusInner.',
   params: {
     radiusInner: numberOr('arcsec', 'Inner radius (opaque inside)', 0, { min: 0 }),

@@ -6,7 +6,7 @@
  */
 import { native, type NativeLayer, type NativePrim } from '../binding';
 import { knownKeys, show } from '../validate';
-import { numberOr, text, type Input, type Param, type ParamSpecs, type ParseContext, type Resolved } from './params';
+import { numberOr, optionalFlag, text, type Input, type Param, type ParamSpecs, type ParseContext, type Resolved } from './params';
 
 /** Where an optic may sit. */
 export type PlaneKind = 'pupil' | 'image';
@@ -38,8 +38,19 @@ export interface Placement {
   rotation: number;
 }
 
+/**
+ * How analytic shapes are sampled by default: 'airy' anti-aliases every edge
+ * (a pixel holds the fraction of its area inside); 'poppy' samples each optic
+ * as POPPY's class of the same name does by default (gray pixels for circular
+ * apertures, binary pixel centres for hexagons, polygons, obscurations, stops
+ * and occulters). An optic's own `grayPixel` overrides either.
+ */
+export type Conventions = 'airy' | 'poppy';
+
 /** Parameters every optic accepts (except CompoundOptic, whose members are placed). */
 export interface PlacementParams {
+  /** Anti-aliased edges (true) or binary samples at pixel centres (false); default by the system's conventions. */
+  grayPixel?: boolean;
   /** Shift along x: metres (pupil) or arcsec (image). Default 0. */
   shiftX?: number;
   /** Shift along y: metres (pupil) or arcsec (image). Default 0. */
@@ -51,6 +62,9 @@ export interface PlacementParams {
 }
 
 const PLACEMENT = {
+  grayPixel: optionalFlag(
+    "Edges of analytic shapes: true, each pixel holds the fraction of its area inside; false, 1 where the pixel's centre is inside (default: by the system's conventions)",
+  ),
   shiftX: numberOr('m | arcsec', 'Shift along x: metres in a pupil plane, arcsec in an image plane', 0),
   shiftY: numberOr('m | arcsec', 'Shift along y: metres in a pupil plane, arcsec in an image plane', 0),
   rotation: numberOr('deg', 'Rotation, degrees counter-clockwise', 0),
@@ -78,8 +92,10 @@ export interface OpticDef<P extends ParamSpecs, X extends object = object> {
   outside?: (p: Resolved<P> & X) => number;
   /** Radius from the optic's own centre, plane units, beyond which it equals `outside` (default unbounded). */
   extent?: (p: Resolved<P> & X) => number;
-  /** The raster layers the optic is sampled as. */
-  layers: (p: Resolved<P> & X, at: Placement) => NativeLayer[];
+  /** The raster layers the optic is sampled as (members of compound optics take the same conventions). */
+  layers: (p: Resolved<P> & X, at: Placement, conventions: Conventions) => NativeLayer[];
+  /** POPPY's class of this name anti-aliases its edges by default (else it samples pixel centres). */
+  poppyGray?: boolean;
   /** JSON form of the parameters (default: as given). */
   toJson?: (p: Resolved<P> & X) => Record<string, unknown>;
 }
@@ -101,6 +117,8 @@ export class Optic {
   /** Rotation, degrees counter-clockwise. */
   readonly rotation: number = 0;
   readonly name: string = '';
+  /** Anti-aliased edges (true), binary pixel centres (false), or undefined: by the system's conventions. */
+  readonly grayPixel: boolean | undefined = undefined;
   /** Parameters as given (for headers and JSON round trips). */
   readonly params: Record<string, unknown>;
   readonly #def: AnyDef;
@@ -137,9 +155,11 @@ export class Optic {
   extent(): number {
     return this.#def.extent?.(this.#values) ?? Infinity;
   }
-  /** The raster layers this optic is sampled as (native/raster.h). */
-  layers(): NativeLayer[] {
-    return this.#def.layers(this.#values, { shiftX: this.shiftX, shiftY: this.shiftY, rotation: this.rotation * DEG });
+  /** The raster layers this optic is sampled as (native/raster.h), its shapes gray or binary by `conventions`. */
+  layers(conventions: Conventions = 'airy'): NativeLayer[] {
+    const layers = this.#def.layers(this.#values, { shiftX: this.shiftX, shiftY: this.shiftY, rotation: this.rotation * DEG }, conventions);
+    const gray = this.#values.grayPixel ?? (conventions === 'airy' || this.#def.poppyGray === true);
+    return gray ? layers : layers.map((l) => (l.kind === 'shape' ? { ...l, gray: false } : l));
   }
   /** Samples the optic on rectangle `r` of `grid`: amplitude and OPD (metres; null when the optic has none). */
   sample(grid: Grid, r: Rect): { amp: Float64Array; opd: Float64Array | null } {
@@ -152,9 +172,9 @@ export class Optic {
 }
 
 /** Samples a plane's optics on `r` of `grid`: amplitude product and OPD sum (null when none). */
-export function samplePlane(optics: readonly Optic[], grid: Grid, r: Rect): { amp: Float64Array; opd: Float64Array | null } {
+export function samplePlane(optics: readonly Optic[], grid: Grid, r: Rect, conventions: Conventions = 'airy'): { amp: Float64Array; opd: Float64Array | null } {
   const s = native().rasterPlane(
-    optics.flatMap((o) => o.layers()),
+    optics.flatMap((o) => o.layers(conventions)),
     grid,
     r,
   );

@@ -133,6 +133,18 @@ export const text = (doc: string): Param<string> => ({
   parse: (_path, v) => (v === undefined ? '' : String(v)),
 });
 
+/** An optional boolean (undefined when absent). */
+export const optionalFlag = (doc: string): Param<boolean | undefined, boolean> => ({
+  unit: '',
+  doc,
+  required: false,
+  defaultText: '',
+  parse(path, v) {
+    if (v === undefined || typeof v === 'boolean') return v;
+    throw new TypeError(`${path} must be true or false, got ${show(v)}`);
+  },
+});
+
 /** A boolean with a default. */
 export const flag = (doc: string, def: boolean): Param<boolean> => ({
   unit: '',

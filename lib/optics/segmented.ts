@@ -29,11 +29,9 @@ function placeSegments(p: { rings: number; segments?: number[] }, center: boolea
 }
 
 /**
- * Hexagonal segments (vertices on ±x, flats at top and bottom, like
- * HexagonAperture) on a hexagonal lattice with `gap` between them; give side
- * or flatToFlat (default flatToFlat 1 m). Parameters: rings, default 1;
- * segments, optional; side (m), optional; flatToFlat (m), optional; gap (m),
- * default 0.01; center, default false. Reference: docs/optics.md.
+ * Hexagonal segments on a hexagonal lattice, numbered as POPPY numbers them; give side or flatToFlat (default
+ * flatToFlat 1 m). Parameters: rings, default 1; segments, optional; gap (m), default 0.01; side (m), optional;
+ * flatToFlat (m), optional; center, default false. Reference: docs/optics.md.
  */
 export const MultiHexagonAperture = defineOptic({
   type: 'MultiHexagonAperture',
@@ -64,12 +62,12 @@ export const MultiHexagonAperture = defineOptic({
 });
 
 /**
- * Circular segments on a hexagonal lattice with `gap` between neighbours.
- * Parameters: rings, default 1; segments, optional; segmentRadius (m); gap
- * (m), default 0.01; center, default true. Reference: docs/optics.md.
+ * Circular segments on a hexagonal lattice, numbered as POPPY numbers them. Parameters: rings, default 1; segments,
+ * optional; gap (m), default 0.01; segmentRadius (m); center, default true. Reference: docs/optics.md.
  */
 export const MultiCircularAperture = defineOptic({
   type: 'MultiCircularAperture',
+  poppyGray: true,
   doc: 'Circular segments on a hexagonal lattice, numbered as POPPY numbers them.',
   params: {
     ...layout,
@@ -125,14 +123,9 @@ const segmentTerms = (doc: string): Param<Record<string, Required<SegmentTerms>>
 });
 
 /**
- * Piston, tip and tilt per segment of a MultiHexagonAperture layout (same
- * rings, segments, side or flatToFlat, gap and center): OPD = piston +
- * tip·(x − xc) + tilt·(y − yc) inside segment (xc, yc), as POPPY's segmented
- * DMs define them (tip multiplies x); zero in the gaps and in segments not
- * listed. Parameters: segmentWfe ({index: {piston (m), tip (rad), tilt
- * (rad)}}); rings, default 1; segments, optional; side (m), optional;
- * flatToFlat (m), optional; gap (m), default 0.01; center, default false.
- * Reference: docs/optics.md.
+ * Piston, tip and tilt per segment of a MultiHexagonAperture layout: OPD = piston + tip·(x − xc) + tilt·(y − yc)
+ * inside each segment. Parameters: segmentWfe (m, rad); rings, default 1; segments, optional; gap (m), default
+ * 0.01; side (m), optional; flatToFlat (m), optional; center, default false. Reference: docs/optics.md.
  */
 export const SegmentedWFE = defineOptic({
   type: 'SegmentedWFE',

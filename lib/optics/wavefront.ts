@@ -32,7 +32,7 @@ export const CompoundOptic = defineOptic({
   },
   outside: (p) => p.optics.reduce((a, o) => a * o.outside(), 1),
   extent: (p) => combinedExtent(p.optics),
-  layers: (p) => p.optics.flatMap((o) => o.layers()),
+  layers: (p, _at, conventions) => p.optics.flatMap((o) => o.layers(conventions)),
   toJson: (p) => ({ optics: p.optics.map((o) => o.toJSON()) }),
 });
 
@@ -75,7 +75,7 @@ export const ThinLens = defineOptic({
 const ARCSEC = Math.PI / 180 / 3600;
 
 /**
- * A uniform optical path difference everywhere in the plane. Parameters: opd (m), default 1e-6. Reference:
+ * A uniform optical path difference everywhere in the plane. Parameters: opd (m), default 0.000001. Reference:
  * docs/optics.md.
  */
 export const ScalarOpticalPathDifference = defineOptic({
@@ -88,8 +88,8 @@ export const ScalarOpticalPathDifference = defineOptic({
 
 /**
  * A wavefront tilt that moves the image by tipArcsec along +x and tiltArcsec along +y: OPD = −(tip·x + tilt·y), the
- * angles in radians (POPPY's sign: a wavefront rising toward −y sends the beam toward +y). Parameters: tipArcsec
- * (arcsec), default 0; tiltArcsec (arcsec), default 0. Reference: docs/optics.md.
+ * angles in radians. Parameters: tipArcsec (arcsec), default 0; tiltArcsec (arcsec), default 0. Reference:
+ * docs/optics.md.
  */
 export const TipTilt = defineOptic({
   type: 'TipTilt',
@@ -121,6 +121,6 @@ export const InverseTransmission = defineOptic({
   },
   outside: (p) => 1 - p.optic.outside(),
   extent: (p) => p.optic.extent() + Math.hypot(p.optic.shiftX, p.optic.shiftY),
-  layers: (p) => p.optic.layers().map((l) => (l.kind === 'shape' ? { ...l, invert: !l.invert } : l)),
+  layers: (p, _at, conventions) => p.optic.layers(conventions).map((l) => (l.kind === 'shape' ? { ...l, invert: !l.invert } : l)),
   toJson: (p) => ({ optic: p.optic.toJSON() }),
 });
