@@ -71,14 +71,22 @@ std::vector<double> numbersOf(Napi::Env env, Napi::Value v, const std::string& c
   return out;
 }
 
+// The array of primitives o[key].
+std::vector<raster::Prim> primsOf(Napi::Env env, Napi::Object o, const char* key, const std::string& ctx) {
+  Napi::Value v = o.Get(key);
+  const std::string at = ctx + "." + key;
+  if (!v.IsArray()) typeError(env, at + " must be an array");
+  auto a = v.As<Napi::Array>();
+  std::vector<raster::Prim> out;
+  for (uint32_t i = 0; i < a.Length(); ++i)
+    out.push_back(primOf(env, a.Get(i), at + "[" + std::to_string(i) + "]"));
+  return out;
+}
+
 // { segments: prims, piston, tip, tilt: numbers, one per segment }.
 raster::SegmentOpdLayer segmentOpdOf(Napi::Env env, Napi::Object o, const std::string& ctx) {
   raster::SegmentOpdLayer s;
-  Napi::Value segs = o.Get("segments");
-  if (!segs.IsArray()) typeError(env, ctx + ".segments must be an array");
-  auto sa = segs.As<Napi::Array>();
-  for (uint32_t i = 0; i < sa.Length(); ++i)
-    s.segments.push_back(primOf(env, sa.Get(i), ctx + ".segments[" + std::to_string(i) + "]"));
+  s.segments = primsOf(env, o, "segments", ctx);
   s.piston = numbersOf(env, o.Get("piston"), ctx + ".piston");
   s.tip = numbersOf(env, o.Get("tip"), ctx + ".tip");
   s.tilt = numbersOf(env, o.Get("tilt"), ctx + ".tilt");
@@ -100,11 +108,7 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
                         "segmentOpd", "gaussian", "array"})) {
     case 0: {
       raster::ShapeLayer s;
-      Napi::Value prims = o.Get("prims");
-      if (!prims.IsArray()) typeError(env, ctx + ".prims must be an array");
-      auto pa = prims.As<Napi::Array>();
-      for (uint32_t i = 0; i < pa.Length(); ++i)
-        s.prims.push_back(primOf(env, pa.Get(i), ctx + ".prims[" + std::to_string(i) + "]"));
+      s.prims = primsOf(env, o, "prims", ctx);
       s.invert = args::flag(o, "invert", ctx);
       s.gray = !o.Has("gray") || o.Get("gray").ToBoolean().Value();
       l.what = std::move(s);

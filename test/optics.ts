@@ -30,15 +30,8 @@ import {
 } from '../lib/index';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { area, grid, whole } from './helpers/sampling';
 
-/** A centred n×n grid spanning `width` plane units. */
-const grid = (n: number, width: number) => ({ ny: n, nx: n, cy: (n - 1) / 2, cx: (n - 1) / 2, scale: width / n });
-const whole = (n: number) => ({ y0: 0, x0: 0, ny: n, nx: n });
-/** Σ amp · pixel area (the transmitted area in plane units²). */
-function area(o: Optic, n: number, width: number): number {
-  const g = grid(n, width);
-  return o.sample(g, whole(n)).amp.reduce((a, v) => a + v, 0) * g.scale ** 2;
-}
 const close = (a: number, b: number, rel: number) => Math.abs(a / b - 1) < rel;
 
 t.test('apertures transmit their analytic area (1e-4)', async (t) => {

@@ -7,19 +7,13 @@ import {
   loadSystem,
   MultiCircularAperture,
   MultiHexagonAperture,
-  type Optic,
   OpticalSystem,
   segmentCentre,
   SegmentedWFE,
   segmentIndices,
 } from '../lib/index';
+import { area, grid, whole } from './helpers/sampling';
 
-const grid = (n: number, width: number) => ({ ny: n, nx: n, cy: (n - 1) / 2, cx: (n - 1) / 2, scale: width / n });
-const whole = (n: number) => ({ y0: 0, x0: 0, ny: n, nx: n });
-function area(o: Optic, n: number, width: number): number {
-  const g = grid(n, width);
-  return o.sample(g, whole(n)).amp.reduce((a, v) => a + v, 0) * g.scale ** 2;
-}
 const HEX = (3 * Math.sqrt(3)) / 2; // area of a unit-side hexagon
 
 t.test('segments are numbered as POPPY numbers them: 1 above the centre, then clockwise, ring by ring', async (t) => {

@@ -21,11 +21,9 @@ import {
   TipTilt,
   ZernikeWFE,
 } from '../lib/index';
+import { area, grid, whole } from './helpers/sampling';
 
-const grid = (n: number, width: number) => ({ ny: n, nx: n, cy: (n - 1) / 2, cx: (n - 1) / 2, scale: width / n });
-const whole = (n: number) => ({ y0: 0, x0: 0, ny: n, nx: n });
 const sum = (a: Float64Array) => a.reduce((s, v) => s + v, 0);
-const area = (o: Optic, n: number, width: number) => sum(o.sample(grid(n, width), whole(n)).amp) * (width / n) ** 2;
 const maxDiff = (a: Float64Array, b: Float64Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
 t.test('field stops transmit their area (1e-4); a hexagonal stop samples as the hexagonal aperture', async (t) => {

@@ -1,6 +1,6 @@
 /** Pupil apertures and obscurations: analytic shapes with anti-aliased edges. */
 import { circle, DEG, defineOptic, polygon, rect, shape, spoke } from './optic';
-import { integerParam, numberOr, numbers, optionalPositive, perStrut, positive } from './params';
+import { exactlyOne, hexagonSide, integerParam, numberOr, numbers, optionalPositive, perStrut, positive } from './params';
 
 /**
  * Clear circular aperture. Parameters: radius (m). Reference: docs/optics.md.
@@ -57,10 +57,7 @@ export const HexagonAperture = defineOptic({
     flatToFlat: optionalPositive('m', 'Distance between opposite flat sides (= side·√3)'),
   },
   planes: ['pupil'],
-  finish: (p, path) => {
-    if ((p.side === undefined) === (p.flatToFlat === undefined)) throw new TypeError(`${path} needs exactly one of side or flatToFlat`);
-    return { side: p.side ?? (p.flatToFlat as number) / Math.sqrt(3) };
-  },
+  finish: (p, path) => ({ side: hexagonSide(p, path) }),
   pupilDiameter: (p) => 2 * p.side,
   outside: () => 0,
   extent: (p) => p.side,
@@ -117,11 +114,7 @@ export const GaussianAperture = defineOptic({
     w: optionalPositive('m', 'Beam width parameter'),
   },
   planes: ['pupil'],
-  finish: (p, path) => {
-    if ((p.fwhm === undefined) === (p.w === undefined)) throw new TypeError(`${path} needs exactly one of fwhm or w`);
-    const w = p.w ?? (p.fwhm as number) / (2 * Math.sqrt(Math.LN2));
-    return { beamWidth: w };
-  },
+  finish: (p, path) => ({ beamWidth: exactlyOne(p, ['fwhm', 'w'], path) === 'w' ? p.w! : p.fwhm! / (2 * Math.sqrt(Math.LN2)) }),
   pupilDiameter: (p) => 3 * p.beamWidth * 2 * Math.sqrt(Math.LN2),
   layers: (p, at) => [{ kind: 'gaussian', w: p.beamWidth, ...at }],
 });

@@ -1,6 +1,6 @@
 /** Image-plane masks: occulters, field stops, phase masks. Sampled per wavelength in native code. */
 import { annulus, bar, circle, DEG, defineOptic, halfPlane, opdInside, polygon, rect, shape } from './optic';
-import { choice, integerParam, numberOr, optionalPositive, positive } from './params';
+import { choice, hexagonSide, integerParam, numberOr, optionalPositive, positive } from './params';
 
 /**
  * Opaque circular spot in an image plane. Parameters: radius (arcsec). Reference: docs/optics.md.
@@ -148,10 +148,7 @@ export const HexagonFieldStop = defineOptic({
     flatToFlat: optionalPositive('arcsec', 'Distance between opposite flat sides (= side·√3)'),
   },
   planes: ['image'],
-  finish: (p, path) => {
-    if ((p.side === undefined) === (p.flatToFlat === undefined)) throw new TypeError(`${path} needs exactly one of side or flatToFlat`);
-    return { side: p.side ?? (p.flatToFlat as number) / Math.sqrt(3) };
-  },
+  finish: (p, path) => ({ side: hexagonSide(p, path) }),
   outside: () => 0,
   extent: (p) => p.side,
   layers: (p, at) => [shape([polygon(6, p.side, 0)], false, at)],

@@ -190,3 +190,15 @@ export const perStrut = (unit: string, doc: string, def: number, opts: { above?:
     return [check(path, v)];
   },
 });
+
+/** The one of `keys` that `p` gives; throws naming the optic unless exactly one is given. */
+export function exactlyOne<K extends string>(p: Partial<Record<K, number>>, keys: readonly [K, K], path: string): K {
+  const given = keys.filter((k) => p[k] !== undefined);
+  if (given.length !== 1) throw new TypeError(`${path} needs exactly one of ${keys.join(' or ')}`);
+  return given[0]!;
+}
+
+/** A hexagon's side from `side` or `flatToFlat` (= side·√3), exactly one of them given. */
+export function hexagonSide(p: { side?: number; flatToFlat?: number }, path: string): number {
+  return exactlyOne(p, ['side', 'flatToFlat'], path) === 'side' ? p.side! : p.flatToFlat! / Math.sqrt(3);
+}

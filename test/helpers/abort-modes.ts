@@ -2,14 +2,10 @@
 // then runs a short one in the same mode; prints, per mode, how long the
 // abort took to reject and whether the next answer equals the serial one.
 // Started by test/faults.ts with OPENBLAS_NUM_THREADS=1 (fork mode needs it).
-import { CircularAperture, CircularOcculter, OpticalSystem, type CalcPsfOptions, shutdownPool } from '../../lib/index';
+import { type CalcPsfOptions, shutdownPool } from '../../lib/index';
+import { lyotSystem, MANY_WAVELENGTHS } from './long-psf';
 
-const o = new OpticalSystem({ npix: 128, oversample: 4, propagation: 'fft' });
-o.addPupil(new CircularAperture({ radius: 1 }));
-o.addImage(new CircularOcculter({ radius: 0.1 }));
-o.addPupil(new CircularAperture({ radius: 0.9 }));
-o.addDetector({ pixelscale: 0.01, fovPixels: 40 });
-const many = Array.from({ length: 400 }, (_, i) => 1e-6 * (1 + i / 1000));
+const o = lyotSystem(128);
 const few = { source: { wavelengths: [1e-6, 1.1e-6, 1.2e-6] } };
 
 const modes: [string, CalcPsfOptions][] = [
@@ -30,7 +26,7 @@ async function main() {
       abortedAt = performance.now();
       ac.abort();
     };
-    const code = await o.calcPsf({ source: { wavelengths: many }, ...mode, signal: ac.signal, onProgress }).then(
+    const code = await o.calcPsf({ source: { wavelengths: MANY_WAVELENGTHS }, ...mode, signal: ac.signal, onProgress }).then(
       () => 'resolved',
       (e: { code?: string }) => e.code,
     );

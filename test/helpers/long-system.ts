@@ -2,6 +2,7 @@
 // coronagraph), for tests that interrupt or starve the CLI mid-call.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { MANY_WAVELENGTHS } from './long-psf';
 
 export function writeLongSystem(dir: string, npix = 256): string {
   const file = path.join(dir, 'long.json');
@@ -16,7 +17,7 @@ export function writeLongSystem(dir: string, npix = 256): string {
       { kind: 'pupil', optics: aperture(0.9) },
       { kind: 'detector', pixelscale: 0.01, fovPixels: 40 },
     ],
-    source: { wavelengths: Array.from({ length: 400 }, (_, i) => 1e-6 * (1 + i / 1000)) },
+    source: { wavelengths: MANY_WAVELENGTHS },
   };
   fs.writeFileSync(file, JSON.stringify(system));
   return file;
