@@ -159,7 +159,8 @@ export interface NativePrim {
 export type NativeLayer = { shiftX: number; shiftY: number; rotation: number } & (
   | { kind: 'shape'; prims: NativePrim[]; invert: boolean; gray?: boolean }
   | { kind: 'scalar'; value: number }
-  | { kind: 'zernike'; radius: number; coefficients: number[] }
+  | { kind: 'zernike'; radius: number; coefficients: number[]; hexagon?: boolean }
+  | { kind: 'sine'; frequency: number; amplitude: number; phase: number }
   | { kind: 'thinLens'; radius: number; halfPeakToValley: number }
   | { kind: 'fqpm'; step: number }
   | { kind: 'bandLimited'; circular: boolean; sigma: number }

@@ -105,7 +105,7 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
   l.rotation = args::numOr(o, "rotation", ctx, 0);
   switch (args::choice(o, "kind", ctx,
                        {"shape", "scalar", "zernike", "thinLens", "fqpm", "bandLimited", "vortex",
-                        "segmentOpd", "gaussian", "array"})) {
+                        "segmentOpd", "gaussian", "sine", "array"})) {
     case 0: {
       raster::ShapeLayer s;
       s.prims = primsOf(env, o, "prims", ctx);
@@ -119,7 +119,8 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
       break;
     case 2:
       l.what = raster::ZernikeLayer{args::num(o, "radius", ctx),
-                                    numbersOf(env, o.Get("coefficients"), ctx + ".coefficients")};
+                                    numbersOf(env, o.Get("coefficients"), ctx + ".coefficients"),
+                                    args::flag(o, "hexagon", ctx)};
       break;
     case 3:
       l.what = raster::ThinLensLayer{args::num(o, "radius", ctx), args::num(o, "halfPeakToValley", ctx)};
@@ -139,6 +140,10 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
       break;
     case 8:
       l.what = raster::GaussianLayer{args::num(o, "w", ctx)};
+      break;
+    case 9:
+      l.what = raster::SineLayer{args::num(o, "frequency", ctx), args::num(o, "amplitude", ctx),
+                                 args::numOr(o, "phase", ctx, 0)};
       break;
     default: {
       raster::ArrayLayer a;

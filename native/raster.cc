@@ -293,9 +293,11 @@ struct Apply {
     std::vector<ZernikeTerm> terms;
     for (size_t i = 0; i < z.coefficients.size(); ++i)
       if (z.coefficients[i] != 0) terms.push_back(zernikeTerm(static_cast<int>(i) + 1, z.coefficients[i]));
+    const double h = std::sqrt(3.0) / 2 * z.radius;
     eachPixel(l, g, r, [&](size_t k, double x, double y) {
       const double rho = std::sqrt(x * x + y * y) / z.radius;
       if (rho > 1) return;
+      if (z.hexagon && (std::abs(y) > h || std::sqrt(3.0) * std::abs(x) + std::abs(y) > 2 * h)) return;
       const double th = std::atan2(y, x);
       double v = 0;
       for (const auto& t : terms) v += t.coefficient * t.at(rho, th);
@@ -338,6 +340,12 @@ struct Apply {
         opd[k] += v.charge * std::atan2(y, x) * toOpd;
       else if (toOpd == 0 && phase)
         phase[k] += v.charge * std::atan2(y, x);
+    });
+  }
+  void operator()(const SineLayer& w) const {
+    if (!opd) return;
+    eachPixel(l, g, r, [&](size_t k, double x, double) {
+      opd[k] += w.amplitude * std::sin(2 * M_PI * (w.frequency * x + w.phase));
     });
   }
   void operator()(const GaussianLayer& gl) const {
@@ -384,6 +392,7 @@ struct WritesOpd {
   bool operator()(const ArrayLayer& a) const { return a.opd != nullptr; }
   bool operator()(const VortexLayer& v) const { return v.designWavelength > 0; }
   bool operator()(const SegmentOpdLayer& s) const { return !s.segments.empty(); }
+  bool operator()(const SineLayer& w) const { return w.amplitude != 0; }
   template <typename T>
   bool operator()(const T&) const {
     return false;

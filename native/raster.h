@@ -42,10 +42,17 @@ struct GaussianLayer {
 struct ScalarLayer {
   double value = 1;
 };
-// Noll-normalised Zernike terms (coefficients in metres RMS, j from 1) inside `radius`.
+// Noll-normalised Zernike terms (coefficients in metres RMS, j from 1) inside
+// `radius`, or inside the regular hexagon of circumradius `radius` (vertices
+// on +-x) with `hexagon` (hexikes are Zernike combinations clipped so).
 struct ZernikeLayer {
   double radius = 1;
   std::vector<double> coefficients;
+  bool hexagon = false;
+};
+// opd += amplitude * sin(2 pi (frequency * x + phase)), phase in cycles.
+struct SineLayer {
+  double frequency = 1, amplitude = 0, phase = 0;
 };
 // Defocus: opd += peakToValley/2 * (2 rho^2 - 1) inside `radius`.
 struct ThinLensLayer {
@@ -88,7 +95,7 @@ struct ArrayLayer {
 // A layer and where it sits: shift (plane units) and rotation (radians, ccw).
 struct Layer {
   std::variant<ShapeLayer, ScalarLayer, ZernikeLayer, ThinLensLayer, FqpmLayer, BandLimitedLayer, ArrayLayer,
-               VortexLayer, SegmentOpdLayer, GaussianLayer>
+               VortexLayer, SegmentOpdLayer, GaussianLayer, SineLayer>
       what;
   double shiftX = 0, shiftY = 0, rotation = 0;
   // True if this layer adds to the OPD.

@@ -9,6 +9,7 @@ export * from './wavefront';
 export * from './masks';
 export * from './arrays';
 export { zernike, nollToNM, besselJ0, besselJ1 } from './functions';
+export { hexikeCoefficients, hexikeToZernike, MAX_HEXIKE_TERMS } from './hexikes';
 export { opticsReference, opticSummary } from './reference';
 
 import './apertures';

@@ -1,6 +1,7 @@
 /** Optics that act everywhere or on the phase: scalar transmission, compound optics, Zernike WFE, defocus. */
 import { combinedExtent, defineOptic, memberOptic, memberOptics, opdInside, type PlaneKind, wholePlane } from './optic';
-import { anyNumber, numberOr, numbers, positive } from './params';
+import { hexikeToZernike, MAX_HEXIKE_TERMS } from './hexikes';
+import { anyNumber, choice, numberOr, numbers, positive } from './params';
 
 /**
  * Uniform amplitude transmission everywhere in the plane. Parameters: transmission, default 1. Reference:
@@ -123,4 +124,70 @@ export const InverseTransmission = defineOptic({
   extent: (p) => p.optic.extent() + Math.hypot(p.optic.shiftX, p.optic.shiftY),
   layers: (p, _at, conventions) => p.optic.layers(conventions).map((l) => (l.kind === 'shape' ? { ...l, invert: !l.invert } : l)),
   toJson: (p) => ({ optic: p.optic.toJSON() }),
+});
+
+/**
+ * Wavefront error as a sum of hexikes — Zernikes orthonormalised over the regular hexagon of circumradius radius
+ * (vertices on ±x, as HexagonAperture), Noll order, each of RMS 1 over it — zero outside the hexagon. Parameters:
+ * radius (m); coefficients (m RMS). Reference: docs/optics.md.
+ */
+export const HexikeWFE = defineOptic({
+  type: 'HexikeWFE',
+  doc: 'Wavefront error as a sum of hexikes — Zernikes orthonormalised over the regular hexagon of circumradius radius (vertices on ±x, as HexagonAperture), Noll order, each of RMS 1 over it — zero outside the hexagon.',
+  params: {
+    radius: positive('m', 'Circumradius of the hexagon the terms are orthonormal over'),
+    coefficients: numbers('m RMS', `Coefficients in Noll order from j = 1 (piston), at most ${MAX_HEXIKE_TERMS}`),
+  },
+  planes: ['pupil'],
+  finish: (p, path) => {
+    if (p.coefficients.length > MAX_HEXIKE_TERMS) throw new RangeError(`${path}.coefficients: at most ${MAX_HEXIKE_TERMS} terms, got ${p.coefficients.length}`);
+    return {};
+  },
+  pupilDiameter: (p) => 2 * p.radius,
+  extent: (p) => p.radius,
+  layers: (p, at) => [{ kind: 'zernike', radius: p.radius, coefficients: hexikeToZernike(p.coefficients), hexagon: true, ...at }],
+});
+
+/**
+ * Wavefront error in a named basis: 'zernike' (over the circle of radius radius) or 'hexike' (over the hexagon of
+ * circumradius radius). Parameters: basis; radius (m); coefficients (m RMS). Reference: docs/optics.md.
+ */
+export const ParameterizedWFE = defineOptic({
+  type: 'ParameterizedWFE',
+  doc: "Wavefront error in a named basis: 'zernike' (over the circle of radius radius) or 'hexike' (over the hexagon of circumradius radius).",
+  params: {
+    basis: choice('Polynomial basis', ['zernike', 'hexike'] as const),
+    radius: positive('m', 'Radius of the circle, or circumradius of the hexagon'),
+    coefficients: numbers('m RMS', 'Coefficients in Noll order from j = 1 (piston)'),
+  },
+  planes: ['pupil'],
+  finish: (p, path) => {
+    if (p.basis === 'hexike' && p.coefficients.length > MAX_HEXIKE_TERMS)
+      throw new RangeError(`${path}.coefficients: at most ${MAX_HEXIKE_TERMS} hexike terms, got ${p.coefficients.length}`);
+    return {};
+  },
+  pupilDiameter: (p) => 2 * p.radius,
+  extent: (p) => p.radius,
+  layers: (p, at) => [
+    p.basis === 'hexike'
+      ? { kind: 'zernike', radius: p.radius, coefficients: hexikeToZernike(p.coefficients), hexagon: true, ...at }
+      : { kind: 'zernike', radius: p.radius, coefficients: p.coefficients, ...at },
+  ],
+});
+
+/**
+ * A sinusoidal ripple across the plane, OPD = amplitude·sin(2π(spatialFrequency·x + phaseOffset)); rotate it to
+ * turn its direction. Parameters: spatialFrequency (1/m), default 1; amplitude (m), default 0.000001; phaseOffset
+ * (cycles), default 0. Reference: docs/optics.md.
+ */
+export const SineWaveWFE = defineOptic({
+  type: 'SineWaveWFE',
+  doc: 'A sinusoidal ripple across the plane, OPD = amplitude·sin(2π(spatialFrequency·x + phaseOffset)); rotate it to turn its direction.',
+  params: {
+    spatialFrequency: numberOr('1/m', 'Ripples per metre along x', 1, { min: 0 }),
+    amplitude: numberOr('m', 'Peak OPD', 1e-6),
+    phaseOffset: numberOr('cycles', 'Phase of the ripple at x = 0', 0),
+  },
+  planes: ['pupil'],
+  layers: (p, at) => [{ kind: 'sine', frequency: p.spatialFrequency, amplitude: p.amplitude, phase: p.phaseOffset, ...at }],
 });
