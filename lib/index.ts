@@ -60,6 +60,8 @@ export {
   hexikeCoefficients,
   hexikeToZernike,
   MAX_HEXIKE_TERMS,
+  composeOpd,
+  decomposeOpd,
   segmentCentre,
   segmentIndices,
   CompoundOptic,
@@ -86,7 +88,20 @@ export {
   opticsReference,
   opticSummary,
 } from './optics';
-export type { Grid, Rect, PlaneKind, OpdUnits, OpticClass, OpticDef, Param, ParamSpecs, PlacementParams } from './optics';
+export type {
+  Grid,
+  Rect,
+  PlaneKind,
+  OpdUnits,
+  OpticClass,
+  OpticDef,
+  Param,
+  ParamSpecs,
+  PlacementParams,
+  BasisGrid,
+  DecomposeOptions,
+  Conventions,
+} from './optics';
 export { checkParallelSafety, detectFacts } from './run/safety';
 export type { ParallelFacts, SafetyVerdict } from './run/safety';
 export { estimateOptimalNProcesses, memoryModel, availableMemory, PROCESS_BASELINE_BYTES } from './run/memory';

@@ -10,6 +10,8 @@ export * from './masks';
 export * from './arrays';
 export { zernike, nollToNM, besselJ0, besselJ1 } from './functions';
 export { hexikeCoefficients, hexikeToZernike, MAX_HEXIKE_TERMS } from './hexikes';
+export { composeOpd, decomposeOpd } from './decompose';
+export type { BasisGrid, DecomposeOptions } from './decompose';
 export { opticsReference, opticSummary } from './reference';
 
 import './apertures';
