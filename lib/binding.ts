@@ -161,6 +161,7 @@ export type NativeLayer = { shiftX: number; shiftY: number; rotation: number } &
   | { kind: 'scalar'; value: number }
   | { kind: 'zernike'; radius: number; coefficients: number[]; hexagon?: boolean }
   | { kind: 'sine'; frequency: number; amplitude: number; phase: number }
+  | { kind: 'actuators'; ny: number; nx: number; spacing: number; sigma: number; heights: number[] }
   | { kind: 'thinLens'; radius: number; halfPeakToValley: number }
   | { kind: 'fqpm'; step: number }
   | { kind: 'bandLimited'; circular: boolean; sigma: number }

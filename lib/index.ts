@@ -57,6 +57,8 @@ export {
   HexikeWFE,
   ParameterizedWFE,
   SineWaveWFE,
+  ContinuousDeformableMirror,
+  HexSegmentedDeformableMirror,
   hexikeCoefficients,
   hexikeToZernike,
   MAX_HEXIKE_TERMS,

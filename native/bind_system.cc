@@ -105,7 +105,7 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
   l.rotation = args::numOr(o, "rotation", ctx, 0);
   switch (args::choice(o, "kind", ctx,
                        {"shape", "scalar", "zernike", "thinLens", "fqpm", "bandLimited", "vortex",
-                        "segmentOpd", "gaussian", "sine", "array"})) {
+                        "segmentOpd", "gaussian", "sine", "actuators", "array"})) {
     case 0: {
       raster::ShapeLayer s;
       s.prims = primsOf(env, o, "prims", ctx);
@@ -141,6 +141,20 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
     case 8:
       l.what = raster::GaussianLayer{args::num(o, "w", ctx)};
       break;
+    case 10: {
+      raster::ActuatorLayer a;
+      a.ny = args::integer(o, "ny", ctx, 1, 4096);
+      a.nx = args::integer(o, "nx", ctx, 1, 4096);
+      a.spacing = args::num(o, "spacing", ctx);
+      a.sigma = args::num(o, "sigma", ctx);
+      if (!(a.spacing > 0) || !(a.sigma > 0))
+        args::rangeError(env, ctx + ": spacing and sigma must be positive");
+      a.heights = numbersOf(env, o.Get("heights"), ctx + ".heights");
+      if (a.heights.size() != static_cast<size_t>(a.ny) * a.nx)
+        args::rangeError(env, ctx + ".heights needs ny * nx = " + std::to_string(a.ny * a.nx) + " values");
+      l.what = std::move(a);
+      break;
+    }
     case 9:
       l.what = raster::SineLayer{args::num(o, "frequency", ctx), args::num(o, "amplitude", ctx),
                                  args::numOr(o, "phase", ctx, 0)};

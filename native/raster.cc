@@ -342,6 +342,30 @@ struct Apply {
         phase[k] += v.charge * std::atan2(y, x);
     });
   }
+  void operator()(const ActuatorLayer& a) const {
+    if (!opd) return;
+    // Beyond 6 sigma an influence is below 3e-16 of its height.
+    const int reach = static_cast<int>(std::ceil(6 * a.sigma / a.spacing));
+    const double s2 = a.sigma * a.sigma;
+    eachPixel(l, g, r, [&](size_t k, double x, double y) {
+      const double fi = y / a.spacing + (a.ny - 1) / 2.0, fj = x / a.spacing + (a.nx - 1) / 2.0;
+      const int i0 = std::max(0, static_cast<int>(std::floor(fi)) - reach);
+      const int i1 = std::min(a.ny - 1, static_cast<int>(std::ceil(fi)) + reach);
+      const int j0 = std::max(0, static_cast<int>(std::floor(fj)) - reach);
+      const int j1 = std::min(a.nx - 1, static_cast<int>(std::ceil(fj)) + reach);
+      double v = 0;
+      for (int i = i0; i <= i1; ++i) {
+        const double dy = y - (i - (a.ny - 1) / 2.0) * a.spacing;
+        for (int j = j0; j <= j1; ++j) {
+          const double h = a.heights[static_cast<size_t>(i) * a.nx + j];
+          if (h == 0) continue;
+          const double dx = x - (j - (a.nx - 1) / 2.0) * a.spacing;
+          v += h * std::exp(-(dx * dx + dy * dy) / s2);
+        }
+      }
+      opd[k] += v;
+    });
+  }
   void operator()(const SineLayer& w) const {
     if (!opd) return;
     eachPixel(l, g, r, [&](size_t k, double x, double) {
@@ -393,6 +417,7 @@ struct WritesOpd {
   bool operator()(const VortexLayer& v) const { return v.designWavelength > 0; }
   bool operator()(const SegmentOpdLayer& s) const { return !s.segments.empty(); }
   bool operator()(const SineLayer& w) const { return w.amplitude != 0; }
+  bool operator()(const ActuatorLayer&) const { return true; }
   template <typename T>
   bool operator()(const T&) const {
     return false;

@@ -50,6 +50,14 @@ struct ZernikeLayer {
   std::vector<double> coefficients;
   bool hexagon = false;
 };
+// A continuous deformable mirror: opd += sum of heights[i][j] *
+// exp(-r^2 / sigma^2) over an ny x nx lattice of actuators `spacing` apart,
+// centred on the origin (row i at y = (i - (ny - 1) / 2) * spacing).
+struct ActuatorLayer {
+  int ny = 0, nx = 0;
+  double spacing = 1, sigma = 1;
+  std::vector<double> heights;  // metres of OPD, row-major
+};
 // opd += amplitude * sin(2 pi (frequency * x + phase)), phase in cycles.
 struct SineLayer {
   double frequency = 1, amplitude = 0, phase = 0;
@@ -95,7 +103,7 @@ struct ArrayLayer {
 // A layer and where it sits: shift (plane units) and rotation (radians, ccw).
 struct Layer {
   std::variant<ShapeLayer, ScalarLayer, ZernikeLayer, ThinLensLayer, FqpmLayer, BandLimitedLayer, ArrayLayer,
-               VortexLayer, SegmentOpdLayer, GaussianLayer, SineLayer>
+               VortexLayer, SegmentOpdLayer, GaussianLayer, SineLayer, ActuatorLayer>
       what;
   double shiftX = 0, shiftY = 0, rotation = 0;
   // True if this layer adds to the OPD.

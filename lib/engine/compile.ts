@@ -42,7 +42,11 @@ export interface Compiled {
 
 /** A plane as compile() sees it (consecutive pupil planes already merged). */
 export type CompilePlane =
-  | { kind: 'pupil'; optics: readonly Optic[] }
+  | {
+      kind: 'pupil';
+      optics: readonly Optic[] /** The conjugate planes merged into this one, each sampled on its own. */;
+      parts?: readonly (readonly Optic[])[];
+    }
   | { kind: 'image'; optics: readonly Optic[]; propagation?: Propagation; maskSampling?: number; maskModel?: MaskModel; index?: number }
   | { kind: 'detector'; pixelscale: number; fovPixels: number; oversample: number };
 
@@ -56,14 +60,77 @@ export interface ImageDefaults {
 
 const outsideOf = (optics: readonly Optic[]) => optics.reduce((a, o) => a * o.outside(), 1);
 
-/** A pupil plane sampled on `rect`, or on the window its optics' extent implies (the rest is `outside`). */
-function pupilStep(optics: readonly Optic[], grid: Grid, rect: Rect | { extent: number }, outside: number, conventions: Conventions): NativeStep {
+/** One pupil plane's samples on a window of the grid. */
+interface PupilSamples {
+  amp: Float64Array;
+  opd?: Float64Array;
+  y0: number;
+  x0: number;
+  ny: number;
+  nx: number;
+}
+
+/** Sampled pupil planes by what they were sampled from, kept between compiles of one system. */
+export type PupilCache = Map<string, PupilSamples>;
+
+const opticIds = new WeakMap<Optic, number>();
+let nextOpticId = 0;
+/** What a plane's samples depend on: its optics (identity and version), grid, window and conventions. */
+function pupilKey(optics: readonly Optic[], grid: Grid, rect: Rect | { extent: number }, conventions: Conventions): string {
+  const ids = optics.map((o) => {
+    if (!opticIds.has(o)) opticIds.set(o, nextOpticId++);
+    return `${opticIds.get(o)}.${o.version}`;
+  });
+  return JSON.stringify([ids, grid, rect, conventions]);
+}
+
+/** One plane's samples, from `cache` when nothing they depend on has changed. */
+function samplesOf(
+  optics: readonly Optic[],
+  grid: Grid,
+  rect: Rect | { extent: number },
+  conventions: Conventions,
+  cache: { samples: PupilCache; used: Set<string> },
+): PupilSamples {
+  const key = pupilKey(optics, grid, rect, conventions);
+  cache.used.add(key);
+  const hit = cache.samples.get(key);
+  if (hit) return hit;
   const { amp, opd, y0, x0, ny, nx } = native().rasterPlane(
     optics.flatMap((o) => o.layers(conventions)),
     grid,
     rect,
   );
-  return { kind: 'pupil', mask: { y0, x0, ny, nx, outside, amp, ...(opd ? { opd } : {}) } };
+  const s = { amp, ...(opd ? { opd } : {}), y0, x0, ny, nx };
+  cache.samples.set(key, s);
+  return s;
+}
+
+/**
+ * Conjugate pupil planes (`parts`, whose optics multiply) sampled on `rect`,
+ * or on the window their optics' extent implies (the rest is `outside`). Each
+ * part is sampled on its own and kept, so a deformable mirror set between
+ * calls re-samples only its own plane; the parts' amplitudes multiply and
+ * their OPDs add.
+ */
+function pupilStep(
+  parts: readonly (readonly Optic[])[],
+  grid: Grid,
+  rect: Rect | { extent: number },
+  outside: number,
+  conventions: Conventions,
+  cache: { samples: PupilCache; used: Set<string> },
+): NativeStep {
+  const first = samplesOf(parts[0]!, grid, rect, conventions, cache);
+  const window = { y0: first.y0, x0: first.x0, ny: first.ny, nx: first.nx };
+  const rest = parts.slice(1).map((p) => samplesOf(p, grid, window, conventions, cache));
+  if (rest.length === 0) return { kind: 'pupil', mask: { ...window, outside, amp: first.amp, ...(first.opd ? { opd: first.opd } : {}) } };
+  const amp = Float64Array.from(first.amp);
+  const withOpd = [first, ...rest].filter((s) => s.opd);
+  const opd = withOpd.length ? new Float64Array(amp.length) : undefined;
+  for (const s of rest) for (let i = 0; i < amp.length; i++) amp[i]! *= s.amp[i]!;
+  if (opd) for (const s of withOpd) for (let i = 0; i < opd.length; i++) opd[i]! += s.opd![i]!;
+  return { kind: 'pupil', mask: { ...window, outside, amp, ...(opd ? { opd } : {}) } };
 }
 
 /** An optics product's extent as native code takes it (< 0: unbounded). */
@@ -82,9 +149,11 @@ export function compilePlanes(
   oversample: number,
   D: number,
   defaults: ImageDefaults = { propagation: 'fft', maskSampling: undefined, maskModel: 'auto' },
+  pupils: PupilCache = new Map(),
 ): Compiled {
   const t0 = performance.now();
   const conventions = defaults.conventions ?? 'airy';
+  const cache = { samples: pupils, used: new Set<string>() };
   const n = npix;
   const dx = D / n;
   const imagePlanes = planes.filter((p) => p.kind === 'image').length;
@@ -96,12 +165,12 @@ export function compilePlanes(
   planes.forEach((pl, i) => {
     if (pl.kind === 'pupil' && i === 0) {
       const grid = { ny: n, nx: n, cy: (n - 1) / 2, cx: (n - 1) / 2, scale: dx };
-      steps.push(pupilStep(pl.optics, grid, { y0: 0, x0: 0, ny: n, nx: n }, 0, conventions));
+      steps.push(pupilStep(pl.parts ?? [pl.optics], grid, { y0: 0, x0: 0, ny: n, nx: n }, 0, conventions, cache));
     } else if (pl.kind === 'pupil' && pl.optics.length === 0) {
       steps.push({ kind: 'pupil' });
     } else if (pl.kind === 'pupil') {
       const grid = { ny: N, nx: N, cy: p0 + (n - 1) / 2, cx: p0 + (n - 1) / 2, scale: dx };
-      steps.push(pupilStep(pl.optics, grid, { extent: extentOf(pl.optics) }, outsideOf(pl.optics), conventions));
+      steps.push(pupilStep(pl.parts ?? [pl.optics], grid, { extent: extentOf(pl.optics) }, outsideOf(pl.optics), conventions, cache));
     } else if (pl.kind === 'image') {
       steps.push({
         kind: 'image',
@@ -116,6 +185,7 @@ export function compilePlanes(
       steps.push({ kind: 'detector', npixY: m, npixX: m, pixelscale: detector.pixelscale });
     }
   });
+  for (const key of pupils.keys()) if (!cache.used.has(key)) pupils.delete(key);
   const imageMethods = choosePropagation(planes, steps, pupilRect, oversample, defaults);
   const desc: NativeSystemDesc = { npix: n, padded: N, pupilScale: dx, steps };
   let handle: NativeSystemHandle;

@@ -14,7 +14,7 @@ import { planParallel } from '../run/plan';
 import { type SharedSystem, shareSystem, unshareSystem } from '../run/pool';
 import { bool, finiteNumber, integer, knownKeys, oneOf, show } from '../validate';
 import { psfHeader } from './header';
-import { type Compiled, compilePlanes, type CompilePlane } from './compile';
+import { type Compiled, compilePlanes, type CompilePlane, type PupilCache } from './compile';
 import { monochromatic, type ResolvedSource, resolveSource, type Source } from './source';
 
 const ARCSEC_PER_RAD = (180 / Math.PI) * 3600;
@@ -228,6 +228,10 @@ export class OpticalSystem {
   /** Normalisation used when `calcPsf` is not given one (set by loadSystem). */
   defaultNormalize: Normalize | undefined;
   private compiled: (Compiled & { shared?: SharedSystem }) | undefined;
+  /** The optics' versions the compiled form was built from. */
+  private compiledVersions = '';
+  /** Sampled pupil planes, reused while their optics are unchanged. */
+  private readonly pupils: PupilCache = new Map();
 
   constructor(opts: OpticalSystemOptions = {}, path = 'OpticalSystem') {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`${path} options must be an object, got ${show(opts)}`);
@@ -349,23 +353,39 @@ export class OpticalSystem {
     this.compiled = undefined;
   }
 
-  /** The system in native form, built once until the planes change. */
+  /** The versions of every optic, plane by plane: a change in one means the compiled form is stale. */
+  private opticVersions(): string {
+    return this.planes.map((p) => (p.kind === 'detector' ? '' : p.optics.map((o) => o.version).join(','))).join('|');
+  }
+
+  /** The system in native form, built once until the planes or an optic change (unchanged pupil planes are not re-sampled). */
   private compile(): Compiled & { shared?: SharedSystem } {
-    if (this.compiled) return this.compiled;
+    const versions = this.opticVersions();
+    if (this.compiled && this.compiledVersions === versions) return this.compiled;
+    if (this.compiled) this.changed();
     this.validate();
     // Consecutive pupil planes are conjugate: their optics multiply.
     const merged: CompilePlane[] = [];
     for (const pl of this.planes) {
       const prev = merged[merged.length - 1];
-      if (pl.kind === 'pupil' && prev?.kind === 'pupil') merged[merged.length - 1] = { kind: 'pupil', optics: [...prev.optics, ...pl.optics] };
-      else merged.push(pl.kind === 'image' ? { ...pl, index: this.planes.indexOf(pl) } : pl);
+      if (pl.kind === 'pupil' && prev?.kind === 'pupil') {
+        merged[merged.length - 1] = { kind: 'pupil', optics: [...prev.optics, ...pl.optics], parts: [...(prev.parts ?? [prev.optics]), pl.optics] };
+      } else merged.push(pl.kind === 'image' ? { ...pl, index: this.planes.indexOf(pl) } : pl);
     }
-    this.compiled = compilePlanes(merged, this.npix, this.oversample, this.resolvedPupilDiameter(), {
-      propagation: this.propagation,
-      maskSampling: this.maskSampling,
-      maskModel: this.maskModel,
-      conventions: this.conventions,
-    });
+    this.compiled = compilePlanes(
+      merged,
+      this.npix,
+      this.oversample,
+      this.resolvedPupilDiameter(),
+      {
+        propagation: this.propagation,
+        maskSampling: this.maskSampling,
+        maskModel: this.maskModel,
+        conventions: this.conventions,
+      },
+      this.pupils,
+    );
+    this.compiledVersions = versions;
     return this.compiled;
   }
 

@@ -8,6 +8,7 @@ export { segmentCentre, segmentIndices, ringOf } from './segments';
 export * from './wavefront';
 export * from './masks';
 export * from './arrays';
+export * from './dms';
 export { zernike, nollToNM, besselJ0, besselJ1 } from './functions';
 export { hexikeCoefficients, hexikeToZernike, MAX_HEXIKE_TERMS } from './hexikes';
 export { composeOpd, decomposeOpd } from './decompose';
@@ -19,6 +20,7 @@ import './segmented';
 import './wavefront';
 import './masks';
 import './arrays';
+import './dms';
 import { type OpticClass, opticTypes } from './optic';
 import type { ParamSpecs } from './params';
 

@@ -123,6 +123,7 @@ export class Optic {
   readonly params: Record<string, unknown>;
   readonly #def: AnyDef;
   readonly #values: Record<string, unknown>;
+  #changes = 0;
 
   protected constructor(def: AnyDef, given: unknown, path: string, ctx: ParseContext) {
     if (given === null || typeof given !== 'object' || Array.isArray(given)) {
@@ -165,6 +166,19 @@ export class Optic {
   sample(grid: Grid, r: Rect): { amp: Float64Array; opd: Float64Array | null } {
     return samplePlane([this], grid, r);
   }
+  /**
+   * How many times this optic (or a member of it) has changed since it was
+   * made; a system re-samples a plane when the count of one of its optics moves.
+   */
+  get version(): number {
+    const { optics, optic } = this as unknown as { optics?: unknown; optic?: unknown };
+    const members = Array.isArray(optics) ? optics : optic instanceof Optic ? [optic] : [];
+    return members.reduce((v: number, m) => v + (m instanceof Optic ? m.version : 0), this.#changes);
+  }
+  /** Marks the optic changed (an optic whose state can be set calls this after each change). */
+  protected markChanged(): void {
+    this.#changes++;
+  }
   /** JSON form (type plus parameters). */
   toJSON(): Record<string, unknown> {
     return { type: this.type, ...(this.#def.toJson ? this.#def.toJson(this.#values) : this.params) };
@@ -188,6 +202,14 @@ export interface OpticClass<P extends ParamSpecs, X extends object = object> {
 }
 
 const registry = new Map<string, OpticClass<ParamSpecs>>();
+
+/**
+ * Registers `cls`, a subclass of a defined optic that adds methods (a
+ * deformable mirror's setters), as the class its JSON type makes.
+ */
+export function registerOpticClass<P extends ParamSpecs, X extends object>(cls: OpticClass<P, X>): void {
+  registry.set(cls.definition.type, cls as unknown as OpticClass<ParamSpecs>);
+}
 
 /** Makes the class of an optic from its definition, and registers its JSON type name. */
 export function defineOptic<P extends ParamSpecs, X extends object = object>(def: OpticDef<P, X>): OpticClass<P, X> {

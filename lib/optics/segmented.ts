@@ -4,7 +4,8 @@
  * them (see segments.ts). Each is one union of primitives, so edges are
  * anti-aliased like every analytic optic's.
  */
-import { circle, defineOptic, polygon, shape } from './optic';
+import type { NativeLayer } from '../binding';
+import { circle, defineOptic, type Placement, polygon, registerOpticClass, shape } from './optic';
 import { finiteNumber, knownKeys, show } from '../validate';
 import { flag, integerParam, numberOr, optionalIndices, optionalPositive, type Param, positive } from './params';
 import { ringOf, segmentCentre, segmentIndices, segmentsInsideRing } from './segments';
@@ -99,12 +100,13 @@ export interface SegmentTerms {
 }
 
 /** A map from segment index to its terms (JSON object keys are the indices). */
-const segmentTerms = (doc: string): Param<Record<string, Required<SegmentTerms>>, Record<number | string, SegmentTerms>> => ({
+const segmentTerms = (doc: string, required = true): Param<Record<string, Required<SegmentTerms>>, Record<number | string, SegmentTerms>> => ({
   unit: 'm, rad',
   doc,
-  required: true,
-  defaultText: '',
+  required,
+  defaultText: required ? '' : 'flat',
   parse(path, v) {
+    if (v === undefined && !required) return Object.create(null);
     if (v === null || typeof v !== 'object' || Array.isArray(v))
       throw new TypeError(`${path} must be an object of segment index → { piston, tip, tilt }, got ${show(v)}`);
     const out: Record<string, Required<SegmentTerms>> = Object.create(null);
@@ -122,6 +124,29 @@ const segmentTerms = (doc: string): Param<Record<string, Required<SegmentTerms>>
   },
 });
 
+type Layout = ReturnType<typeof placeSegments> & { segmentSide: number; spacing: number };
+
+/** A MultiHexagonAperture layout whose segments include every index `terms` names. */
+function segmentLayout(p: Parameters<NonNullable<typeof MultiHexagonAperture.definition.finish>>[0], terms: Record<string, unknown>, where: string): Layout {
+  const layout = MultiHexagonAperture.definition.finish!(p, where.replace(/\.\w+$/, ''));
+  for (const key of Object.keys(terms)) {
+    if (!layout.indices.includes(Number(key)))
+      throw new RangeError(`${where}[${JSON.stringify(key)}]: segment ${key} is not in this layout (${layout.indices.length} segments)`);
+  }
+  return layout;
+}
+
+/** The OPD layer of per-segment piston, tip and tilt (times `factor`: 2 for a mirror's surface). */
+function segmentOpdLayer(layout: Layout, terms: Record<string, Required<SegmentTerms>>, factor: number, at: Placement): NativeLayer {
+  const listed = Object.entries(terms).filter(([, w]) => w.piston !== 0 || w.tip !== 0 || w.tilt !== 0);
+  const segments = listed.map(([key]) => {
+    const [x, y] = segmentCentre(Number(key), layout.spacing);
+    return { ...polygon(6, layout.segmentSide, 0), x, y };
+  });
+  const each = (k: keyof SegmentTerms) => listed.map(([, w]) => factor * w[k]);
+  return { kind: 'segmentOpd', segments, piston: each('piston'), tip: each('tip'), tilt: each('tilt'), ...at };
+}
+
 /**
  * Piston, tip and tilt per segment of a MultiHexagonAperture layout: OPD = piston + tip·(x − xc) + tilt·(y − yc)
  * inside each segment. Parameters: segmentWfe (m, rad); rings, default 1; segments, optional; gap (m), default
@@ -135,22 +160,62 @@ export const SegmentedWFE = defineOptic({
     ...MultiHexagonAperture.definition.params,
   },
   planes: ['pupil'],
-  finish: (p, path) => {
-    const layout = MultiHexagonAperture.definition.finish!(p, path);
-    for (const key of Object.keys(p.segmentWfe)) {
-      if (!layout.indices.includes(Number(key)))
-        throw new RangeError(`${path}.segmentWfe[${JSON.stringify(key)}]: segment ${key} is not in this layout (${layout.indices.length} segments)`);
-    }
-    return layout;
-  },
+  finish: (p, path) => segmentLayout(p, p.segmentWfe, `${path}.segmentWfe`),
   extent: (p) => p.reach + p.segmentSide,
-  layers: (p, at) => {
-    const listed = Object.entries(p.segmentWfe).filter(([, w]) => w.piston !== 0 || w.tip !== 0 || w.tilt !== 0);
-    const segments = listed.map(([key]) => {
-      const [x, y] = segmentCentre(Number(key), p.spacing);
-      return { ...polygon(6, p.segmentSide, 0), x, y };
-    });
-    const terms = (k: keyof SegmentTerms) => listed.map(([, w]) => w[k]);
-    return [{ kind: 'segmentOpd', segments, piston: terms('piston'), tip: terms('tip'), tilt: terms('tilt'), ...at }];
+  layers: (p, at) => [segmentOpdLayer(p, p.segmentWfe, 1, at)],
+});
+
+const HexSegmentedDmDefinition = defineOptic({
+  type: 'HexSegmentedDeformableMirror',
+  doc: 'A segmented deformable mirror: hexagonal segments of a MultiHexagonAperture layout, each with piston, tip and tilt (tip multiplies x, as in POPPY); OPD = 2 × surface on reflection. Set segments with setActuator and flatten.',
+  params: {
+    ...MultiHexagonAperture.definition.params,
+    surface: segmentTerms('Surface per segment index: piston (m), tip and tilt (rad)', false),
+    includeFactorOfTwo: flag('OPD = 2 × surface (a reflection); false: OPD = surface', true),
+  },
+  planes: ['pupil'],
+  finish: (p, path) => segmentLayout(p, p.surface, `${path}.surface`),
+  pupilDiameter: (p) => p.spacing * (2 * p.rings + 1),
+  outside: () => 0,
+  extent: (p) => p.reach + p.segmentSide,
+  layers: (p, at) => [...MultiHexagonAperture.definition.layers(p, at, 'airy'), segmentOpdLayer(p, p.surface, p.includeFactorOfTwo ? 2 : 1, at)],
+  toJson: (p) => {
+    const json: Record<string, unknown> = p.segments ? { segments: p.segments } : { rings: p.rings, center: p.center };
+    if (p.side !== undefined) json.side = p.side;
+    if (p.flatToFlat !== undefined) json.flatToFlat = p.flatToFlat;
+    json.gap = p.gap;
+    if (!p.includeFactorOfTwo) json.includeFactorOfTwo = false;
+    const set = Object.entries(p.surface).filter(([, w]) => w.piston !== 0 || w.tip !== 0 || w.tilt !== 0);
+    if (set.length) json.surface = Object.fromEntries(set);
+    return json;
   },
 });
+
+/**
+ * A segmented deformable mirror: hexagonal segments of a MultiHexagonAperture layout, each with piston, tip and
+ * tilt (tip multiplies x, as in POPPY); OPD = 2 × surface on reflection. Set segments with setActuator and flatten.
+ * Parameters: rings, default 1; segments, optional; gap (m), default 0.01; side (m), optional; flatToFlat (m),
+ * optional; center, default false; surface (m, rad), default flat; includeFactorOfTwo, default true. Reference:
+ * docs/optics.md.
+ */
+export class HexSegmentedDeformableMirror extends HexSegmentedDmDefinition {
+  /** Sets segment `segment` to `piston` metres and `tip`, `tilt` radians of surface. */
+  setActuator(segment: number, piston: number, tip = 0, tilt = 0): void {
+    if (!this.indices.includes(segment)) throw new RangeError(`setActuator: segment ${show(segment)} is not in this mirror (${this.indices.length} segments)`);
+    for (const [name, v] of [
+      ['piston', piston],
+      ['tip', tip],
+      ['tilt', tilt],
+    ] as const) {
+      if (!Number.isFinite(v)) throw new RangeError(`setActuator: ${name} must be a finite number, got ${show(v)}`);
+    }
+    this.surface[String(segment)] = { piston, tip, tilt };
+    this.markChanged();
+  }
+  /** Sets every segment flat. */
+  flatten(): void {
+    for (const key of Object.keys(this.surface)) delete this.surface[key];
+    this.markChanged();
+  }
+}
+registerOpticClass(HexSegmentedDeformableMirror);
