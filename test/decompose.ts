@@ -38,7 +38,11 @@ t.test('an obscured aperture still determines the terms; Gram–Schmidt coeffici
   const gs = decomposeOpd(opd, { shape, nterms: 15, aperture, gramSchmidt: true });
   let sum = 0;
   let count = 0;
-  for (let i = 0; i < opd.length; i++) if (aperture[i]) (sum += opd[i]! ** 2), count++;
+  for (let i = 0; i < opd.length; i++) {
+    if (!aperture[i]) continue;
+    sum += opd[i]! ** 2;
+    count++;
+  }
   const rms = Math.sqrt(sum / count);
   const rss = Math.hypot(...gs);
   t.ok(Math.abs(rss / rms - 1) < 1e-9, `Gram–Schmidt: √Σc² ${rss.toExponential(6)} = RMS over the aperture ${rms.toExponential(6)}`);

@@ -122,3 +122,21 @@ t.test('HexSegmentedDeformableMirror: a λ/4 surface piston on one of 18 segment
   t.throws(() => dm.setActuator(0, 1e-7), { message: /segment 0 is not in this mirror \(18 segments\)/ });
   t.throws(() => dm.setActuator(3, 1e-7, Number.POSITIVE_INFINITY), { message: /tip must be a finite number/ });
 });
+
+t.test('a mirror set while a processes-mode call runs: that call keeps its surface, the next one takes the new one', async (t) => {
+  const dm = new ContinuousDeformableMirror({ actuators: [8, 8], radius: 1 });
+  const o = new OpticalSystem({ npix: 128 });
+  o.addPupil(dm);
+  o.addDetector({ pixelscale: 0.02, fovPixels: 32 });
+  const source = { wavelengths: [1e-6, 1.05e-6, 1.1e-6, 1.15e-6] };
+  const flatSerial = await o.calcPsf({ source, parallel: 'none' });
+  const running = o.calcPsf({ source, parallel: 'processes', startMethod: 'spawn', nProcesses: 2 });
+  dm.setActuator(3, 4, 4e-8);
+  const poked = await o.calcPsf({ source, parallel: 'processes', startMethod: 'spawn', nProcesses: 2 });
+  const flat = await running;
+  const pokedSerial = await o.calcPsf({ source, parallel: 'none' });
+  const diff = (a: Float64Array, b: Float64Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+  t.ok(diff(flat.data, flatSerial.data) < 1e-15, 'the running call: the flat mirror');
+  t.ok(diff(poked.data, pokedSerial.data) < 1e-15, 'the next call: the poked mirror');
+  t.ok(diff(poked.data, flat.data) > 1e-6 * flat.peak(), 'and they differ');
+});

@@ -362,7 +362,9 @@ export class OpticalSystem {
   private compile(): Compiled & { shared?: SharedSystem } {
     const versions = this.opticVersions();
     if (this.compiled && this.compiledVersions === versions) return this.compiled;
-    if (this.compiled) this.changed();
+    // An optic changed: a call still running keeps the old compiled form (its
+    // workers' copy is dropped when that form is garbage-collected).
+    this.compiled = undefined;
     this.validate();
     // Consecutive pupil planes are conjugate: their optics multiply.
     const merged: CompilePlane[] = [];

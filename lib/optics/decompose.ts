@@ -75,7 +75,7 @@ function basisValues(g: BasisGrid, nterms: number, where: string): Float64Array[
 export function composeOpd(coefficients: readonly number[], grid: BasisGrid): Float64Array {
   if (!Array.isArray(coefficients) || coefficients.length === 0)
     throw new TypeError(`coefficients must be a non-empty array of numbers, got ${show(coefficients)}`);
-  coefficients.forEach((c, i) => finiteNumber(`coefficients[${i}]`, c));
+  for (const [i, c] of coefficients.entries()) finiteNumber(`coefficients[${i}]`, c);
   const values = basisValues(grid, coefficients.length, 'grid');
   const out = new Float64Array(values[0]!.length);
   values.forEach((v, k) => {
