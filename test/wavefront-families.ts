@@ -83,7 +83,7 @@ t.test('HexikeWFE is the Zernike combination inside the hexagon and zero outside
     new ZernikeWFE({ radius: 1, coefficients: a }).sample(g, r).opd,
     "basis 'zernike'",
   );
-  t.throws(() => new HexikeWFE({ radius: 1, coefficients: new Array(56).fill(0) }), { message: /coefficients: at most 55 terms, got 56/ });
+  t.throws(() => new HexikeWFE({ radius: 1, coefficients: new Array(56).fill(0) }), { message: /coefficients: at most 55 hexike terms, got 56/ });
   t.throws(() => new ParameterizedWFE({ basis: 'legendre' as never, radius: 1, coefficients: [] }), { message: /basis/ });
 });
 

@@ -1,5 +1,6 @@
 /** Optics that act everywhere or on the phase: scalar transmission, compound optics, Zernike WFE, defocus. */
-import { combinedExtent, defineOptic, memberOptic, memberOptics, opdInside, type PlaneKind, wholePlane } from './optic';
+import type { NativeLayer } from '../binding';
+import { combinedExtent, defineOptic, memberOptic, memberOptics, opdInside, type Placement, type PlaneKind, wholePlane } from './optic';
 import { hexikeToZernike, MAX_HEXIKE_TERMS } from './hexikes';
 import { anyNumber, choice, integerParam, numberOr, numbers, positive } from './params';
 import { randomScreen } from './screens';
@@ -140,14 +141,22 @@ export const HexikeWFE = defineOptic({
     coefficients: numbers('m RMS', `Coefficients in Noll order from j = 1 (piston), at most ${MAX_HEXIKE_TERMS}`),
   },
   planes: ['pupil'],
-  finish: (p, path) => {
-    if (p.coefficients.length > MAX_HEXIKE_TERMS) throw new RangeError(`${path}.coefficients: at most ${MAX_HEXIKE_TERMS} terms, got ${p.coefficients.length}`);
-    return {};
-  },
+  finish: (p, path) => checkHexikeTerms(p.coefficients, path),
   pupilDiameter: (p) => 2 * p.radius,
   extent: (p) => p.radius,
-  layers: (p, at) => [{ kind: 'zernike', radius: p.radius, coefficients: hexikeToZernike(p.coefficients), hexagon: true, ...at }],
+  layers: (p, at) => [hexikeLayer(p.radius, p.coefficients, at)],
 });
+
+function checkHexikeTerms(coefficients: readonly number[], path: string): object {
+  if (coefficients.length > MAX_HEXIKE_TERMS)
+    throw new RangeError(`${path}.coefficients: at most ${MAX_HEXIKE_TERMS} hexike terms, got ${coefficients.length}`);
+  return {};
+}
+
+/** Hexikes as the Zernike combination they are, clipped to the hexagon. */
+function hexikeLayer(radius: number, coefficients: readonly number[], at: Placement): NativeLayer {
+  return { kind: 'zernike', radius, coefficients: hexikeToZernike(coefficients), hexagon: true, ...at };
+}
 
 /**
  * Wavefront error in a named basis: 'zernike' (over the circle of radius radius) or 'hexike' (over the hexagon of
@@ -170,9 +179,7 @@ export const ParameterizedWFE = defineOptic({
   pupilDiameter: (p) => 2 * p.radius,
   extent: (p) => p.radius,
   layers: (p, at) => [
-    p.basis === 'hexike'
-      ? { kind: 'zernike', radius: p.radius, coefficients: hexikeToZernike(p.coefficients), hexagon: true, ...at }
-      : { kind: 'zernike', radius: p.radius, coefficients: p.coefficients, ...at },
+    p.basis === 'hexike' ? hexikeLayer(p.radius, p.coefficients, at) : { kind: 'zernike', radius: p.radius, coefficients: p.coefficients, ...at },
   ],
 });
 
