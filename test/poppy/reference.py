@@ -46,6 +46,14 @@ def optic(o):
         return poppy.MultiCircularAperture(rings=o["rings"], segment_radius=o["segmentRadius"], gap=o["gap"], center=o.get("center", True))
     if t == "CircularOcculter":
         return poppy.CircularOcculter(radius=o["radius"])
+    if t == "ZernikeWFE":
+        return poppy.ZernikeWFE(radius=o["radius"], coefficients=o["coefficients"])
+    if t == "RectangleAperture":
+        return poppy.RectangleAperture(width=o["width"], height=o["height"])
+    if t == "SquareFieldStop":
+        return poppy.SquareFieldStop(size=o["size"])
+    if t == "AnnularFieldStop":
+        return poppy.AnnularFieldStop(radius_inner=o["radiusInner"], radius_outer=o["radiusOuter"])
     raise ValueError(f"no POPPY translation for {t}")
 
 
