@@ -22,7 +22,7 @@
         "native/propagate.cc",
         "native/pupil_grid.cc",
         "native/raster.cc",
-        "native/circle_area.cc",
+        "native/pixel_area.cc",
         "native/shm.cc",
         "native/special.cc",
         "native/vortex.cc",

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <limits>
 
-#include "circle_area.h"
 #include "common.h"
+#include "pixel_area.h"
 #include "special.h"
 
 namespace airy {
@@ -142,6 +142,37 @@ void coverage(const ShapeLayer& s, const Layer& at, const Grid& g, const Rect& r
     centreX.push_back(std::cos(at.rotation) * p.x - std::sin(at.rotation) * p.y + at.shiftX);
     centreY.push_back(std::sin(at.rotation) * p.x + std::cos(at.rotation) * p.y + at.shiftY);
   }
+  // Polygons and rectangles (segments of one optic do not overlap either): exact areas by clipping.
+  const bool polygons = std::all_of(s.prims.begin(), s.prims.end(), [](const Prim& p) {
+    return p.kind == PrimKind::Polygon || p.kind == PrimKind::Rect;
+  });
+  std::vector<std::vector<std::pair<double, double>>> corners;
+  if (polygons) {
+    for (const Prim& p : s.prims) {
+      std::vector<std::pair<double, double>> local;
+      if (p.kind == PrimKind::Rect) {
+        local = {{-p.a / 2, -p.b / 2}, {p.a / 2, -p.b / 2}, {p.a / 2, p.b / 2}, {-p.a / 2, p.b / 2}};
+      } else {
+        const int n = static_cast<int>(p.a);
+        for (int k = 0; k < n; ++k)
+          local.push_back({p.b * std::cos(p.c + 2 * M_PI * k / n), p.b * std::sin(p.c + 2 * M_PI * k / n)});
+      }
+      for (auto& [vx, vy] : local) {
+        const double lx = vx + p.x, ly = vy + p.y;
+        vx = std::cos(at.rotation) * lx - std::sin(at.rotation) * ly + at.shiftX;
+        vy = std::sin(at.rotation) * lx + std::cos(at.rotation) * ly + at.shiftY;
+      }
+      corners.push_back(std::move(local));
+    }
+  }
+  auto polygonCoverage = [&](double px, double py) {
+    double area = 0;
+    for (size_t k = 0; k < corners.size(); ++k) {
+      if (std::hypot(px - centreX[k], py - centreY[k]) > prims[k].reach + h) continue;
+      area += convexInRect(corners[k], px - h / 2, px + h / 2, py - h / 2, py + h / 2);
+    }
+    return std::clamp(area / (h * h), 0.0, 1.0);
+  };
   auto diskCoverage = [&](double px, double py) {
     double area = 0;
     for (size_t k = 0; k < s.prims.size(); ++k) {
@@ -172,6 +203,8 @@ void coverage(const ShapeLayer& s, const Layer& at, const Grid& g, const Rect& r
         f = 0;
       } else if (disks) {
         f = diskCoverage(gx + at.shiftX, gy + at.shiftY);
+      } else if (polygons) {
+        f = polygonCoverage(gx + at.shiftX, gy + at.shiftY);
       } else {
         int n = 0;
         for (int a = 0; a < kSub; ++a) {
