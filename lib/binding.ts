@@ -105,7 +105,7 @@ export interface Binding {
     layers: NativeLayer[],
     grid: { ny: number; nx: number; cy: number; cx: number; scale: number },
     rect: { y0: number; x0: number; ny: number; nx: number } | { extent: number },
-  ): { amp: Float64Array; opd?: Float64Array; phase?: Float64Array; y0: number; x0: number; ny: number; nx: number };
+  ): { amp: Float64Array; cover: Float64Array; opd?: Float64Array; phase?: Float64Array; y0: number; x0: number; ny: number; nx: number };
   /** Maps a shared file (created when `create`; checked to be `inode` when given). */
   shmMap(path: string, bytes: number, create: boolean, inode?: number): ArrayBuffer;
   /**
@@ -194,6 +194,8 @@ export interface NativeSystemDesc {
   padded: number;
   pupilScale: number;
   steps: NativeStep[];
+  /** The entrance pupil's energy for 'first' (default: the samples' sum of squares). */
+  pupilEnergy?: number;
 }
 
 /** One wavelength of a batch. */

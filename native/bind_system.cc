@@ -212,6 +212,7 @@ Napi::Value RasterPlane(const Napi::CallbackInfo& info) {
   };
   auto o = Napi::Object::New(env);
   o.Set("amp", copy(sm.amp));
+  o.Set("cover", copy(sm.cover));
   if (!sm.opd.empty()) o.Set("opd", copy(sm.opd));
   if (!sm.phase.empty()) o.Set("phase", copy(sm.phase));
   o.Set("y0", r.y0);
@@ -349,6 +350,7 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
     sys_->npix = args::integer(d, "npix", "system", 1);
     sys_->padded = args::integer(d, "padded", "system", 1);
     sys_->pupilScale = args::num(d, "pupilScale", "system");
+    sys_->pupilEnergy = args::numOr(d, "pupilEnergy", "system", 0);
     if (!d.Get("steps").IsArray()) typeError(env, "system.steps must be an array");
     auto steps = d.Get("steps").As<Napi::Array>();
     sys_->steps.resize(steps.Length());

@@ -84,10 +84,11 @@ void System::prepare() {
   validate();
   const Window& w = steps.front().mask;
   const size_t nn = static_cast<size_t>(npix) * npix;
-  double e = 0;
-  if (w.amp)
+  // The energy the caller measured (the aperture's, not its samples'), else the samples' sum of squares.
+  double e = pupilEnergy;
+  if (!(e > 0) && w.amp)
     for (size_t i = 0; i < nn; ++i) e += w.amp[i] * w.amp[i];
-  else
+  else if (!(e > 0))
     e = static_cast<double>(nn);
   if (!std::isfinite(e))
     throw Error(

@@ -115,8 +115,9 @@ class System {
   // Arrays the masks and layers point into, when the system owns them.
   std::deque<std::vector<double>> arrays;
 
-  // Sum of |amplitude|^2 over the entrance pupil (wavelength-independent),
-  // set by prepare().
+  // The entrance pupil's energy, what 'first' normalises by: the caller's
+  // measure of the aperture itself when given (> 0), else prepare() sets the
+  // samples' sum of |amplitude|^2.
   double pupilEnergy = 0;
 
   // Whether fields stay on the npix x npix pupil grid (some image plane

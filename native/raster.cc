@@ -109,7 +109,8 @@ inline bool inside(const Compiled& c, double x, double y) {
   return false;
 }
 
-void coverage(const ShapeLayer& s, const Layer& at, const Grid& g, const Rect& r, double* amp) {
+void coverage(const ShapeLayer& s, const Layer& at, const Grid& g, const Rect& r, double* amp,
+              double* cover) {
   const double cy = g.cy, cx = g.cx;
   const int y0 = r.y0, x0 = r.x0, ny = r.ny, nx = r.nx;
   std::vector<Compiled> prims;
@@ -144,14 +145,29 @@ void coverage(const ShapeLayer& s, const Layer& at, const Grid& g, const Rect& r
   }
   // Polygons and rectangles (segments of one optic do not overlap either): exact areas by clipping.
   const bool polygons = std::all_of(s.prims.begin(), s.prims.end(), [](const Prim& p) {
-    return p.kind == PrimKind::Polygon || p.kind == PrimKind::Rect;
+    return p.kind == PrimKind::Polygon || p.kind == PrimKind::Rect || p.kind == PrimKind::Bar ||
+           p.kind == PrimKind::Spoke || p.kind == PrimKind::HalfPlane;
   });
+  // Unbounded shapes become rectangles reaching well past the grid (clipping needs finite corners).
+  const double far = 4 * (std::hypot(g.nx, g.ny) * h + std::hypot(at.shiftX, at.shiftY));
   std::vector<std::vector<std::pair<double, double>>> corners;
   if (polygons) {
     for (const Prim& p : s.prims) {
       std::vector<std::pair<double, double>> local;
       if (p.kind == PrimKind::Rect) {
         local = {{-p.a / 2, -p.b / 2}, {p.a / 2, -p.b / 2}, {p.a / 2, p.b / 2}, {-p.a / 2, p.b / 2}};
+      } else if (p.kind == PrimKind::Bar) {
+        local = {{-p.a / 2, -far}, {p.a / 2, -far}, {p.a / 2, far}, {-p.a / 2, far}};
+      } else if (p.kind == PrimKind::HalfPlane) {
+        local = {{0, -far}, {far, -far}, {far, far}, {0, far}};
+      } else if (p.kind == PrimKind::Spoke) {
+        // From the origin along (-sin b, cos b), width a.
+        const double ux = -std::sin(p.b), uy = std::cos(p.b), nx = uy, ny = -ux;
+        const double w = p.a / 2;
+        local = {{nx * w, ny * w},
+                 {nx * w + ux * far, ny * w + uy * far},
+                 {-nx * w + ux * far, -ny * w + uy * far},
+                 {-nx * w, -ny * w}};
       } else {
         const int n = static_cast<int>(p.a);
         for (int k = 0; k < n; ++k)
@@ -216,7 +232,9 @@ void coverage(const ShapeLayer& s, const Layer& at, const Grid& g, const Rect& r
         }
         f = static_cast<double>(n) / (kSub * kSub);
       }
-      row[j] *= s.invert ? 1 - f : f;
+      const double v = s.invert ? 1 - f : f;
+      row[j] *= v;
+      cover[static_cast<size_t>(i) * nx + j] *= v;
     }
   }
 }
@@ -316,8 +334,9 @@ struct Apply {
   double* amp;
   double* opd;
   double* phase;
+  double* cover;
 
-  void operator()(const ShapeLayer& s) const { coverage(s, l, g, r, amp); }
+  void operator()(const ShapeLayer& s) const { coverage(s, l, g, r, amp, cover); }
   void operator()(const ScalarLayer& s) const {
     for (size_t k = 0; k < r.size(); ++k) amp[k] *= s.value;
   }
@@ -474,6 +493,7 @@ Rect windowFor(double extent, const Grid& g) {
 Sampled sample(const std::vector<Layer>& layers, const Grid& g, const Rect& r) {
   Sampled s;
   s.amp.assign(r.size(), 1.0);
+  s.cover.assign(r.size(), 1.0);
   bool hasOpd = false, hasPhase = false;
   for (const auto& l : layers) {
     hasOpd = hasOpd || l.hasOpd();
@@ -482,9 +502,9 @@ Sampled sample(const std::vector<Layer>& layers, const Grid& g, const Rect& r) {
   if (hasOpd) s.opd.assign(r.size(), 0.0);
   if (hasPhase) s.phase.assign(r.size(), 0.0);
   for (const auto& l : layers)
-    std::visit(
-        Apply{l, g, r, s.amp.data(), hasOpd ? s.opd.data() : nullptr, hasPhase ? s.phase.data() : nullptr},
-        l.what);
+    std::visit(Apply{l, g, r, s.amp.data(), hasOpd ? s.opd.data() : nullptr,
+                     hasPhase ? s.phase.data() : nullptr, s.cover.data()},
+               l.what);
   return s;
 }
 

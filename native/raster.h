@@ -132,9 +132,10 @@ Rect windowFor(double extent, const Grid& g);
 
 // A plane's layers sampled on rectangle `r`: the amplitude product, the OPD
 // sum (metres) and the achromatic phase sum (radians); opd and phase are
-// empty when no layer has one.
+// empty when no layer has one. `cover` is the product of the shape layers'
+// values alone: the fraction of each pixel the optics leave open.
 struct Sampled {
-  std::vector<double> amp, opd, phase;
+  std::vector<double> amp, opd, phase, cover;
 };
 Sampled sample(const std::vector<Layer>& layers, const Grid& g, const Rect& r);
 

@@ -63,6 +63,8 @@ const outsideOf = (optics: readonly Optic[]) => optics.reduce((a, o) => a * o.ou
 /** One pupil plane's samples on a window of the grid. */
 interface PupilSamples {
   amp: Float64Array;
+  /** The product of the shape layers' values: the open fraction of each pixel. */
+  cover: Float64Array;
   opd?: Float64Array;
   y0: number;
   x0: number;
@@ -96,12 +98,12 @@ function samplesOf(
   cache.used.add(key);
   const hit = cache.samples.get(key);
   if (hit) return hit;
-  const { amp, opd, y0, x0, ny, nx } = native().rasterPlane(
+  const { amp, cover, opd, y0, x0, ny, nx } = native().rasterPlane(
     optics.flatMap((o) => o.layers(conventions)),
     grid,
     rect,
   );
-  const s = { amp, ...(opd ? { opd } : {}), y0, x0, ny, nx };
+  const s = { amp, cover, ...(opd ? { opd } : {}), y0, x0, ny, nx };
   cache.samples.set(key, s);
   return s;
 }
@@ -120,17 +122,35 @@ function pupilStep(
   outside: number,
   conventions: Conventions,
   cache: { samples: PupilCache; used: Set<string> },
-): NativeStep {
+): { step: NativeStep; energy: number } {
   const first = samplesOf(parts[0]!, grid, rect, conventions, cache);
   const window = { y0: first.y0, x0: first.x0, ny: first.ny, nx: first.nx };
   const rest = parts.slice(1).map((p) => samplesOf(p, grid, window, conventions, cache));
-  if (rest.length === 0) return { kind: 'pupil', mask: { ...window, outside, amp: first.amp, ...(first.opd ? { opd: first.opd } : {}) } };
-  const amp = Float64Array.from(first.amp);
-  const withOpd = [first, ...rest].filter((s) => s.opd);
-  const opd = withOpd.length ? new Float64Array(amp.length) : undefined;
-  for (const s of rest) for (let i = 0; i < amp.length; i++) amp[i]! *= s.amp[i]!;
-  if (opd) for (const s of withOpd) for (let i = 0; i < opd.length; i++) opd[i]! += s.opd![i]!;
-  return { kind: 'pupil', mask: { ...window, outside, amp, ...(opd ? { opd } : {}) } };
+  const all = [first, ...rest];
+  const amp = rest.length ? Float64Array.from(first.amp) : first.amp;
+  const cover = rest.length ? Float64Array.from(first.cover) : first.cover;
+  for (const s of rest) {
+    for (let i = 0; i < amp.length; i++) {
+      amp[i]! *= s.amp[i]!;
+      cover[i]! *= s.cover[i]!;
+    }
+  }
+  const withOpd = all.filter((s) => s.opd);
+  const opd = withOpd.length > 1 ? new Float64Array(amp.length) : withOpd[0]?.opd;
+  if (withOpd.length > 1) for (const s of withOpd) for (let i = 0; i < opd!.length; i++) opd![i]! += s.opd![i]!;
+  return { step: { kind: 'pupil', mask: { ...window, outside, amp, ...(opd ? { opd } : {}) } }, energy: apertureEnergy(amp, cover) };
+}
+
+/**
+ * The energy of the aperture the samples stand for: an edge pixel holding
+ * the open fraction c of its area has amplitude a = g·c (g the transmission
+ * there) and carries g²·c = a²/c of light, where a² alone would count c²
+ * and make the normalisation 'first' depend on the sampling at first order.
+ */
+function apertureEnergy(amp: Float64Array, cover: Float64Array): number {
+  let e = 0;
+  for (let i = 0; i < amp.length; i++) if (cover[i]! > 0) e += (amp[i]! * amp[i]!) / cover[i]!;
+  return e;
 }
 
 /** An optics product's extent as native code takes it (< 0: unbounded). */
@@ -154,6 +174,7 @@ export function compilePlanes(
   const t0 = performance.now();
   const conventions = defaults.conventions ?? 'airy';
   const cache = { samples: pupils, used: new Set<string>() };
+  let pupilEnergy = 0;
   const n = npix;
   const dx = D / n;
   const imagePlanes = planes.filter((p) => p.kind === 'image').length;
@@ -165,12 +186,15 @@ export function compilePlanes(
   planes.forEach((pl, i) => {
     if (pl.kind === 'pupil' && i === 0) {
       const grid = { ny: n, nx: n, cy: (n - 1) / 2, cx: (n - 1) / 2, scale: dx };
-      steps.push(pupilStep(pl.parts ?? [pl.optics], grid, { y0: 0, x0: 0, ny: n, nx: n }, 0, conventions, cache));
+      const { step, energy } = pupilStep(pl.parts ?? [pl.optics], grid, { y0: 0, x0: 0, ny: n, nx: n }, 0, conventions, cache);
+      steps.push(step);
+      // POPPY normalises by the samples' own sum of squares; airy by the aperture's energy.
+      if (conventions === 'airy') pupilEnergy = energy;
     } else if (pl.kind === 'pupil' && pl.optics.length === 0) {
       steps.push({ kind: 'pupil' });
     } else if (pl.kind === 'pupil') {
       const grid = { ny: N, nx: N, cy: p0 + (n - 1) / 2, cx: p0 + (n - 1) / 2, scale: dx };
-      steps.push(pupilStep(pl.parts ?? [pl.optics], grid, { extent: extentOf(pl.optics) }, outsideOf(pl.optics), conventions, cache));
+      steps.push(pupilStep(pl.parts ?? [pl.optics], grid, { extent: extentOf(pl.optics) }, outsideOf(pl.optics), conventions, cache).step);
     } else if (pl.kind === 'image') {
       steps.push({
         kind: 'image',
@@ -187,7 +211,9 @@ export function compilePlanes(
   });
   for (const key of pupils.keys()) if (!cache.used.has(key)) pupils.delete(key);
   const imageMethods = choosePropagation(planes, steps, pupilRect, oversample, defaults);
-  const desc: NativeSystemDesc = { npix: n, padded: N, pupilScale: dx, steps };
+  // An energy that overflows is left to native code, which reports it naming the plane.
+  const energy = pupilEnergy > 0 && Number.isFinite(pupilEnergy) ? { pupilEnergy } : {};
+  const desc: NativeSystemDesc = { npix: n, padded: N, pupilScale: dx, steps, ...energy };
   let handle: NativeSystemHandle;
   try {
     handle = new (native().NativeSystem)(desc);
