@@ -109,12 +109,109 @@ inline bool inside(const Compiled& c, double x, double y) {
   return false;
 }
 
+// A primitive's corners in its optic's frame; unbounded strips and half
+// planes become rectangles reaching `far` (clipping needs finite corners).
+std::vector<std::pair<double, double>> cornersOf(const Prim& p, double far) {
+  switch (p.kind) {
+    case PrimKind::Rect:
+      return {{-p.a / 2, -p.b / 2}, {p.a / 2, -p.b / 2}, {p.a / 2, p.b / 2}, {-p.a / 2, p.b / 2}};
+    case PrimKind::Bar:
+      return {{-p.a / 2, -far}, {p.a / 2, -far}, {p.a / 2, far}, {-p.a / 2, far}};
+    case PrimKind::HalfPlane:
+      return {{0, -far}, {far, -far}, {far, far}, {0, far}};
+    case PrimKind::Spoke: {  // from the origin along (-sin b, cos b), width a
+      const double ux = -std::sin(p.b), uy = std::cos(p.b), w = p.a / 2;
+      return {{uy * w, -ux * w},
+              {uy * w + ux * far, -ux * w + uy * far},
+              {-uy * w + ux * far, ux * w + uy * far},
+              {-uy * w, ux * w}};
+    }
+    default: {
+      std::vector<std::pair<double, double>> v;
+      const int n = static_cast<int>(p.a);
+      for (int k = 0; k < n; ++k)
+        v.push_back({p.b * std::cos(p.c + 2 * M_PI * k / n), p.b * std::sin(p.c + 2 * M_PI * k / n)});
+      return v;
+    }
+  }
+}
+
+// Exact areas of edge pixels for a layer made only of disks (circles,
+// annuli) or only of convex shapes (polygons, rectangles, strips, half
+// planes), in the grid's frame; the primitives of one optic do not overlap,
+// so their areas add. `usable` is false for mixed layers (circle and struts).
+struct ExactEdges {
+  bool disks = false, convex = false;
+  double h = 1;
+  std::vector<Prim> prims;
+  std::vector<double> centreX, centreY, reach;
+  std::vector<std::vector<std::pair<double, double>>> corners;
+
+  ExactEdges(const ShapeLayer& s, const Layer& at, const Grid& g) : h(g.scale), prims(s.prims) {
+    auto all = [&](std::initializer_list<PrimKind> kinds) {
+      return std::all_of(prims.begin(), prims.end(), [&](const Prim& p) {
+        return std::find(kinds.begin(), kinds.end(), p.kind) != kinds.end();
+      });
+    };
+    disks = all({PrimKind::Circle, PrimKind::Annulus});
+    convex = !disks &&
+             all({PrimKind::Polygon, PrimKind::Rect, PrimKind::Bar, PrimKind::Spoke, PrimKind::HalfPlane});
+    const double co = std::cos(at.rotation), si = std::sin(at.rotation);
+    auto toGrid = [&](double x, double y) {
+      return std::make_pair(co * x - si * y + at.shiftX, si * x + co * y + at.shiftY);
+    };
+    const double far = 4 * (std::hypot(g.nx, g.ny) * h + std::hypot(at.shiftX, at.shiftY));
+    for (const Prim& p : prims) {
+      const auto [cx, cy] = toGrid(p.x, p.y);
+      centreX.push_back(cx);
+      centreY.push_back(cy);
+      reach.push_back(compile(p).reach);
+      if (!convex) continue;
+      auto local = cornersOf(p, far);
+      for (auto& v : local) v = toGrid(v.first + p.x, v.second + p.y);
+      corners.push_back(std::move(local));
+    }
+  }
+  bool usable() const { return disks || convex; }
+
+  // The open fraction of the pixel centred at (px, py), grid frame.
+  double at(double px, double py) const {
+    double area = 0;
+    for (size_t k = 0; k < prims.size(); ++k) {
+      if (std::hypot(px - centreX[k], py - centreY[k]) > reach[k] + h) continue;
+      const double x0 = px - h / 2, x1 = px + h / 2, y0 = py - h / 2, y1 = py + h / 2;
+      if (convex) {
+        area += convexInRect(corners[k], x0, x1, y0, y1);
+        continue;
+      }
+      const Prim& p = prims[k];
+      const double dx = centreX[k], dy = centreY[k];
+      area += diskInRect(p.kind == PrimKind::Circle ? p.a : p.b, x0 - dx, x1 - dx, y0 - dy, y1 - dy);
+      if (p.kind == PrimKind::Annulus) area -= diskInRect(p.a, x0 - dx, x1 - dx, y0 - dy, y1 - dy);
+    }
+    return std::clamp(area / (h * h), 0.0, 1.0);
+  }
+};
+
+// The open fraction of an edge pixel by kSub x kSub samples (mixed shapes).
+template <typename Inside>
+double sampledFraction(Inside inside, double x, double y, double co, double si, double h) {
+  int n = 0;
+  for (int a = 0; a < kSub; ++a) {
+    const double dy = ((a + 0.5) / kSub - 0.5) * h;
+    for (int b = 0; b < kSub; ++b) {
+      const double dx = ((b + 0.5) / kSub - 0.5) * h;
+      n += inside(x + co * dx - si * dy, y + si * dx + co * dy);
+    }
+  }
+  return static_cast<double>(n) / (kSub * kSub);
+}
+
 void coverage(const ShapeLayer& s, const Layer& at, const Grid& g, const Rect& r, double* amp,
               double* cover) {
-  const double cy = g.cy, cx = g.cx;
-  const int y0 = r.y0, x0 = r.x0, ny = r.ny, nx = r.nx;
   std::vector<Compiled> prims;
   for (const Prim& p : s.prims) prims.push_back(compile(p));
+  const ExactEdges exact(s, at, g);
   const double co = std::cos(-at.rotation), si = std::sin(-at.rotation);
   const double h = g.scale;
   const double halfDiag = h * M_SQRT1_2 * 1.0001;
@@ -133,108 +230,28 @@ void coverage(const ShapeLayer& s, const Layer& at, const Grid& g, const Rect& r
       if (std::hypot(x - c.x0, y - c.y0) < c.reach + h && inside(c, x, y)) return true;
     return false;
   };
-  // Circles and annuli: an edge pixel's exact area inside (the disks of one
-  // optic do not overlap), from the disk centres in the grid's frame.
-  const bool disks = std::all_of(s.prims.begin(), s.prims.end(), [](const Prim& p) {
-    return p.kind == PrimKind::Circle || p.kind == PrimKind::Annulus;
-  });
-  std::vector<double> centreX, centreY;
-  for (const Prim& p : s.prims) {
-    centreX.push_back(std::cos(at.rotation) * p.x - std::sin(at.rotation) * p.y + at.shiftX);
-    centreY.push_back(std::sin(at.rotation) * p.x + std::cos(at.rotation) * p.y + at.shiftY);
-  }
-  // Polygons and rectangles (segments of one optic do not overlap either): exact areas by clipping.
-  const bool polygons = std::all_of(s.prims.begin(), s.prims.end(), [](const Prim& p) {
-    return p.kind == PrimKind::Polygon || p.kind == PrimKind::Rect || p.kind == PrimKind::Bar ||
-           p.kind == PrimKind::Spoke || p.kind == PrimKind::HalfPlane;
-  });
-  // Unbounded shapes become rectangles reaching well past the grid (clipping needs finite corners).
-  const double far = 4 * (std::hypot(g.nx, g.ny) * h + std::hypot(at.shiftX, at.shiftY));
-  std::vector<std::vector<std::pair<double, double>>> corners;
-  if (polygons) {
-    for (const Prim& p : s.prims) {
-      std::vector<std::pair<double, double>> local;
-      if (p.kind == PrimKind::Rect) {
-        local = {{-p.a / 2, -p.b / 2}, {p.a / 2, -p.b / 2}, {p.a / 2, p.b / 2}, {-p.a / 2, p.b / 2}};
-      } else if (p.kind == PrimKind::Bar) {
-        local = {{-p.a / 2, -far}, {p.a / 2, -far}, {p.a / 2, far}, {-p.a / 2, far}};
-      } else if (p.kind == PrimKind::HalfPlane) {
-        local = {{0, -far}, {far, -far}, {far, far}, {0, far}};
-      } else if (p.kind == PrimKind::Spoke) {
-        // From the origin along (-sin b, cos b), width a.
-        const double ux = -std::sin(p.b), uy = std::cos(p.b), nx = uy, ny = -ux;
-        const double w = p.a / 2;
-        local = {{nx * w, ny * w},
-                 {nx * w + ux * far, ny * w + uy * far},
-                 {-nx * w + ux * far, -ny * w + uy * far},
-                 {-nx * w, -ny * w}};
-      } else {
-        const int n = static_cast<int>(p.a);
-        for (int k = 0; k < n; ++k)
-          local.push_back({p.b * std::cos(p.c + 2 * M_PI * k / n), p.b * std::sin(p.c + 2 * M_PI * k / n)});
-      }
-      for (auto& [vx, vy] : local) {
-        const double lx = vx + p.x, ly = vy + p.y;
-        vx = std::cos(at.rotation) * lx - std::sin(at.rotation) * ly + at.shiftX;
-        vy = std::sin(at.rotation) * lx + std::cos(at.rotation) * ly + at.shiftY;
-      }
-      corners.push_back(std::move(local));
-    }
-  }
-  auto polygonCoverage = [&](double px, double py) {
-    double area = 0;
-    for (size_t k = 0; k < corners.size(); ++k) {
-      if (std::hypot(px - centreX[k], py - centreY[k]) > prims[k].reach + h) continue;
-      area += convexInRect(corners[k], px - h / 2, px + h / 2, py - h / 2, py + h / 2);
-    }
-    return std::clamp(area / (h * h), 0.0, 1.0);
-  };
-  auto diskCoverage = [&](double px, double py) {
-    double area = 0;
-    for (size_t k = 0; k < s.prims.size(); ++k) {
-      const double x0 = px - h / 2 - centreX[k], x1 = px + h / 2 - centreX[k];
-      const double y0 = py - h / 2 - centreY[k], y1 = py + h / 2 - centreY[k];
-      const Prim& p = s.prims[k];
-      const double outer = p.kind == PrimKind::Circle ? p.a : p.b;
-      area += diskInRect(outer, x0, x1, y0, y1);
-      if (p.kind == PrimKind::Annulus) area -= diskInRect(p.a, x0, x1, y0, y1);
-    }
-    return std::clamp(area / (h * h), 0.0, 1.0);
-  };
-  for (int i = 0; i < ny; ++i) {
-    const double gy = (i + y0 - cy) * h - at.shiftY;
-    double* row = amp + static_cast<size_t>(i) * nx;
-    for (int j = 0; j < nx; ++j) {
-      const double gx = (j + x0 - cx) * h - at.shiftX;
-      const double x = co * gx - si * gy;
-      const double y = si * gx + co * gy;
+  for (int i = 0; i < r.ny; ++i) {
+    const double gy = (i + r.y0 - g.cy) * h;
+    for (int j = 0; j < r.nx; ++j) {
+      const double gx = (j + r.x0 - g.cx) * h;
+      const double lx = gx - at.shiftX, ly = gy - at.shiftY;
+      const double x = co * lx - si * ly, y = si * lx + co * ly;
       const double d = unionSdf(x, y);
       double f;
-      if (!s.gray) {
-        // Binary as POPPY draws it: apertures and stops include their edge, obscurations do not.
+      if (!s.gray)  // binary as POPPY draws it: apertures and stops include their edge, obscurations do not
         f = (s.invert ? d < 0 : d <= 0) ? 1 : 0;
-      } else if (d < -halfDiag) {
+      else if (d < -halfDiag)
         f = 1;
-      } else if (d > halfDiag) {
+      else if (d > halfDiag)
         f = 0;
-      } else if (disks) {
-        f = diskCoverage(gx + at.shiftX, gy + at.shiftY);
-      } else if (polygons) {
-        f = polygonCoverage(gx + at.shiftX, gy + at.shiftY);
-      } else {
-        int n = 0;
-        for (int a = 0; a < kSub; ++a) {
-          const double dy = ((a + 0.5) / kSub - 0.5) * h;
-          for (int b = 0; b < kSub; ++b) {
-            const double dx = ((b + 0.5) / kSub - 0.5) * h;
-            n += unionInside(x + co * dx - si * dy, y + si * dx + co * dy);
-          }
-        }
-        f = static_cast<double>(n) / (kSub * kSub);
-      }
+      else if (exact.usable())
+        f = exact.at(gx, gy);
+      else
+        f = sampledFraction(unionInside, x, y, co, si, h);
       const double v = s.invert ? 1 - f : f;
-      row[j] *= v;
-      cover[static_cast<size_t>(i) * nx + j] *= v;
+      const size_t k = static_cast<size_t>(i) * r.nx + j;
+      amp[k] *= v;
+      cover[k] *= v;
     }
   }
 }
