@@ -147,7 +147,8 @@ struct ExactEdges {
   std::vector<double> centreX, centreY, reach;
   std::vector<std::vector<std::pair<double, double>>> corners;
 
-  ExactEdges(const ShapeLayer& s, const Layer& at, const Grid& g) : h(g.scale), prims(s.prims) {
+  ExactEdges(const ShapeLayer& s, const std::vector<Compiled>& compiled, const Layer& at, const Grid& g)
+      : h(g.scale), prims(s.prims) {
     auto all = [&](std::initializer_list<PrimKind> kinds) {
       return std::all_of(prims.begin(), prims.end(), [&](const Prim& p) {
         return std::find(kinds.begin(), kinds.end(), p.kind) != kinds.end();
@@ -161,11 +162,12 @@ struct ExactEdges {
       return std::make_pair(co * x - si * y + at.shiftX, si * x + co * y + at.shiftY);
     };
     const double far = 4 * (std::hypot(g.nx, g.ny) * h + std::hypot(at.shiftX, at.shiftY));
-    for (const Prim& p : prims) {
+    for (size_t k = 0; k < prims.size(); ++k) {
+      const Prim& p = prims[k];
       const auto [cx, cy] = toGrid(p.x, p.y);
       centreX.push_back(cx);
       centreY.push_back(cy);
-      reach.push_back(compile(p).reach);
+      reach.push_back(compiled[k].reach);
       if (!convex) continue;
       auto local = cornersOf(p, far);
       for (auto& v : local) v = toGrid(v.first + p.x, v.second + p.y);
@@ -211,7 +213,7 @@ void coverage(const ShapeLayer& s, const Layer& at, const Grid& g, const Rect& r
               double* cover) {
   std::vector<Compiled> prims;
   for (const Prim& p : s.prims) prims.push_back(compile(p));
-  const ExactEdges exact(s, at, g);
+  const ExactEdges exact(s, prims, at, g);
   const double co = std::cos(-at.rotation), si = std::sin(-at.rotation);
   const double h = g.scale;
   const double halfDiag = h * M_SQRT1_2 * 1.0001;

@@ -44,7 +44,8 @@ export interface Compiled {
 export type CompilePlane =
   | {
       kind: 'pupil';
-      optics: readonly Optic[] /** The conjugate planes merged into this one, each sampled on its own. */;
+      optics: readonly Optic[];
+      /** The conjugate planes merged into this one, each sampled on its own. */
       parts?: readonly (readonly Optic[])[];
     }
   | { kind: 'image'; optics: readonly Optic[]; propagation?: Propagation; maskSampling?: number; maskModel?: MaskModel; index?: number }

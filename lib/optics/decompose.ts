@@ -7,7 +7,7 @@
  */
 import { finiteNumber, integer, knownKeys, oneOf, show } from '../validate';
 import { zernike } from './functions';
-import { hexikeToZernike, MAX_HEXIKE_TERMS } from './hexikes';
+import { hexikeCoefficients, MAX_HEXIKE_TERMS } from './hexikes';
 
 /** Where a basis sits on an OPD array. */
 export interface BasisGrid {
@@ -60,11 +60,11 @@ function basisValues(g: BasisGrid, nterms: number, where: string): Float64Array[
     }
   }
   if (basis === 'zernike') return zern;
-  // Hexike k = Σ_j C[k][j]·Z_j.
+  // Hexike k = Σ_{j ≤ k} C[k][j]·Z_j.
+  const coefficients = hexikeCoefficients();
   return Array.from({ length: nterms }, (_, k) => {
-    const c = hexikeToZernike(Array.from({ length: k + 1 }, (_, m) => (m === k ? 1 : 0)));
     const h = new Float64Array(ny * nx);
-    c.forEach((cj, j) => {
+    coefficients[k]!.slice(0, k + 1).forEach((cj, j) => {
       if (cj !== 0) for (let i = 0; i < h.length; i++) h[i]! += cj * zern[j]![i]!;
     });
     return h;

@@ -171,9 +171,7 @@ export class Optic {
    * made; a system re-samples a plane when the count of one of its optics moves.
    */
   get version(): number {
-    const { optics, optic } = this as unknown as { optics?: unknown; optic?: unknown };
-    const members = Array.isArray(optics) ? optics : optic instanceof Optic ? [optic] : [];
-    return members.reduce((v: number, m) => v + (m instanceof Optic ? m.version : 0), this.#changes);
+    return (membersOf(this) ?? []).reduce((v, m) => v + m.version, this.#changes);
   }
   /** Marks the optic changed (an optic whose state can be set calls this after each change). */
   protected markChanged(): void {
@@ -245,17 +243,23 @@ export function opticFromJson(v: unknown, path: string, baseDir?: string, depth 
 /** How deeply compound optics may nest (each level is a recursion in sampling and JSON). */
 export const MAX_COMPOUND_DEPTH = 32;
 
+/** The member optics of a compound optic (`optics`) or a wrapper (`optic`, as InverseTransmission); undefined for others. */
+function membersOf(o: Optic): Optic[] | undefined {
+  const { optics, optic } = o as unknown as { optics?: unknown; optic?: unknown }; // the resolved members (instances)
+  if (Array.isArray(optics)) return optics.filter((m): m is Optic => m instanceof Optic);
+  return optic instanceof Optic ? [optic] : undefined;
+}
+
 /** Levels of compound optics from `o` down to its deepest member (0: not compound); iterative. */
 function compoundDepth(o: Optic): number {
   let deepest = 0;
   const stack: [Optic, number][] = [[o, 0]];
   while (stack.length) {
     const [x, d] = stack.pop()!;
-    const { optics, optic } = x as unknown as { optics?: unknown; optic?: unknown }; // the resolved members (instances)
-    const members = Array.isArray(optics) ? optics : optic instanceof Optic ? [optic] : undefined;
+    const members = membersOf(x);
     if (!members) continue;
     deepest = Math.max(deepest, d + 1);
-    for (const m of members) if (m instanceof Optic) stack.push([m, d + 1]);
+    for (const m of members) stack.push([m, d + 1]);
   }
   return deepest;
 }
