@@ -58,6 +58,9 @@ export {
   ParameterizedWFE,
   SineWaveWFE,
   StatisticalPSDWFE,
+  PowerSpectrumWFE,
+  KolmogorovWFE,
+  turbulencePsd,
   ContinuousDeformableMirror,
   HexSegmentedDeformableMirror,
   hexikeCoefficients,
@@ -105,6 +108,8 @@ export type {
   PlacementParams,
   BasisGrid,
   DecomposeOptions,
+  PsdModel,
+  ScreenSpec,
   Conventions,
 } from './optics';
 export { checkParallelSafety, detectFacts } from './run/safety';

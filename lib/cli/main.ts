@@ -80,8 +80,7 @@ function program(): Command {
     .description("draw a JSON system's entrance pupil as airy samples it: amplitude (and OPD) as PNG")
     .argument('<system>', 'JSON optical system (see examples/)')
     .option('-o, --output <file>', 'PNG of the amplitude (default: <system>-pupil.png)')
-    .option('--opd <file>', 'also draw the OPD (nm, wrapped to ±λ/2 at the wavelength)')
-    .option('--wavelength <metres>', 'wavelength of the OPD picture (default: the first of the source)', (s: string) => numberList('--wavelength')(s)[0])
+    .option('--opd <file>', 'also draw the OPD (nm)')
     .addHelpText('after', '\nExample:\n  airy pupil examples/segmented-telescope.json -o pupil.png --opd opd.png')
     .action(pupilCommand);
   p.command('demo')

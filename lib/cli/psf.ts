@@ -149,16 +149,14 @@ export async function psfCommand(file: string, opts: PsfCommandOptions): Promise
 }
 
 /** `airy pupil`: pictures of a system's entrance pupil. */
-export async function pupilCommand(file: string, opts: { output?: string; opd?: string; wavelength?: number }): Promise<void> {
+export async function pupilCommand(file: string, opts: { output?: string; opd?: string }): Promise<void> {
   if (!fs.existsSync(file)) throw new UsageError(`system file ${file} does not exist`);
   const osys = loadSystemFile(file);
-  const wavelength = opts.wavelength ?? osys.defaultSource?.wavelengths[0];
-  if (wavelength === undefined) throw new UsageError(`${file} has no "source": give --wavelength`);
   const out = opts.output || `${path.basename(file, path.extname(file))}-pupil.png`;
   checkOutputs([out, opts.opd]);
   handleInterrupts();
-  await writeOutputs(await pupilOutputs(osys, wavelength, out, opts.opd), interrupted);
-  console.log(`${out}${opts.opd ? ` + ${opts.opd}` : ''}: entrance pupil at ${(wavelength * 1e6).toPrecision(4)} µm`);
+  await writeOutputs(pupilOutputs(osys, out, opts.opd), interrupted);
+  console.log(`${out}${opts.opd ? ` + ${opts.opd}` : ''}: entrance pupil, ${osys.npix}×${osys.npix} samples`);
 }
 
 /** The demo's systems: an obscured 6.5 m telescope and a Lyot coronagraph on it. */

@@ -124,6 +124,19 @@ export const numbers = (unit: string, doc: string): Param<number[]> => ({
   },
 });
 
+/** An optional array of numbers ≥ 0 (undefined when absent). */
+export const optionalNumbers = (unit: string, doc: string): Param<number[] | undefined, number[]> => ({
+  unit,
+  doc,
+  required: false,
+  defaultText: '',
+  parse(path, v) {
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) throw new TypeError(`${path} must be an array of numbers${unit ? ` (${unit})` : ''}, got ${show(v)}`);
+    return v.map((x, i) => finiteNumber(`${path}[${i}]`, x, { min: 0 }));
+  },
+});
+
 /** An optional string (the display name). */
 export const text = (doc: string): Param<string> => ({
   unit: '',

@@ -6,9 +6,10 @@
  * when the optic is made. A screen is an N × N OPD map over a square of
  * side L; power spectra are given in cycles per metre.
  */
+import { addLowFrequencies, LOW_CELLS } from './subharmonics';
 
 /** A seeded xoshiro128** stream of uniform deviates in (0, 1). */
-function uniforms(seed: number): () => number {
+export function uniforms(seed: number): () => number {
   // splitmix32 spreads the seed over the four words of state.
   let x = seed >>> 0;
   const next32 = () => {
@@ -102,6 +103,22 @@ export interface ScreenSpec {
   /** Two-sided power spectrum of the OPD, m² per (cycle/m)², at spatial frequency f (cycles/m). */
   psd: (f: number) => number;
   seed: number;
+  /**
+   * Draw the low frequencies as waves at frequencies drawn within their cells
+   * (see subharmonics.ts), so the screen is not periodic over the square and
+   * holds power below 1/side. Default false: a periodic FFT screen.
+   */
+  subharmonics?: boolean;
+}
+
+/** Cells within this many of the origin carry the PSD averaged over the cell (the centre value is 0.6/k² low). */
+const MEAN_CELLS = 32;
+
+/** The PSD averaged over cell (kx, ky) of side df (4 × 4 midpoints). */
+function cellMean(psd: (f: number) => number, kx: number, ky: number, df: number): number {
+  let sum = 0;
+  for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) sum += psd(Math.hypot(kx - 0.375 + a / 4, ky - 0.375 + b / 4) * df);
+  return sum / 16;
 }
 
 /**
@@ -114,17 +131,19 @@ export function randomScreen(spec: ScreenSpec): Float64Array {
   const df = 1 / side;
   const re = new Float64Array(n * n);
   const im = new Float64Array(n * n);
+  const low = spec.subharmonics ? LOW_CELLS : 0;
   for (let i = 0; i < n; i++) {
-    const fy = (i < n / 2 ? i : i - n) * df;
+    const ky = i < n / 2 ? i : i - n;
     for (let j = 0; j < n; j++) {
-      const fx = (j < n / 2 ? j : j - n) * df;
-      const f = Math.hypot(fx, fy);
-      const a = f === 0 ? 0 : Math.sqrt(psd(f)) * df;
+      const kx = j < n / 2 ? j : j - n;
+      const reach = Math.max(Math.abs(kx), Math.abs(ky));
+      const a = reach <= low ? 0 : Math.sqrt(spec.subharmonics && reach <= MEAN_CELLS ? cellMean(psd, kx, ky, df) : psd(Math.hypot(kx, ky) * df)) * df;
       re[i * n + j] = g() * a;
       im[i * n + j] = g() * a;
     }
   }
   inverseSum2d(re, im, n);
+  if (spec.subharmonics) addLowFrequencies(re, n, side, psd, g, uniforms(spec.seed ^ 0x5bd1e995));
   return re;
 }
 

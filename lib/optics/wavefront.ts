@@ -2,8 +2,7 @@
 import type { NativeLayer } from '../binding';
 import { combinedExtent, defineOptic, memberOptic, memberOptics, opdInside, type Placement, type PlaneKind, wholePlane } from './optic';
 import { hexikeToZernike, MAX_HEXIKE_TERMS } from './hexikes';
-import { anyNumber, choice, integerParam, numberOr, numbers, positive } from './params';
-import { randomScreen } from './screens';
+import { anyNumber, choice, numberOr, numbers, positive } from './params';
 
 /**
  * Uniform amplitude transmission everywhere in the plane. Parameters: transmission, default 1. Reference:
@@ -199,39 +198,3 @@ export const SineWaveWFE = defineOptic({
   planes: ['pupil'],
   layers: (p, at) => [{ kind: 'sine', frequency: p.spatialFrequency, amplitude: p.amplitude, phase: p.phaseOffset, ...at }],
 });
-
-/**
- * A random wavefront error with a power-law spectrum, PSD ∝ f^(−index), drawn from seed (the same screen on every
- * run, platform and parallel mode) on a square of side 2·radius with samples² points, its mean removed and scaled
- * to rms over the circle of radius; resampled onto the pupil grid, so one seed gives one surface at any npix.
- * Parameters: index, default 3; rms (m), default 5e-8; radius (m), default 1; seed, default 0; samples, default
- * 256. Reference: docs/optics.md.
- */
-export const StatisticalPSDWFE = defineOptic({
-  type: 'StatisticalPSDWFE',
-  doc: 'A random wavefront error with a power-law spectrum, PSD ∝ f^(−index), drawn from seed (the same screen on every run, platform and parallel mode) on a square of side 2·radius with samples² points, its mean removed and scaled to rms over the circle of radius; resampled onto the pupil grid, so one seed gives one surface at any npix.',
-  params: {
-    index: numberOr('', 'Power-law index of the 2D spectrum', 3, { above: 0 }),
-    rms: numberOr('m', 'RMS over the circle of radius', 5e-8, { min: 0 }),
-    radius: numberOr('m', 'Radius of the circle the RMS refers to (the screen covers the square around it)', 1, { above: 0 }),
-    seed: integerParam('Seed of the random screen', 0, 2 ** 32 - 1, 0),
-    samples: integerParam('Samples a side of the screen (a power of two)', 16, 4096, 256),
-  },
-  planes: ['pupil'],
-  finish: (p, path) => {
-    if ((p.samples & (p.samples - 1)) !== 0) throw new RangeError(`${path}.samples must be a power of two, got ${p.samples}`);
-    return { screen: psdScreen(p.samples, p.radius, p.index, p.rms, p.seed) };
-  },
-  extent: (p) => p.radius * Math.SQRT2,
-  layers: (p, at) => [{ kind: 'array', ny: p.samples, nx: p.samples, pixelscale: (2 * p.radius) / p.samples, opd: p.screen, ...at }],
-});
-
-/** A power-law screen, mean 0 and RMS `rms` over the circle of `radius` it is drawn around. */
-function psdScreen(n: number, radius: number, index: number, rms: number, seed: number): Float64Array {
-  const screen = randomScreen({ n, side: 2 * radius, psd: (f) => f ** -index, seed });
-  const inside: number[] = [];
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (Math.hypot(i - (n - 1) / 2, j - (n - 1) / 2) <= n / 2) inside.push(i * n + j);
-  const mean = inside.reduce((s, k) => s + screen[k]!, 0) / inside.length;
-  const spread = Math.sqrt(inside.reduce((s, k) => s + (screen[k]! - mean) ** 2, 0) / inside.length);
-  return screen.map((v) => (spread > 0 ? ((v - mean) / spread) * rms : 0));
-}
