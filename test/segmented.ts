@@ -3,7 +3,10 @@
 import t from 'tap';
 import {
   CircularAperture,
+  composeOpd,
+  decomposeSegmentedOpd,
   HexagonAperture,
+  HexSegmentedDeformableMirror,
   loadSystem,
   MultiCircularAperture,
   MultiHexagonAperture,
@@ -156,4 +159,100 @@ t.test('SegmentedWFE rejects unknown segments and terms, naming them', async (t)
   t.throws(() => new SegmentedWFE({ rings: 1, segmentWfe: { 1: { pistn: 1e-7 } as never } }), { message: /segmentWfe\["1"\]\.pistn/ });
   t.throws(() => new SegmentedWFE({ rings: 1, segmentWfe: { x: {} } as never }), { message: /keys are segment indices/ });
   t.throws(() => new SegmentedWFE({ rings: 1, segmentWfe: { 1: { tip: Number.NaN } } }), { message: /segmentWfe\["1"\]\.tip/ });
+});
+
+// Hexike terms per segment: each segment carries Σ h_k·H_k over its own
+// hexagon, and decomposeSegmentedOpd gives them back (1e-9 of the largest
+// coefficient on a noise-free OPD), piston, tip and tilt included: a tip of
+// slope s is s·R·√(5/24) of H2, as x has mean square 5R²/24 over the hexagon.
+const HEX_LAYOUT = { rings: 1, center: true, side: 0.6, gap: 0.02 };
+
+function randomTerms(seed: number, nterms: number) {
+  let x = seed;
+  const next = () => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return (x / 2147483648 - 0.5) * 2e-7;
+  };
+  return Object.fromEntries([0, 1, 2, 3, 4, 5, 6].map((i) => [i, { hexike: Array.from({ length: nterms }, next) }]));
+}
+
+t.test('SegmentedWFE hexike terms: each segment is its own hexike sum; decomposeSegmentedOpd returns them (1e-9)', async (t) => {
+  const n = 400;
+  const width = 3.4;
+  const g = grid(n, width);
+  const terms = randomTerms(7, 10);
+  const w = new SegmentedWFE({ ...HEX_LAYOUT, segmentWfe: terms });
+  const opd = w.sample(g, whole(n)).opd!;
+  const [xc, yc] = segmentCentre(4, w.spacing);
+  const own = composeOpd(terms[4]!.hexike, { shape: [n, n], basis: 'hexike', radius: 0.6 / g.scale, center: [g.cy + yc / g.scale, g.cx + xc / g.scale] });
+  const k = Math.round(g.cy + yc / g.scale) * n + Math.round(g.cx + xc / g.scale);
+  t.ok(Math.abs(opd[k]! - own[k]!) < 1e-20, 'segment 4 at its centre: its own hexike sum');
+  const fit = decomposeSegmentedOpd(opd, { shape: [n, n], pixelscale: g.scale, layout: w, nterms: 10 });
+  const worst = Math.max(...Object.entries(terms).flatMap(([i, v]) => v.hexike.map((h, j) => Math.abs(fit[i]![j]! - h))));
+  t.ok(worst < 1e-9 * 1e-7, `largest error ${worst.toExponential(2)} m of coefficients up to 1e-7 m`);
+  t.same(Object.keys(fit), ['0', '1', '2', '3', '4', '5', '6'], 'every segment of the layout');
+});
+
+t.test('piston, tip and tilt decompose into H1, H2 and H3 over the segment (1e-9)', async (t) => {
+  const n = 400;
+  const g = grid(n, 3.4);
+  const w = new SegmentedWFE({ ...HEX_LAYOUT, segmentWfe: { 2: { piston: 5e-8, tip: 2e-7, tilt: -1e-7, hexike: [0, 0, 0, 3e-8] } } });
+  const fit = decomposeSegmentedOpd(w.sample(g, whole(n)).opd!, { shape: [n, n], pixelscale: g.scale, layout: w, nterms: 4 })['2']!;
+  const slope = 0.6 * Math.sqrt(5 / 24);
+  const expected = [5e-8, 2e-7 * slope, -1e-7 * slope, 3e-8];
+  t.ok(
+    fit.every((c, j) => Math.abs(c - expected[j]!) < 1e-9 * 2e-7),
+    `fit ${fit.map((c) => c.toExponential(4)).join(', ')}`,
+  );
+});
+
+t.test('a turned and shifted SegmentedWFE carries its hexikes with its segments', async (t) => {
+  const n = 400;
+  const g = grid(n, 4);
+  const terms = randomTerms(3, 6);
+  const plain = new SegmentedWFE({ ...HEX_LAYOUT, segmentWfe: terms }).sample(g, whole(n)).opd!;
+  const moved = new SegmentedWFE({ ...HEX_LAYOUT, segmentWfe: terms, rotation: 90, shiftX: 0.2, shiftY: -0.1 }).sample(g, whole(n)).opd!;
+  // Pixel (i, j) at (x, y) turned by 90° is at (−y, x): pixel (j, 2c − i); the shift (0.2, −0.1) m is (+20, −10) pixels.
+  for (const [i, j] of [
+    [205, 210],
+    [300, 260],
+    [160, 110],
+    [170, 310],
+  ] as const) {
+    const want = plain[i * n + j]!;
+    const got = moved[(j - 10) * n + (2 * g.cx - i + 20)]!;
+    t.ok(want !== 0 && Math.abs(got - want) < 1e-12 * 1e-7, `pixel (${i}, ${j}) of the unturned optic: ${got.toExponential(6)} vs ${want.toExponential(6)}`);
+  }
+  t.throws(
+    () =>
+      decomposeSegmentedOpd(moved, {
+        shape: [n, n],
+        pixelscale: g.scale,
+        layout: new SegmentedWFE({ ...HEX_LAYOUT, segmentWfe: terms, rotation: 90 }),
+        nterms: 3,
+      }),
+    {
+      message: /options\.layout is rotated \(90°\)/,
+    },
+  );
+});
+
+t.test('bad hexike terms and decompositions name the argument', async (t) => {
+  t.throws(() => new SegmentedWFE({ ...HEX_LAYOUT, segmentWfe: { 1: { hexike: new Array(56).fill(0) } } }), {
+    message: /segmentWfe\["1"\]\.hexike: at most 55 hexike terms, got 56/,
+  });
+  t.throws(() => new SegmentedWFE({ ...HEX_LAYOUT, segmentWfe: { 1: { hexike: [0, Number.NaN] } } }), {
+    message: /segmentWfe\["1"\]\.hexike\[1\] must be finite/,
+  });
+  t.throws(() => new HexSegmentedDeformableMirror({ ...HEX_LAYOUT, surface: { 1: { hexike: [1e-8] } as never } }), { message: /surface\["1"\]\.hexike/ });
+  const opd = new Float64Array(16);
+  t.throws(() => decomposeSegmentedOpd(opd, { shape: [4, 4], pixelscale: 1, layout: new CircularAperture({ radius: 1 }), nterms: 3 }), {
+    message: /options\.layout must be a MultiHexagonAperture, SegmentedWFE or HexSegmentedDeformableMirror, got "CircularAperture"/,
+  });
+  t.throws(() => decomposeSegmentedOpd(opd, { shape: [4, 5], pixelscale: 1, layout: new MultiHexagonAperture(HEX_LAYOUT), nterms: 3 }), {
+    message: /opd must be a Float64Array of 20 elements/,
+  });
+  t.throws(() => decomposeSegmentedOpd(opd, { shape: [4, 4], pixelscale: -1, layout: new MultiHexagonAperture(HEX_LAYOUT), nterms: 3 }), {
+    message: /options\.pixelscale must be greater than 0/,
+  });
 });

@@ -13,6 +13,8 @@ export * from './dms';
 export { zernike, nollToNM, besselJ0, besselJ1 } from './functions';
 export { hexikeCoefficients, hexikeToZernike, MAX_HEXIKE_TERMS } from './hexikes';
 export { composeOpd, decomposeOpd } from './decompose';
+export { decomposeSegmentedOpd } from './decompose-segments';
+export type { SegmentDecomposeOptions } from './decompose-segments';
 export { normals, powerSpectrum, randomScreen } from './screens';
 export type { ScreenSpec } from './screens';
 export type { BasisGrid, DecomposeOptions } from './decompose';

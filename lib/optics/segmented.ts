@@ -8,6 +8,7 @@ import type { NativeLayer } from '../binding';
 import { circle, defineOptic, type Placement, polygon, registerOpticClass, shape } from './optic';
 import { finiteNumber, knownKeys, show } from '../validate';
 import { flag, integerParam, numberOr, optionalIndices, optionalPositive, type Param, positive } from './params';
+import { hexikeToZernike, MAX_HEXIKE_TERMS } from './hexikes';
 import { ringOf, segmentCentre, segmentIndices, segmentsInsideRing } from './segments';
 
 /** Rings of segments an aperture may have (ring 50 holds 300 segments; 7651 in all). */
@@ -92,37 +93,48 @@ export const MultiCircularAperture = defineOptic({
   ],
 });
 
-/** Piston (m), tip and tilt (rad) of one segment. */
+/** Piston (m), tip and tilt (rad) of one segment, and hexike terms over it (m RMS, Noll order from piston). */
 export interface SegmentTerms {
   piston?: number;
   tip?: number;
   tilt?: number;
+  /** Hexikes over the segment's hexagon (circumradius = side), from H1 (piston); SegmentedWFE only. */
+  hexike?: number[];
 }
 
+type Terms = Required<SegmentTerms>;
+
 /** A map from segment index to its terms (JSON object keys are the indices). */
-const segmentTerms = (doc: string, required = true): Param<Record<string, Required<SegmentTerms>>, Record<number | string, SegmentTerms>> => ({
+const segmentTerms = (doc: string, opts: { required: boolean; hexikes: boolean }): Param<Record<string, Terms>, Record<number | string, SegmentTerms>> => ({
   unit: 'm, rad',
   doc,
-  required,
-  defaultText: required ? '' : 'flat',
+  required: opts.required,
+  defaultText: opts.required ? '' : 'flat',
   parse(path, v) {
-    if (v === undefined && !required) return Object.create(null);
-    if (v === null || typeof v !== 'object' || Array.isArray(v))
-      throw new TypeError(`${path} must be an object of segment index → { piston, tip, tilt }, got ${show(v)}`);
-    const out: Record<string, Required<SegmentTerms>> = Object.create(null);
+    if (v === undefined && !opts.required) return Object.create(null);
+    const names = opts.hexikes ? ['piston', 'tip', 'tilt', 'hexike'] : ['piston', 'tip', 'tilt'];
+    const shape = `{ ${names.join(', ')} }`;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new TypeError(`${path} must be an object of segment index → ${shape}, got ${show(v)}`);
+    const out: Record<string, Terms> = Object.create(null);
     for (const [key, terms] of Object.entries(v)) {
       const at = `${path}[${JSON.stringify(key)}]`;
       if (!/^(0|[1-9]\d*)$/.test(key) || Number(key) > MAX_SEGMENT) throw new RangeError(`${at}: keys are segment indices 0 … ${MAX_SEGMENT}`);
-      if (terms === null || typeof terms !== 'object' || Array.isArray(terms))
-        throw new TypeError(`${at} must be an object { piston, tip, tilt }, got ${show(terms)}`);
-      knownKeys(`${at}.`, terms, ['piston', 'tip', 'tilt']);
+      if (terms === null || typeof terms !== 'object' || Array.isArray(terms)) throw new TypeError(`${at} must be an object ${shape}, got ${show(terms)}`);
+      knownKeys(`${at}.`, terms, names);
       const t = terms as Record<string, unknown>;
       const term = (k: string) => (t[k] === undefined ? 0 : finiteNumber(`${at}.${k}`, t[k]));
-      out[key] = { piston: term('piston'), tip: term('tip'), tilt: term('tilt') };
+      out[key] = { piston: term('piston'), tip: term('tip'), tilt: term('tilt'), hexike: hexikeTerms(`${at}.hexike`, t.hexike) };
     }
     return out;
   },
 });
+
+function hexikeTerms(path: string, v: unknown): number[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new TypeError(`${path} must be an array of hexike coefficients (m RMS), got ${show(v)}`);
+  if (v.length > MAX_HEXIKE_TERMS) throw new RangeError(`${path}: at most ${MAX_HEXIKE_TERMS} hexike terms, got ${v.length}`);
+  return v.map((x, i) => finiteNumber(`${path}[${i}]`, x));
+}
 
 type Layout = ReturnType<typeof placeSegments> & { segmentSide: number; spacing: number };
 
@@ -137,32 +149,47 @@ function segmentLayout(p: Parameters<NonNullable<typeof MultiHexagonAperture.def
 }
 
 /** The OPD layer of per-segment piston, tip and tilt (times `factor`: 2 for a mirror's surface). */
-function segmentOpdLayer(layout: Layout, terms: Record<string, Required<SegmentTerms>>, factor: number, at: Placement): NativeLayer {
+function segmentOpdLayer(layout: Layout, terms: Record<string, Terms>, factor: number, at: Placement): NativeLayer {
   const listed = Object.entries(terms).filter(([, w]) => w.piston !== 0 || w.tip !== 0 || w.tilt !== 0);
   const segments = listed.map(([key]) => {
     const [x, y] = segmentCentre(Number(key), layout.spacing);
     return { ...polygon(6, layout.segmentSide, 0), x, y };
   });
-  const each = (k: keyof SegmentTerms) => listed.map(([, w]) => factor * w[k]);
+  const each = (k: 'piston' | 'tip' | 'tilt') => listed.map(([, w]) => factor * w[k]);
   return { kind: 'segmentOpd', segments, piston: each('piston'), tip: each('tip'), tilt: each('tilt'), ...at };
 }
 
+/** One hexike layer per segment that has hexike terms, centred on the segment (its centre turned and shifted with the optic). */
+function segmentHexikeLayers(layout: Layout, terms: Record<string, Terms>, at: Placement): NativeLayer[] {
+  const [c, s] = [Math.cos(at.rotation), Math.sin(at.rotation)]; // radians
+  return Object.entries(terms)
+    .filter(([, w]) => w.hexike.some((h) => h !== 0))
+    .map(([key, w]) => {
+      const [x, y] = segmentCentre(Number(key), layout.spacing);
+      const place = { shiftX: at.shiftX + c * x - s * y, shiftY: at.shiftY + s * x + c * y, rotation: at.rotation };
+      return { kind: 'zernike', radius: layout.segmentSide, coefficients: hexikeToZernike(w.hexike), hexagon: true, ...place };
+    });
+}
+
 /**
- * Piston, tip and tilt per segment of a MultiHexagonAperture layout: OPD = piston + tip·(x − xc) + tilt·(y − yc)
- * inside each segment. Parameters: segmentWfe (m, rad); rings, default 1; segments, optional; gap (m), default
+ * Piston, tip, tilt and hexike terms per segment of a MultiHexagonAperture layout: OPD = piston + tip·(x − xc) +
+ * tilt·(y − yc) + Σ hexike_k·H_k over each segment's hexagon. Parameters: segmentWfe (m, rad); rings, default 1; segments, optional; gap (m), default
  * 0.01; side (m), optional; flatToFlat (m), optional; center, default false. Reference: docs/optics.md.
  */
 export const SegmentedWFE = defineOptic({
   type: 'SegmentedWFE',
-  doc: 'Piston, tip and tilt per segment of a MultiHexagonAperture layout: OPD = piston + tip·(x − xc) + tilt·(y − yc) inside each segment.',
+  doc: "Piston, tip, tilt and hexike terms per segment of a MultiHexagonAperture layout: OPD = piston + tip·(x − xc) + tilt·(y − yc) + Σ hexike_k·H_k over each segment's hexagon.",
   params: {
-    segmentWfe: segmentTerms('Terms per segment index: piston (m OPD), tip and tilt (rad, OPD slope along x and y)'),
+    segmentWfe: segmentTerms('Terms per segment index: piston (m OPD), tip and tilt (rad, OPD slope along x and y), hexike (m RMS over the segment)', {
+      required: true,
+      hexikes: true,
+    }),
     ...MultiHexagonAperture.definition.params,
   },
   planes: ['pupil'],
   finish: (p, path) => segmentLayout(p, p.segmentWfe, `${path}.segmentWfe`),
   extent: (p) => p.reach + p.segmentSide,
-  layers: (p, at) => [segmentOpdLayer(p, p.segmentWfe, 1, at)],
+  layers: (p, at) => [segmentOpdLayer(p, p.segmentWfe, 1, at), ...segmentHexikeLayers(p, p.segmentWfe, at)],
 });
 
 const HexSegmentedDmDefinition = defineOptic({
@@ -170,7 +197,7 @@ const HexSegmentedDmDefinition = defineOptic({
   doc: 'A segmented deformable mirror: hexagonal segments of a MultiHexagonAperture layout, each with piston, tip and tilt (tip multiplies x, as in POPPY); OPD = 2 × surface on reflection. Set segments with setActuator and flatten.',
   params: {
     ...MultiHexagonAperture.definition.params,
-    surface: segmentTerms('Surface per segment index: piston (m), tip and tilt (rad)', false),
+    surface: segmentTerms('Surface per segment index: piston (m), tip and tilt (rad)', { required: false, hexikes: false }),
     includeFactorOfTwo: flag('OPD = 2 × surface (a reflection); false: OPD = surface', true),
   },
   planes: ['pupil'],
@@ -186,7 +213,7 @@ const HexSegmentedDmDefinition = defineOptic({
     json.gap = p.gap;
     if (!p.includeFactorOfTwo) json.includeFactorOfTwo = false;
     const set = Object.entries(p.surface).filter(([, w]) => w.piston !== 0 || w.tip !== 0 || w.tilt !== 0);
-    if (set.length) json.surface = Object.fromEntries(set);
+    if (set.length) json.surface = Object.fromEntries(set.map(([k, w]) => [k, { piston: w.piston, tip: w.tip, tilt: w.tilt }]));
     return json;
   },
 });
@@ -209,7 +236,7 @@ export class HexSegmentedDeformableMirror extends HexSegmentedDmDefinition {
     ] as const) {
       if (!Number.isFinite(v)) throw new RangeError(`setActuator: ${name} must be a finite number, got ${show(v)}`);
     }
-    this.surface[String(segment)] = { piston, tip, tilt };
+    this.surface[String(segment)] = { piston, tip, tilt, hexike: [] };
     this.markChanged();
   }
   /** Sets every segment flat. */
