@@ -161,7 +161,18 @@ export type NativeLayer = { shiftX: number; shiftY: number; rotation: number } &
   | { kind: 'scalar'; value: number }
   | { kind: 'zernike'; radius: number; coefficients: number[]; hexagon?: boolean }
   | { kind: 'sine'; frequency: number; amplitude: number; phase: number }
-  | { kind: 'actuators'; ny: number; nx: number; spacing: number; sigma: number; heights: number[] }
+  | {
+      kind: 'actuators';
+      ny: number;
+      nx: number;
+      spacing: number;
+      sigma: number;
+      heights: number[];
+      influence?: Float64Array;
+      influenceNy?: number;
+      influenceNx?: number;
+      influenceSampling?: number;
+    }
   | { kind: 'thinLens'; radius: number; halfPeakToValley: number }
   | { kind: 'fqpm'; step: number }
   | { kind: 'bandLimited'; circular: boolean; sigma: number }

@@ -152,6 +152,13 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
       a.heights = numbersOf(env, o.Get("heights"), ctx + ".heights");
       if (a.heights.size() != static_cast<size_t>(a.ny) * a.nx)
         args::rangeError(env, ctx + ".heights needs ny * nx = " + std::to_string(a.ny * a.nx) + " values");
+      if (o.Has("influence")) {
+        a.tableNy = args::integer(o, "influenceNy", ctx, 4, 16384);
+        a.tableNx = args::integer(o, "influenceNx", ctx, 4, 16384);
+        a.sampling = args::num(o, "influenceSampling", ctx);
+        if (!(a.sampling > 0)) args::rangeError(env, ctx + ".influenceSampling must be positive");
+        a.table = arrays.optional(o, "influence", ctx, static_cast<size_t>(a.tableNy) * a.tableNx);
+      }
       l.what = std::move(a);
       break;
     }

@@ -343,6 +343,37 @@ double bilinear(const double* a, int ny, int nx, double fy, double fx) {
          ty * ((1 - tx) * v(y0 + 1, x0) + tx * v(y0 + 1, x0 + 1));
 }
 
+// Cubic B-spline weights of the four coefficients around offset t in [0, 1).
+void splineWeights(double t, double w[4]) {
+  const double u = 1 - t, t2 = t * t, t3 = t2 * t;
+  w[0] = u * u * u / 6;
+  w[1] = (4 - 6 * t2 + 3 * t3) / 6;
+  w[2] = (1 + 3 * t + 3 * t2 - 3 * t3) / 6;
+  w[3] = t3 / 6;
+}
+
+// The cubic B-spline with ny x nx coefficients at fractional (row fi,
+// column fj); 0 outside the table, coefficients beyond its edge count as 0.
+double splineAt(const double* a, int ny, int nx, double fi, double fj) {
+  if (!(fi > -1 && fi < ny && fj > -1 && fj < nx)) return 0;
+  const int i0 = static_cast<int>(std::floor(fi)), j0 = static_cast<int>(std::floor(fj));
+  double wy[4], wx[4];
+  splineWeights(fi - i0, wy);
+  splineWeights(fj - j0, wx);
+  double v = 0;
+  for (int di = 0; di < 4; ++di) {
+    const int i = i0 - 1 + di;
+    if (i < 0 || i >= ny) continue;
+    double row = 0;
+    for (int dj = 0; dj < 4; ++dj) {
+      const int j = j0 - 1 + dj;
+      if (j >= 0 && j < nx) row += wx[dj] * a[static_cast<size_t>(i) * nx + j];
+    }
+    v += wy[di] * row;
+  }
+  return v;
+}
+
 // JavaScript's Math.round (halves toward +infinity).
 double roundHalfUp(double v) { return std::floor(v + 0.5); }
 
@@ -415,9 +446,15 @@ struct Apply {
   }
   void operator()(const ActuatorLayer& a) const {
     if (!opd) return;
-    // Beyond 6 sigma an influence is below 3e-16 of its height.
-    const int reach = static_cast<int>(std::ceil(6 * a.sigma / a.spacing));
+    // Beyond 6 sigma an influence is below 3e-16 of its height; a table ends at its edge.
+    const double tableReach = (std::max(a.tableNy, a.tableNx) + 3) / 2.0 / std::max(a.sampling, 1e-300);
+    const int reach = static_cast<int>(std::ceil(a.table ? tableReach : 6 * a.sigma / a.spacing));
     const double s2 = a.sigma * a.sigma;
+    const auto influence = [&](double dx, double dy) {
+      if (!a.table) return std::exp(-(dx * dx + dy * dy) / s2);
+      return splineAt(a.table, a.tableNy, a.tableNx, dy / a.spacing * a.sampling + (a.tableNy - 1) / 2.0,
+                      dx / a.spacing * a.sampling + (a.tableNx - 1) / 2.0);
+    };
     eachPixel(l, g, r, [&](size_t k, double x, double y) {
       const double fi = y / a.spacing + (a.ny - 1) / 2.0, fj = x / a.spacing + (a.nx - 1) / 2.0;
       const int i0 = std::max(0, static_cast<int>(std::floor(fi)) - reach);
@@ -431,7 +468,7 @@ struct Apply {
           const double h = a.heights[static_cast<size_t>(i) * a.nx + j];
           if (h == 0) continue;
           const double dx = x - (j - (a.nx - 1) / 2.0) * a.spacing;
-          v += h * std::exp(-(dx * dx + dy * dy) / s2);
+          v += h * influence(dx, dy);
         }
       }
       opd[k] += v;

@@ -50,13 +50,18 @@ struct ZernikeLayer {
   std::vector<double> coefficients;
   bool hexagon = false;
 };
-// A continuous deformable mirror: opd += sum of heights[i][j] *
-// exp(-r^2 / sigma^2) over an ny x nx lattice of actuators `spacing` apart,
-// centred on the origin (row i at y = (i - (ny - 1) / 2) * spacing).
+// A continuous deformable mirror: opd += sum of heights[i][j] * I(r) over an
+// ny x nx lattice of actuators `spacing` apart, centred on the origin (row i
+// at y = (i - (ny - 1) / 2) * spacing). I is exp(-r^2 / sigma^2), or, with a
+// table of cubic B-spline coefficients, that spline (its centre at
+// ((n - 1) / 2), `sampling` table pixels per actuator spacing; 0 beyond it).
 struct ActuatorLayer {
   int ny = 0, nx = 0;
   double spacing = 1, sigma = 1;
   std::vector<double> heights;  // metres of OPD, row-major
+  const double* table = nullptr;
+  int tableNy = 0, tableNx = 0;
+  double sampling = 0;
 };
 // opd += amplitude * sin(2 pi (frequency * x + phase)), phase in cycles.
 struct SineLayer {

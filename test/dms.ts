@@ -2,7 +2,18 @@
 // sampling; the OPD is twice the surface; setting actuators between calls
 // changes the PSF and re-samples only the mirror's pupil plane.
 import t from 'tap';
-import { CircularAperture, ContinuousDeformableMirror, HexSegmentedDeformableMirror, loadSystem, OpticalSystem } from '../lib/index';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  CircularAperture,
+  ContinuousDeformableMirror,
+  HexSegmentedDeformableMirror,
+  loadSystem,
+  OpticalSystem,
+  opticFromJson,
+  writeFitsImages,
+} from '../lib/index';
 import { native } from '../lib/binding';
 import { grid, whole } from './helpers/sampling';
 
@@ -100,7 +111,7 @@ t.test('JSON keeps the surface; bad mirrors and bad settings name the argument',
 });
 
 t.test('HexSegmentedDeformableMirror: a λ/4 surface piston on one of 18 segments gives ((N−2)/N)² on axis (1e-3); JSON', async (t) => {
-  const layout = { rings: 2, flatToFlat: 1.32, gap: 0.007 };
+  const layout = { rings: 2, flatToFlat: 1.32, gap: 0.007, center: false };
   const dm = new HexSegmentedDeformableMirror(layout);
   const o = new OpticalSystem({ npix: 1024 });
   o.addPupil(dm);
@@ -139,4 +150,73 @@ t.test('a mirror set while a processes-mode call runs: that call keeps its surfa
   t.ok(diff(flat.data, flatSerial.data) < 1e-15, 'the running call: the flat mirror');
   t.ok(diff(poked.data, pokedSerial.data) < 1e-15, 'the next call: the poked mirror');
   t.ok(diff(poked.data, flat.data) > 1e-6 * flat.peak(), 'and they differ');
+});
+
+// A measured influence function from FITS (POPPY's influence_func: SAMPLING
+// pixels per actuator spacing). Here the file holds an elliptical Gaussian,
+// σx = 0.8 and σy = 0.5 spacings, at 32 pixels per spacing: a poke equals the
+// function the file samples to 1e-6 of its height at two pupil samplings
+// (cubic convolution of the table), with x along the file's columns.
+function influenceFile(sampling: number, header = true): string {
+  const half = 4 * sampling;
+  const n = 2 * half + 1;
+  const data = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) data[i * n + j] = Math.exp(-(((j - half) / sampling / 0.8) ** 2) - ((i - half) / sampling / 0.5) ** 2);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airy-dm-')), 'influence.fits');
+  writeFitsImages(file, [{ data, shape: [n, n], cards: header ? [['SAMPLING', sampling, 'pixels per actuator spacing']] : [] }]);
+  return file;
+}
+
+t.test('a FITS influence function: a poke is the function the file samples (1e-6) at two pupil samplings, x along columns', async (t) => {
+  const spacing = 0.1;
+  const file = influenceFile(32);
+  const dm = new ContinuousDeformableMirror({ actuators: [12, 12], actuatorSpacing: spacing, influence: file });
+  dm.setActuator(5, 7, 2e-8);
+  const [xa, ya] = [1.5 * spacing, -0.5 * spacing];
+  for (const n of [128, 203]) {
+    const g = grid(n, 1.6);
+    const opd = dm.sample(g, whole(n)).opd!;
+    let worst = 0;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        const dx = ((j - g.cx) * g.scale - xa) / spacing;
+        const dy = ((i - g.cy) * g.scale - ya) / spacing;
+        const expected = Math.abs(dx) <= 4 && Math.abs(dy) <= 4 ? 4e-8 * Math.exp(-((dx / 0.8) ** 2) - (dy / 0.5) ** 2) : 0;
+        worst = Math.max(worst, Math.abs(opd[i * n + j]! - expected));
+      }
+    t.ok(worst < 1e-6 * 4e-8, `npix ${n}: max |OPD − 2h·I| = ${(worst / 4e-8).toExponential(2)} of the peak`);
+  }
+  const json = dm.toJSON();
+  t.equal(json.influence, file, 'JSON names the file');
+  const again = opticFromJson(json, 'dm') as ContinuousDeformableMirror;
+  const g = grid(64, 1.6);
+  t.same(Array.from(again.sample(g, whole(64)).opd!), Array.from(dm.sample(g, whole(64)).opd!), 'from JSON: the same surface');
+});
+
+t.test('a FITS influence function in a PSF is the same serially and in worker processes', async (t) => {
+  const o = new OpticalSystem({ npix: 128 });
+  const dm = new ContinuousDeformableMirror({ actuators: [8, 8], radius: 1, influence: influenceFile(16) });
+  dm.setActuator(2, 5, 5e-8);
+  o.addPupil([new CircularAperture({ radius: 1 }), dm]);
+  o.addDetector({ pixelscale: 0.02, fovPixels: 32 });
+  const source = { wavelengths: [1e-6, 1.1e-6] };
+  const serial = await o.calcPsf({ source, parallel: 'none' });
+  const spawned = await o.calcPsf({ source, parallel: 'processes', nProcesses: 2 });
+  t.ok(
+    spawned.data.every((v, i) => Math.abs(v - serial.data[i]!) <= 1e-15 * serial.peak()),
+    'processes: the serial PSF',
+  );
+});
+
+t.test('bad influence functions name the file and the problem', async (t) => {
+  t.throws(() => new ContinuousDeformableMirror({ actuators: [4, 4], actuatorSpacing: 0.1, influence: influenceFile(8, false) }), {
+    message: /influence: .*influence\.fits has no SAMPLING keyword \(pixels per actuator spacing\)/,
+  });
+  t.throws(() => new ContinuousDeformableMirror({ actuators: [4, 4], actuatorSpacing: 0.1, influence: '/nonexistent/dm.fits' }), {
+    message: /influence: FITS file \/nonexistent\/dm\.fits does not exist/,
+  });
+  t.throws(() => new ContinuousDeformableMirror({ actuators: [4, 4], actuatorSpacing: 0.1, influence: 3 as never }), {
+    message: /influence must be 'gaussian' or a FITS file path, got 3/,
+  });
 });

@@ -197,6 +197,9 @@ const HexSegmentedDmDefinition = defineOptic({
   doc: 'A segmented deformable mirror: hexagonal segments of a MultiHexagonAperture layout, each with piston, tip and tilt (tip multiplies x, as in POPPY); OPD = 2 × surface on reflection. Set segments with setActuator and flatten.',
   params: {
     ...MultiHexagonAperture.definition.params,
+    // POPPY's defaults for its HexSegmentedDeformableMirror.
+    rings: integerParam('Rings of segments around the centre', 0, MAX_RINGS, 3),
+    center: flag('Include the central segment (when segments is not given)', true),
     surface: segmentTerms('Surface per segment index: piston (m), tip and tilt (rad)', { required: false, hexikes: false }),
     includeFactorOfTwo: flag('OPD = 2 × surface (a reflection); false: OPD = surface', true),
   },
@@ -221,8 +224,8 @@ const HexSegmentedDmDefinition = defineOptic({
 /**
  * A segmented deformable mirror: hexagonal segments of a MultiHexagonAperture layout, each with piston, tip and
  * tilt (tip multiplies x, as in POPPY); OPD = 2 × surface on reflection. Set segments with setActuator and flatten.
- * Parameters: rings, default 1; segments, optional; gap (m), default 0.01; side (m), optional; flatToFlat (m),
- * optional; center, default false; surface (m, rad), default flat; includeFactorOfTwo, default true. Reference:
+ * Parameters: rings, default 3; segments, optional; gap (m), default 0.01; side (m), optional; flatToFlat (m),
+ * optional; center, default true; surface (m, rad), default flat; includeFactorOfTwo, default true. Reference:
  * docs/optics.md.
  */
 export class HexSegmentedDeformableMirror extends HexSegmentedDmDefinition {

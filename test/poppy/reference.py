@@ -54,6 +54,16 @@ def optic(o):
         return poppy.SquareFieldStop(size=o["size"])
     if t == "AnnularFieldStop":
         return poppy.AnnularFieldStop(radius_inner=o["radiusInner"], radius_outer=o["radiusOuter"])
+    if t == "ContinuousDeformableMirror":
+        ny, nx = o["actuators"]
+        dm = poppy.ContinuousDeformableMirror(dm_shape=(ny, nx), radius=o["radius"], include_factor_of_two=True)
+        dm.set_surface(np.array(o["surface"]).reshape(ny, nx))
+        return dm
+    if t == "HexSegmentedDeformableMirror":
+        dm = poppy.HexSegmentedDeformableMirror(rings=o["rings"], flattoflat=o["flatToFlat"], gap=o["gap"], center=o["center"], include_factor_of_two=True)
+        for segment, terms in o["surface"].items():
+            dm.set_actuator(int(segment), terms.get("piston", 0.0), terms.get("tip", 0.0), terms.get("tilt", 0.0))
+        return dm
     raise ValueError(f"no POPPY translation for {t}")
 
 
