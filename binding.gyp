@@ -23,6 +23,7 @@
         "native/pupil_grid.cc",
         "native/raster.cc",
         "native/pixel_area.cc",
+        "native/bind_analysis.cc",
         "native/shm.cc",
         "native/special.cc",
         "native/vortex.cc",

@@ -118,6 +118,8 @@ export interface Binding {
   /** Anonymous shared memory that forked children write into. */
   sharedBlock(bytes: number): ArrayBuffer;
   fitsRead(path: string, hdu: number): NativeFitsImage;
+  /** Per radius (pixels) around (cx, cy): flux inside (pixels weighted by their exact overlap with the disk), Σ f·(x − cx), Σ f·(y − cy). */
+  encircledFlux(o: { data: Float64Array; ny: number; nx: number; cy: number; cx: number; radii: Float64Array }): Float64Array;
   fitsWrite(path: string, hdus: NativeFitsImage[]): Promise<void>;
   fitsWriteSync(path: string, hdus: NativeFitsImage[]): void;
   fitsVerify(path: string): { dataOk: number; hduOk: number }[];

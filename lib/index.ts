@@ -115,6 +115,8 @@ export type {
   ScreenSpec,
   Conventions,
 } from './optics';
+export { radialProfile, encircledEnergy, radiusAtEe, fwhm, centroid, strehl, marechalStrehl, sharpness, contrastCurve, difference } from './analysis';
+export type { EeOptions, RadialProfile, FwhmOptions, Centroid, CentroidOptions, ContrastCurve, CenterOption } from './analysis';
 export { checkParallelSafety, detectFacts } from './run/safety';
 export type { ParallelFacts, SafetyVerdict } from './run/safety';
 export { estimateOptimalNProcesses, memoryModel, availableMemory, PROCESS_BASELINE_BYTES } from './run/memory';

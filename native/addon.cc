@@ -21,6 +21,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   bindSystem(env, exports);
   bindFits(env, exports);
   bindShm(env, exports);
+  bindAnalysis(env, exports);
   return exports;
 }
 

@@ -5,11 +5,12 @@
 
 namespace airy {
 
-void bindKernels(Napi::Env env, Napi::Object exports);  // fft2, mft, FFTW plans and wisdom
-void bindInfo(Napi::Env env, Napi::Object exports);     // BLAS, CPU, FFTW, CFITSIO facts
-void bindSystem(Napi::Env env, Napi::Object exports);   // compiled systems, wave batches, rasters
-void bindFits(Napi::Env env, Napi::Object exports);     // FITS read, write, verify
-void bindShm(Napi::Env env, Napi::Object exports);      // shared memory for worker processes
+void bindKernels(Napi::Env env, Napi::Object exports);   // fft2, mft, FFTW plans and wisdom
+void bindInfo(Napi::Env env, Napi::Object exports);      // BLAS, CPU, FFTW, CFITSIO facts
+void bindSystem(Napi::Env env, Napi::Object exports);    // compiled systems, wave batches, rasters
+void bindFits(Napi::Env env, Napi::Object exports);      // FITS read, write, verify
+void bindShm(Napi::Env env, Napi::Object exports);       // shared memory for worker processes
+void bindAnalysis(Napi::Env env, Napi::Object exports);  // encircled energy
 
 // Adds exports[name] = cb.
 void exportFn(Napi::Env env, Napi::Object exports, const char* name, Napi::Function::Callback cb);

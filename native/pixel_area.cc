@@ -8,10 +8,15 @@ namespace airy {
 namespace raster {
 namespace {
 
-// Antiderivative of the disk's half-height sqrt(r^2 - t^2).
+// The half-height sqrt(r^2 - t^2), without cancellation near t = +-r.
+double halfHeight(double r, double t) { return std::sqrt(std::max(0.0, (r - t) * (r + t))); }
+
+// Antiderivative of the half-height: (t h + r^2 phi) / 2 with phi the angle
+// atan2(t, h). asin(t / r) would lose half the digits near t = +-r, where
+// the rounding of t / r moves the angle by sqrt(eps).
 double halfHeightIntegral(double r, double t) {
-  const double u = std::clamp(t / r, -1.0, 1.0);
-  return 0.5 * (t * std::sqrt(std::max(0.0, r * r - t * t)) + r * r * std::asin(u));
+  const double h = halfHeight(r, std::clamp(t, -r, r));
+  return 0.5 * (t * h + r * r * std::atan2(std::clamp(t, -r, r), h));
 }
 
 }  // namespace
@@ -24,7 +29,7 @@ double diskInRect(double r, double x0, double x1, double y0, double y1) {
   double cuts[6] = {a0, a1};
   int n = 2;
   for (double y : {y0, y1}) {
-    if (std::abs(y) >= r) continue;
+    if (std::abs(y) > r) continue;  // |y| == r: a tangent point, a cut at 0
     const double t = std::sqrt(r * r - y * y);
     for (double c : {-t, t})
       if (c > a0 && c < a1) cuts[n++] = c;
@@ -36,7 +41,7 @@ double diskInRect(double r, double x0, double x1, double y0, double y1) {
     const double a = cuts[k], b = cuts[k + 1];
     if (b <= a) continue;
     const double m = 0.5 * (a + b);
-    const double s = std::sqrt(std::max(0.0, r * r - m * m));
+    const double s = halfHeight(r, m);
     const double top = std::min(y1, s), bottom = std::max(y0, -s);
     if (top <= bottom) continue;
     const double arc = halfHeightIntegral(r, b) - halfHeightIntegral(r, a);

@@ -6,6 +6,23 @@ import type { ImagePlaneMethod } from '../engine/system';
 import { type FitsHdu, type FitsHeader, readFitsImage, writeFitsImages, writeFitsImagesAsync } from './fits';
 import { psfToPng, type PictureOptions } from './picture';
 import { AiryError } from '../errors';
+import {
+  type Centroid,
+  type CentroidOptions,
+  centroid,
+  contrastCurve,
+  type ContrastCurve,
+  difference,
+  type EeOptions,
+  encircledEnergy,
+  type FwhmOptions,
+  fwhm,
+  type RadialProfile,
+  radialProfile,
+  radiusAtEe,
+  sharpness,
+  strehl,
+} from '../analysis';
 import { knownKeys } from '../validate';
 
 /** A sampled image: row-major intensities, axis 0 = y. */
@@ -111,6 +128,56 @@ export class Psf {
     let m = -Infinity;
     for (const v of this.data) if (v > m) m = v;
     return m;
+  }
+
+  /** The oversampled image (HDU 0) as analysis takes it. */
+  image(): PsfImage {
+    return { data: this.data, shape: this.shape, pixelscale: this.pixelscale };
+  }
+
+  /** Mean, spread and encircled energy in rings (binWidth arcsec); see {@link radialProfile}. */
+  radialProfile(options: EeOptions & { binWidth?: number } = {}): RadialProfile {
+    return radialProfile(this.image(), options);
+  }
+
+  /** Fraction of the total flux inside each radius (arcsec); see {@link encircledEnergy}. */
+  encircledEnergy(radii: number | readonly number[], options: EeOptions = {}): Float64Array {
+    return encircledEnergy(this.image(), radii, options);
+  }
+
+  /** Radius (arcsec) enclosing `fraction` of the flux; see {@link radiusAtEe}. */
+  radiusAtEe(fraction: number, options: EeOptions = {}): number {
+    return radiusAtEe(this.image(), fraction, options);
+  }
+
+  /** Full width at half maximum, arcsec; see {@link fwhm}. */
+  fwhm(options: FwhmOptions = {}): number {
+    return fwhm(this.image(), options);
+  }
+
+  /** Centroid, pixels and arcsec from the centre; see {@link centroid}. */
+  centroid(options: CentroidOptions = {}): Centroid {
+    return centroid(this.image(), options);
+  }
+
+  /** Peak over the reference PSF's peak (the aberration-free system at the same sampling). */
+  strehl(reference: Psf): number {
+    return strehl(this.image(), reference.image());
+  }
+
+  /** Σ p², p normalised to sum 1. */
+  sharpness(): number {
+    return sharpness(this.image());
+  }
+
+  /** Rings normalised to the off-axis peak; see {@link contrastCurve}. */
+  contrastCurve(options: { offAxisPeak: number; binWidth?: number; center?: [number, number] }): ContrastCurve {
+    return contrastCurve(this.image(), options);
+  }
+
+  /** This PSF minus another of the same sampling, with its largest absolute value and RMS. */
+  difference(other: Psf): { data: Float64Array; maxAbs: number; rms: number } {
+    return difference(this.image(), other.image());
   }
 
   /**
