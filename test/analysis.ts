@@ -42,7 +42,9 @@ t.test('encircled energy at the first three dark rings is 1 − J0² (1e-3); the
     zeros.map((x) => (x / Math.PI) * LOD),
     { total: 1 },
   );
-  zeros.forEach((x, k) => t.ok(Math.abs(ee[k]! - airyEe(x)) < 1e-3, `ring ${k + 1}: ${ee[k]!.toFixed(6)} vs ${airyEe(x).toFixed(6)}`));
+  zeros.forEach((x, k) => {
+    t.ok(Math.abs(ee[k]! - airyEe(x)) < 1e-3, `ring ${k + 1}: ${ee[k]!.toFixed(6)} vs ${airyEe(x).toFixed(6)}`);
+  });
   const p = radialProfile(psf.image(), { total: 1 });
   const k = 40;
   const at = encircledEnergy(psf.image(), (k + 0.5) * psf.pixelscale, { total: 1 })[0]!;
