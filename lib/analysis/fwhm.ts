@@ -62,7 +62,7 @@ function halfRadiusOfProfile(img: PsfImage, [cy, cx]: [number, number]): number 
   };
   const half = at(cy, cx) / 2;
   if (!(half > 0)) throw new RangeError('the image is not positive at the centre; give options.center on the PSF core');
-  const limit = Math.max(...img.shape);
+  const limit = Math.max(img.shape[0], img.shape[1]);
   let lo = 0;
   let hi = 0.25;
   while (ring(hi) > half) {
@@ -81,7 +81,7 @@ function halfRadiusOfProfile(img: PsfImage, [cy, cx]: [number, number]): number 
 /** The core: pixels inside the radius where ring means (one pixel wide) first fall below 15 % of the brightest pixel. */
 function coreRadius(img: PsfImage, [cy, cx]: [number, number]): number {
   const [ny, nx] = img.shape;
-  const peak = Math.max(...img.data);
+  const peak = img.data.reduce((m, v) => Math.max(m, v), -Infinity);
   for (let r = 1; r < Math.max(ny, nx); r++) {
     let [s, n] = [0, 0];
     for (let i = Math.max(0, Math.floor(cy - r)); i <= Math.min(ny - 1, Math.ceil(cy + r)); i++)

@@ -11,7 +11,9 @@ import { packageRoot } from '../binding';
 import { version } from '../version';
 import { infoReport, printInfo } from './info';
 import { interruptedBy, interruptExitCode } from './interrupt';
-import { demoCommand, psfCommand, pupilCommand, UsageError } from './psf';
+import { measureCommand } from './measure';
+import { demoCommand, psfCommand, pupilCommand } from './psf';
+import { UsageError } from './usage';
 
 const numberList = (name: string) => (s: string) => {
   const v = s.split(',').map((x) => Number(x.trim()));
@@ -70,12 +72,21 @@ function program(): Command {
     .addOption(new Option('--normalize <how>', 'normalisation').choices(['first', 'last', 'exit_pupil', 'none']))
     .option('--decades <n>', 'PNG log-stretch range below the peak', (s: string) => numberList('--decades')(s)[0])
     .option('--json', 'print the summary as JSON')
+    .option('--measure', 'add FWHM and the 50 % and 80 % encircled-energy radii to the summary')
     .option('-q, --quiet', 'no progress output')
     .addHelpText(
       'after',
       '\nExamples:\n  airy psf examples/lyot-coronagraph.json -o lyot.fits --png lyot.png\n  airy psf system.json --wavelengths 1.9e-6,2.0e-6,2.1e-6 --weights 1,2,1 --parallel threads',
     )
     .action(psfCommand);
+  p.command('measure')
+    .description('measure a PSF in a FITS file: centroid, FWHM (two estimators), encircled energy, sharpness')
+    .argument('<fits>', 'FITS file with a PIXELSCL keyword (airy or POPPY output)')
+    .option('--ext <n>', 'HDU (0: oversampled, 1: detector-sampled)', positiveInt('--ext'))
+    .option('--ee <radii>', 'comma-separated radii in arcsec to report encircled energy at', numberList('--ee'))
+    .option('--json', 'print the numbers as JSON')
+    .addHelpText('after', '\nExamples:\n  airy measure psf.fits\n  airy measure psf.fits --ext 1 --ee 0.1,0.5 --json')
+    .action(measureCommand);
   p.command('pupil')
     .description("draw a JSON system's entrance pupil as airy samples it: amplitude (and OPD) as PNG")
     .argument('<system>', 'JSON optical system (see examples/)')

@@ -10,9 +10,8 @@ import type { PictureOptions } from '../io/picture';
 import { pupilOutputs } from '../io/pupil';
 import { shutdownPool } from '../run/pool';
 import { handleInterrupts, interrupted } from './interrupt';
-
-/** A usage or input error: exit code 2. */
-export class UsageError extends Error {}
+import { measure, type Measurements } from './measure';
+import { UsageError } from './usage';
 
 /** Progress: a bar on a terminal, plain lines otherwise, nothing with --quiet. */
 function progress(label: string, quiet: boolean | undefined): { onProgress?: (p: Progress) => void; stop(): void } {
@@ -51,6 +50,12 @@ function progress(label: string, quiet: boolean | undefined): { onProgress?: (p:
 function summary(psf: Psf, seconds: number): string {
   const p = psf.parallel ?? { mode: 'none', workers: 1, startMethod: 'spawn' };
   return `shape ${psf.shape[0]}x${psf.shape[1]}, pixel scale ${psf.pixelscale.toPrecision(4)}″/px, flux ${psf.total().toPrecision(6)}, peak ${psf.peak().toPrecision(4)}, time ${seconds.toFixed(3)} s, mode ${p.mode}${p.mode === 'processes' ? `/${p.startMethod}` : ''}, workers ${p.workers}`;
+}
+
+function shortMeasurements(m: Measurements): string {
+  const w = m.fwhm.profile ?? m.fwhm.fit;
+  const r = m.radiusAtEe.map((e) => `r${Math.round(e.fraction * 100)} ${e.radius.toPrecision(4)}″`).join(', ');
+  return `FWHM ${w === null ? 'n/a' : `${w.toPrecision(4)}″`}, ${r}`;
 }
 
 function loadSystemFile(file: string): OpticalSystem {
@@ -106,6 +111,7 @@ export interface PsfCommandOptions {
   normalize?: Normalize;
   decades?: number;
   json?: boolean;
+  measure?: boolean;
   quiet?: boolean;
 }
 
@@ -141,10 +147,12 @@ export async function psfCommand(file: string, opts: PsfCommandOptions): Promise
         seconds,
         parallel: psf.parallel,
         imagePlanes: psf.imagePlanes,
+        ...(opts.measure ? { measurements: measure(psf.image()) } : {}),
       }),
     );
   } else {
-    console.log(`${out}${opts.png ? ` + ${opts.png}` : ''}: ${summary(psf, seconds)}`);
+    const extra = opts.measure ? `, ${shortMeasurements(measure(psf.image()))}` : '';
+    console.log(`${out}${opts.png ? ` + ${opts.png}` : ''}: ${summary(psf, seconds)}${extra}`);
   }
 }
 
