@@ -231,3 +231,32 @@ t.test('airy pupil draws the entrance pupil (amplitude, OPD) as PNG, with or wit
   const ok = airy(['pupil', noSource, '-o', path.join(dir, 'x.png')]);
   t.equal(ok.status, 0, ok.stderr);
 });
+
+t.test('airy measure prints the numbers of a PSF file (text and JSON); airy psf --measure adds them; bad input is exit 2', async (t) => {
+  const file = path.join(__dirname, 'poppy', 'reference', 'measure-psf.fits');
+  const r = airy(['measure', file, '--ee', '0.1,0.3']);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /80×80 pixels of 0\.010000″/);
+  t.match(r.stdout, /FWHM 0\.1061\d″ \(profile\), 0\.1061\d″ \(fit\)/);
+  t.match(r.stdout, /EE\(0\.10000″\) = 0\.860\d\d, EE\(0\.30000″\) = 0\.978\d\d/);
+  const j = airy(['measure', file, '--ext', '1', '--json']);
+  t.equal(j.status, 0, j.stderr);
+  const m = JSON.parse(j.stdout);
+  t.equal(m.extname, 'DET_SAMP');
+  t.same(m.shape, [40, 40]);
+  t.ok(Math.abs(m.fwhm.profile / 0.10612 - 1) < 0.01, `detector-sampled FWHM ${m.fwhm.profile}`);
+  t.equal(m.radiusAtEe.length, 2);
+  const dir = tmp();
+  const p = airy(['psf', path.join(EXAMPLES, 'circular-aperture.json'), '-o', path.join(dir, 'a.fits'), '--measure', '-q']);
+  t.equal(p.status, 0, p.stderr);
+  t.match(p.stdout, /FWHM 0\.10\d\d″, r50 0\.05\d+″, r80 0\.0\d+″/);
+  const missing = airy(['measure', path.join(dir, 'none.fits')]);
+  t.equal(missing.status, 2);
+  t.match(missing.stderr, /FITS file .*none\.fits does not exist/);
+  fs.writeFileSync(path.join(dir, 'bad.fits'), 'not a FITS file');
+  const bad = airy(['measure', path.join(dir, 'bad.fits')]);
+  t.equal(bad.status, 2, bad.stderr);
+  const ee = airy(['measure', file, '--ee', '0.1,x']);
+  t.equal(ee.status, 2);
+  t.match(ee.stderr, /--ee must be comma-separated numbers/);
+});
