@@ -260,3 +260,27 @@ t.test('airy measure prints the numbers of a PSF file (text and JSON); airy psf 
   t.equal(ee.status, 2);
   t.match(ee.stderr, /--ee must be comma-separated numbers/);
 });
+
+t.test('airy plot draws the profile, the encircled energy and a contrast curve as PNG; bad usage is exit 2', async (t) => {
+  const file = path.join(__dirname, 'poppy', 'reference', 'measure-psf.fits');
+  const dir = tmp();
+  for (const kind of ['--profile', '--ee']) {
+    const out = path.join(dir, `${kind.slice(2)}.png`);
+    const r = airy(['plot', file, kind, '-o', out]);
+    t.equal(r.status, 0, r.stderr);
+    const png = PNG.sync.read(fs.readFileSync(out));
+    t.ok(png.width > 600 && png.height > 400, `${kind}: ${png.width}×${png.height}`);
+  }
+  const c = airy(['plot', file, '--contrast', '--off-axis-peak', file, '-o', path.join(dir, 'c.png')]);
+  t.equal(c.status, 0, c.stderr);
+  t.match(c.stdout, /contrast of measure-psf\.fits\[0\]/);
+  const none = airy(['plot', file, '-o', path.join(dir, 'x.png')]);
+  t.equal(none.status, 2);
+  t.match(none.stderr, /give one of --profile, --ee or --contrast/);
+  const peak = airy(['plot', file, '--contrast', '-o', path.join(dir, 'x.png')]);
+  t.equal(peak.status, 2);
+  t.match(peak.stderr, /--contrast needs --off-axis-peak/);
+  const dirOut = airy(['plot', file, '--ee', '-o', path.join(dir, 'missing', 'x.png')]);
+  t.equal(dirOut.status, 2, dirOut.stderr);
+  t.same(fs.readdirSync(dir).sort(), ['c.png', 'ee.png', 'profile.png'], 'nothing else written');
+});

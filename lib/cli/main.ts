@@ -12,6 +12,7 @@ import { version } from '../version';
 import { infoReport, printInfo } from './info';
 import { interruptedBy, interruptExitCode } from './interrupt';
 import { measureCommand } from './measure';
+import { plotCommand } from './plot';
 import { demoCommand, psfCommand, pupilCommand } from './psf';
 import { UsageError } from './usage';
 
@@ -87,6 +88,17 @@ function program(): Command {
     .option('--json', 'print the numbers as JSON')
     .addHelpText('after', '\nExamples:\n  airy measure psf.fits\n  airy measure psf.fits --ext 1 --ee 0.1,0.5 --json')
     .action(measureCommand);
+  p.command('plot')
+    .description("chart a PSF file's radial profile, encircled energy or contrast curve as PNG")
+    .argument('<fits>', 'FITS file with a PIXELSCL keyword')
+    .option('--profile', 'azimuthal mean (and mean + 1σ) over the peak, log scale')
+    .option('--ee', 'encircled energy, with the 50 % and 80 % radii marked')
+    .option('--contrast', 'ring mean and std over the off-axis peak (needs --off-axis-peak)')
+    .option('--off-axis-peak <value|file>', "the unocculted peak, or the off-axis PSF's FITS file")
+    .option('--ext <n>', 'HDU (0: oversampled, 1: detector-sampled)', positiveInt('--ext'))
+    .option('-o, --output <file>', 'PNG to write (default: <fits>-<kind>.png)')
+    .addHelpText('after', '\nExamples:\n  airy plot psf.fits --ee -o ee.png\n  airy plot lyot.fits --contrast --off-axis-peak open.fits -o contrast.png')
+    .action(plotCommand);
   p.command('pupil')
     .description("draw a JSON system's entrance pupil as airy samples it: amplitude (and OPD) as PNG")
     .argument('<system>', 'JSON optical system (see examples/)')

@@ -62,19 +62,25 @@ export function describeMeasurements(m: Measurements): string[] {
   return lines;
 }
 
-/** `airy measure file.fits [--ext N] [--ee r1,r2] [--json]`. */
-export function measureCommand(file: string, opts: { ext?: number; ee?: number[]; json?: boolean }): void {
+/** The image of HDU `ext` of a FITS file with its PIXELSCL, or a usage error naming what is wrong. */
+export function readPsfFile(file: string, ext = 0): PsfImage & { extname: string } {
   if (!fs.existsSync(file)) throw new UsageError(`FITS file ${file} does not exist`);
   let img: ReturnType<typeof readFitsImage>;
   try {
-    img = readFitsImage(file, file, opts.ext ?? 0);
+    img = readFitsImage(file, file, ext);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
   const scale = img.header.PIXELSCL;
-  if (typeof scale !== 'number' || !(scale > 0)) throw new UsageError(`${file} HDU ${opts.ext ?? 0} has no PIXELSCL keyword (arcsec per pixel)`);
+  if (typeof scale !== 'number' || !(scale > 0)) throw new UsageError(`${file} HDU ${ext} has no PIXELSCL keyword (arcsec per pixel)`);
+  return { data: img.data, shape: img.shape, pixelscale: scale, extname: img.extname };
+}
+
+/** `airy measure file.fits [--ext N] [--ee r1,r2] [--json]`. */
+export function measureCommand(file: string, opts: { ext?: number; ee?: number[]; json?: boolean }): void {
+  const img = readPsfFile(file, opts.ext);
   if (opts.ee?.some((r) => r < 0)) throw new UsageError(`--ee radii must be >= 0 arcsec, got ${opts.ee.join(',')}`);
-  const m = measure({ data: img.data, shape: img.shape, pixelscale: scale }, opts.ee ?? []);
+  const m = measure(img, opts.ee ?? []);
   if (opts.json) console.log(JSON.stringify({ file, ext: opts.ext ?? 0, extname: img.extname, ...m }));
   else for (const line of [`${file}[${opts.ext ?? 0}]${img.extname ? ` ${img.extname}` : ''}`, ...describeMeasurements(m)]) console.log(line);
 }
