@@ -30,7 +30,7 @@ export type {
 } from './engine/system';
 export type { Source } from './engine/source';
 export { Psf, readFits, binImage } from './io/psf';
-export type { PsfImage, PsfTiming, IntermediatePlane } from './io/psf';
+export type { PsfImage, PsfTiming, IntermediatePlane, DetectorEffects } from './io/psf';
 export { readFitsImage, writeFitsImages, writeFitsImagesAsync, verifyFitsChecksums } from './io/fits';
 export type { FitsHeader, FitsImage, FitsHdu } from './io/fits';
 export { loadSystem } from './io/load';

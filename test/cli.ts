@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { PNG } from 'pngjs';
-import { CircularAperture, OpticalSystem, readFits, ZernikeWFE } from '../lib/index';
+import { CircularAperture, OpticalSystem, readFits, readFitsImage, ZernikeWFE } from '../lib/index';
 import { entrancePupil } from '../lib/io/pupil';
 
 const BIN = path.resolve(__dirname, '..', 'bin', 'airy.js');
@@ -283,4 +283,19 @@ t.test('airy plot draws the profile, the encircled energy and a contrast curve a
   const dirOut = airy(['plot', file, '--ee', '-o', path.join(dir, 'missing', 'x.png')]);
   t.equal(dirOut.status, 2, dirOut.stderr);
   t.same(fs.readdirSync(dir).sort(), ['c.png', 'ee.png', 'profile.png'], 'nothing else written');
+});
+
+t.test('airy psf --jitter --charge-diffusion --ipc writes the four WebbPSF HDUs; a bad value is exit 2', async (t) => {
+  const dir = tmp();
+  const out = path.join(dir, 'd.fits');
+  const r = airy(['psf', path.join(EXAMPLES, 'circular-aperture.json'), '-o', out, '--jitter', '0.01', '--charge-diffusion', '0.3', '--ipc', '0.02', '-q']);
+  t.equal(r.status, 0, r.stderr);
+  t.same(
+    [0, 1, 2, 3].map((h) => readFitsImage(out, 'f', h).extname),
+    ['OVERSAMP', 'DET_SAMP', 'OVERDIST', 'DET_DIST'],
+  );
+  const bad = airy(['psf', path.join(EXAMPLES, 'circular-aperture.json'), '-o', path.join(dir, 'x.fits'), '--ipc', '0.5', '-q']);
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, /ipc\.alpha must be at most 0\.25, got 0\.5/);
+  t.same(fs.readdirSync(dir), ['d.fits'], 'no file for the refused call');
 });

@@ -74,6 +74,13 @@ function program(): Command {
     .option('--decades <n>', 'PNG log-stretch range below the peak', (s: string) => numberList('--decades')(s)[0])
     .option('--json', 'print the summary as JSON')
     .option('--measure', 'add FWHM and the 50 % and 80 % encircled-energy radii to the summary')
+    .option('--jitter <arcsec>', 'Gaussian jitter sigma per axis (blurs HDUs 0 and 1)', (s: string) => numberList('--jitter')(s)[0])
+    .option(
+      '--charge-diffusion <pixels>',
+      'charge diffusion sigma in detector pixels (adds OVERDIST, DET_DIST)',
+      (s: string) => numberList('--charge-diffusion')(s)[0],
+    )
+    .option('--ipc <alpha>', 'inter-pixel capacitance to each neighbour (adds OVERDIST, DET_DIST)', (s: string) => numberList('--ipc')(s)[0])
     .option('-q, --quiet', 'no progress output')
     .addHelpText(
       'after',

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ParallelMode, StartMethod } from '../config';
 import type { CalcPsfOptions, Normalize, OpticalSystem, Progress } from '../engine/system';
-import type { Psf } from '../io/psf';
+import type { DetectorEffects, Psf } from '../io/psf';
 import { checkOutputPath, type Output, writeOutputs } from '../io/files';
 import { loadSystem } from '../io/load';
 import type { PictureOptions } from '../io/picture';
@@ -112,7 +112,19 @@ export interface PsfCommandOptions {
   decades?: number;
   json?: boolean;
   measure?: boolean;
+  jitter?: number;
+  chargeDiffusion?: number;
+  ipc?: number;
   quiet?: boolean;
+}
+
+/** The detector effects the options ask for, or undefined. */
+function effectsOf(opts: PsfCommandOptions): DetectorEffects | undefined {
+  const e: DetectorEffects = {};
+  if (opts.jitter !== undefined) e.jitter = { sigma: opts.jitter };
+  if (opts.chargeDiffusion !== undefined) e.chargeDiffusion = { sigma: opts.chargeDiffusion };
+  if (opts.ipc !== undefined) e.ipc = { alpha: opts.ipc };
+  return Object.keys(e).length ? e : undefined;
 }
 
 export async function psfCommand(file: string, opts: PsfCommandOptions): Promise<void> {
@@ -133,7 +145,15 @@ export async function psfCommand(file: string, opts: PsfCommandOptions): Promise
   const out = opts.output || `${path.basename(file, path.extname(file))}.fits`;
   checkOutputs([out, opts.png]);
   handleInterrupts();
-  const { psf, seconds } = await computeWithProgress(osys, calc, 'psf', opts.quiet);
+  const effects = effectsOf(opts);
+  const computed = await computeWithProgress(osys, calc, 'psf', opts.quiet);
+  const seconds = computed.seconds;
+  let psf = computed.psf;
+  try {
+    if (effects) psf = psf.withDetectorEffects(effects);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   await writeOutputs(psfOutputs(psf, out, opts.png, { decades: opts.decades }), interrupted);
   if (opts.json) {
     console.log(

@@ -6,6 +6,7 @@ import type { ImagePlaneMethod } from '../engine/system';
 import { type FitsHdu, type FitsHeader, readFitsImage, writeFitsImages, writeFitsImagesAsync } from './fits';
 import { psfToPng, type PictureOptions } from './picture';
 import { AiryError } from '../errors';
+import { convolve3x3, gaussianBlur, ipcKernel, jitter } from '../analysis/detector';
 import {
   type Centroid,
   type CentroidOptions,
@@ -23,7 +24,7 @@ import {
   sharpness,
   strehl,
 } from '../analysis';
-import { knownKeys } from '../validate';
+import { finiteNumber, knownKeys } from '../validate';
 
 /** A sampled image: row-major intensities, axis 0 = y. */
 export interface PsfImage {
@@ -69,6 +70,16 @@ export interface PsfParallel {
   workerPeakRssBytes?: number;
 }
 
+/** Detector effects (see {@link Psf.withDetectorEffects}). */
+export interface DetectorEffects {
+  /** Gaussian pointing jitter, sigma per axis in arcsec: part of the ideal PSF (HDUs 0 and 1), as in WebbPSF. */
+  jitter?: { sigma: number };
+  /** Charge diffusion: a Gaussian, sigma in detector pixels (OVERDIST, DET_DIST). */
+  chargeDiffusion?: { sigma: number };
+  /** Inter-pixel capacitance on detector pixels (DET_DIST): `alpha` to each of the four neighbours, or a 3 × 3 kernel. */
+  ipc?: { alpha?: number; kernel?: number[][] };
+}
+
 /** A computed PSF. */
 export class Psf {
   /** Oversampled PSF (HDU 0), intensities. */
@@ -91,6 +102,8 @@ export class Psf {
   readonly imagePlanes?: ImagePlaneMethod[];
   /** How the wavelengths were spread (mode, workers, and why); spawn workers also report their peak RSS. */
   readonly parallel?: PsfParallel;
+  /** With detector effects: the distorted PSF, oversampled (OVERDIST) and detector-sampled (DET_DIST). */
+  readonly distorted?: { oversampled: PsfImage; detector: PsfImage };
 
   constructor(init: {
     data: Float64Array;
@@ -103,7 +116,9 @@ export class Psf {
     intermediates?: IntermediatePlane[][];
     parallel?: PsfParallel;
     imagePlanes?: ImagePlaneMethod[];
+    distorted?: { oversampled: PsfImage; detector: PsfImage };
   }) {
+    this.distorted = init.distorted;
     this.imagePlanes = init.imagePlanes;
     this.intermediates = init.intermediates;
     this.parallel = init.parallel;
@@ -181,6 +196,35 @@ export class Psf {
   }
 
   /**
+   * This PSF as a detector records it, in WebbPSF's layout: jitter blurs the
+   * ideal PSF (HDUs 0 and 1); charge diffusion and IPC make the distorted
+   * versions (OVERDIST, DET_DIST; IPC acts on detector pixels only). The
+   * header names what was applied. Flux is conserved to rounding.
+   */
+  withDetectorEffects(effects: DetectorEffects): Psf {
+    knownKeys('effects.', effects ?? {}, ['jitter', 'chargeDiffusion', 'ipc']);
+    const header: FitsHeader = { ...this.header };
+    let ideal = this.image();
+    if (effects.jitter) {
+      ideal = jitter(ideal, effects.jitter.sigma);
+      Object.assign(header, { JITRTYPE: 'Gaussian', JITRSIGM: effects.jitter.sigma });
+    }
+    const diffusion = effects.chargeDiffusion ? finiteNumber('chargeDiffusion.sigma', effects.chargeDiffusion.sigma, { min: 0 }) : 0;
+    const overdist = gaussianBlur(ideal, diffusion * this.oversample);
+    let detDist = binImage(overdist.data, overdist.shape, this.oversample, overdist.pixelscale);
+    if (diffusion > 0) header.CHDFSIGM = diffusion;
+    if (effects.ipc) {
+      const kernel = ipcKernel(effects.ipc);
+      detDist = convolve3x3(detDist, kernel);
+      header.IPCKERN = kernel
+        .flat()
+        .map((v) => v.toPrecision(6))
+        .join(' ');
+    }
+    return new Psf({ ...this, data: ideal.data, header, detSampled: undefined, distorted: { oversampled: overdist, detector: detDist } });
+  }
+
+  /**
    * Writes the PSF as FITS through CFITSIO: HDU 0 `OVERSAMP`, HDU 1
    * `DET_SAMP`, with the header keywords; atomic (temporary file, rename).
    */
@@ -219,19 +263,25 @@ export class Psf {
 
   private fitsHdus(path: string): FitsHdu[] {
     if (typeof path !== 'string' || path === '') throw new TypeError(`path must be a file path, got ${JSON.stringify(path)}`);
-    const cards = (ext: 'OVERSAMP' | 'DET_SAMP') => {
+    const cards = (pixelscale: number) => {
       const c: [string, number | string | boolean, string?][] = [];
       for (const [k, v] of Object.entries(this.header)) {
         if (k === 'PIXELSCL' || k === 'EXTNAME') continue;
         c.push([k, v, HEADER_COMMENTS[k]]);
       }
-      c.unshift(['PIXELSCL', ext === 'OVERSAMP' ? this.pixelscale : this.detSampled.pixelscale, HEADER_COMMENTS.PIXELSCL]);
+      c.unshift(['PIXELSCL', pixelscale, HEADER_COMMENTS.PIXELSCL]);
       return c;
     };
-    return [
-      { data: this.data, shape: this.shape, extname: 'OVERSAMP', cards: cards('OVERSAMP') },
-      { data: this.detSampled.data, shape: this.detSampled.shape, extname: 'DET_SAMP', cards: cards('DET_SAMP') },
+    const hdus: FitsHdu[] = [
+      { data: this.data, shape: this.shape, extname: 'OVERSAMP', cards: cards(this.pixelscale) },
+      { data: this.detSampled.data, shape: this.detSampled.shape, extname: 'DET_SAMP', cards: cards(this.detSampled.pixelscale) },
     ];
+    const d = this.distorted;
+    if (d) {
+      hdus.push({ data: d.oversampled.data, shape: d.oversampled.shape, extname: 'OVERDIST', cards: cards(d.oversampled.pixelscale) });
+      hdus.push({ data: d.detector.data, shape: d.detector.shape, extname: 'DET_DIST', cards: cards(d.detector.pixelscale) });
+    }
+    return hdus;
   }
 }
 
@@ -252,6 +302,10 @@ const HEADER_COMMENTS: Record<string, string> = {
   ORIGIN: 'Software that computed this PSF',
   PUPLDIAM: 'Pupil diameter in meters',
   NPIX: 'Pupil array size in pixels',
+  JITRTYPE: 'Type of jitter applied',
+  JITRSIGM: 'Gaussian jitter sigma per axis in arcsec',
+  CHDFSIGM: 'Charge diffusion sigma in detector pixels',
+  IPCKERN: 'IPC kernel (3x3, row-major) on detector pixels',
 };
 
 /** Sums `oversample`×`oversample` blocks (the detector-sampled PSF). */
