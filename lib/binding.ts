@@ -142,6 +142,8 @@ export interface NativeFitsImage {
   data: Float64Array;
   ny: number;
   nx: number;
+  /** Planes of a cube (written only). */
+  nz?: number;
   extname?: string;
   cards: NativeFitsCard[];
 }

@@ -29,10 +29,13 @@ export type {
   ImagePlaneOptions,
 } from './engine/system';
 export type { Source } from './engine/source';
+export { sourceFromSpectrum, planck } from './engine/spectrum';
+export type { Spectrum, Bandpass } from './engine/spectrum';
+export { Datacube } from './io/datacube';
 export { Psf, readFits, binImage } from './io/psf';
 export type { PsfImage, PsfTiming, IntermediatePlane, DetectorEffects } from './io/psf';
-export { readFitsImage, writeFitsImages, writeFitsImagesAsync, verifyFitsChecksums } from './io/fits';
-export type { FitsHeader, FitsImage, FitsHdu } from './io/fits';
+export { readFitsImage, readFitsCube, writeFitsImages, writeFitsImagesAsync, verifyFitsChecksums } from './io/fits';
+export type { FitsHeader, FitsImage, FitsCube, FitsHdu } from './io/fits';
 export { loadSystem } from './io/load';
 export {
   Optic,

@@ -17,7 +17,7 @@ std::string pathArg(const Napi::CallbackInfo& info) {
   return info[0].As<Napi::String>().Utf8Value();
 }
 
-// fitsRead(path, hdu) -> { data, ny, nx, extname, cards: [{ key, value, comment }] }
+// fitsRead(path, hdu) -> { data, ny, nx, nz, extname, cards: [{ key, value, comment }] }
 Napi::Value FitsRead(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string path = pathArg(info);
@@ -32,6 +32,7 @@ Napi::Value FitsRead(const Napi::CallbackInfo& info) {
   o.Set("data", data);
   o.Set("ny", img.ny);
   o.Set("nx", img.nx);
+  o.Set("nz", img.nz);
   o.Set("extname", img.extname);
   auto cards = Napi::Array::New(env, img.cards.size());
   for (size_t i = 0; i < img.cards.size(); ++i) {
@@ -90,7 +91,7 @@ fits::Card cardOf(Napi::Env env, Napi::Value v, const std::string& ctx) {
   return c;
 }
 
-// The HDUs of fitsWrite(path, [{ data, ny, nx, extname, cards }]), copied.
+// The HDUs of fitsWrite(path, [{ data, ny, nx, nz?, extname, cards }]), copied.
 std::vector<fits::Image> hdusOf(Napi::Env env, Napi::Value v) {
   if (!v.IsArray()) args::typeError(env, "`hdus` must be an array");
   auto arr = v.As<Napi::Array>();
@@ -101,8 +102,9 @@ std::vector<fits::Image> hdusOf(Napi::Env env, Napi::Value v) {
     fits::Image& img = hdus[i];
     img.ny = args::integer(h, "ny", ctx, 1);
     img.nx = args::integer(h, "nx", ctx, 1);
+    img.nz = args::integerOr(h, "nz", ctx, 1, 1);
     bool has = false;
-    auto data = args::f64(h, "data", ctx, static_cast<size_t>(img.ny) * img.nx, &has);
+    auto data = args::f64(h, "data", ctx, static_cast<size_t>(img.ny) * img.nx * img.nz, &has);
     if (!has) args::typeError(env, ctx + ".data is required");
     img.data.assign(data.Data(), data.Data() + data.ElementLength());
     if (h.Get("extname").IsString()) img.extname = h.Get("extname").As<Napi::String>().Utf8Value();

@@ -62,9 +62,9 @@ struct TempFile {
 };
 
 bool structural(const std::string& key) {
-  static const char* skip[] = {"SIMPLE", "BITPIX",   "NAXIS",   "NAXIS1",  "NAXIS2",
-                               "EXTEND", "XTENSION", "PCOUNT",  "GCOUNT",  "BSCALE",
-                               "BZERO",  "END",      "COMMENT", "HISTORY", ""};
+  static const char* skip[] = {"SIMPLE", "BITPIX",   "NAXIS",   "NAXIS1", "NAXIS2", "NAXIS3",
+                               "EXTEND", "XTENSION", "PCOUNT",  "GCOUNT", "BSCALE", "BZERO",
+                               "END",    "COMMENT",  "HISTORY", ""};
   for (const char* s : skip)
     if (key == s) return true;
   return false;
@@ -84,16 +84,17 @@ Image read(const std::string& path, int hdu) {
   int naxis = 0;
   long naxes[3] = {0, 0, 0};
   if (fits_get_img_dim(file.f, &naxis, &status)) fail("cannot read", path, status);
-  if (naxis != 2)
-    throw Error("ERR_AIRY_FITS",
-                path + " holds a " + std::to_string(naxis) + "-dimensional image; a 2D image is required");
-  if (fits_get_img_size(file.f, 2, naxes, &status)) fail("cannot read", path, status);
+  if (naxis != 2 && naxis != 3)
+    throw Error("ERR_AIRY_FITS", path + " holds a " + std::to_string(naxis) +
+                                     "-dimensional image; a 2D image or a 3D cube is required");
+  if (fits_get_img_size(file.f, naxis, naxes, &status)) fail("cannot read", path, status);
   Image img;
   img.nx = static_cast<int>(naxes[0]);
   img.ny = static_cast<int>(naxes[1]);
-  if (img.nx <= 0 || img.ny <= 0) throw Error("ERR_AIRY_FITS", path + " holds an empty image");
-  img.data.resize(static_cast<size_t>(img.nx) * img.ny);
-  long first[2] = {1, 1};
+  img.nz = naxis == 3 ? static_cast<int>(naxes[2]) : 1;
+  if (img.nx <= 0 || img.ny <= 0 || img.nz <= 0) throw Error("ERR_AIRY_FITS", path + " holds an empty image");
+  img.data.resize(static_cast<size_t>(img.nx) * img.ny * img.nz);
+  long first[3] = {1, 1, 1};
   int anynul = 0;
   double nul = 0;
   if (fits_read_pix(file.f, TDOUBLE, first, static_cast<LONGLONG>(img.data.size()), &nul, img.data.data(),
@@ -170,8 +171,9 @@ void write(const std::string& path, const std::vector<Image>& hdus) {
     errno = 0;
     if (fits_create_file(&file.f, tmp.c_str(), &status)) fail("cannot create", path, status);
     for (const Image& img : hdus) {
-      long naxes[2] = {img.nx, img.ny};
-      if (fits_create_img(file.f, DOUBLE_IMG, 2, naxes, &status)) fail("cannot write", path, status);
+      long naxes[3] = {img.nx, img.ny, img.nz};
+      if (fits_create_img(file.f, DOUBLE_IMG, img.nz > 1 ? 3 : 2, naxes, &status))
+        fail("cannot write", path, status);
       if (!img.extname.empty())
         fits_update_key_str(file.f, "EXTNAME", const_cast<char*>(img.extname.c_str()), nullptr, &status);
       for (const Card& c : img.cards) {
@@ -196,7 +198,7 @@ void write(const std::string& path, const std::vector<Image>& hdus) {
         }
         if (status) fail("cannot write keyword " + c.key + " to", path, status);
       }
-      long first[2] = {1, 1};
+      long first[3] = {1, 1, 1};
       if (fits_write_pix(file.f, TDOUBLE, first, static_cast<LONGLONG>(img.data.size()),
                          const_cast<double*>(img.data.data()), &status))
         fail("cannot write pixels to", path, status);

@@ -23,12 +23,13 @@ struct Card {
 // A 2D image HDU.
 struct Image {
   int ny = 0, nx = 0;
-  std::vector<double> data;  // row-major, axis 0 = y (FITS NAXIS2)
+  int nz = 1;                // planes of a cube (FITS NAXIS3, when > 1)
+  std::vector<double> data;  // row-major, axis 0 = y (FITS NAXIS2); plane by plane for a cube
   std::vector<Card> cards;   // user keywords (structural ones excluded on read)
   std::string extname;
 };
 
-// Reads HDU `hdu` (0 = primary) as a 2D image of doubles. Throws airy::Error
+// Reads HDU `hdu` (0 = primary), a 2D image or a 3D cube, as doubles. Throws airy::Error
 // (ERR_AIRY_FITS) naming the file and CFITSIO's reason.
 Image read(const std::string& path, int hdu);
 

@@ -411,7 +411,7 @@ t.test('bad systems give clear errors naming the problem', async (t) => {
   head = head.padEnd(2880, ' ');
   const cube = path.join(dir, 'cube.fits');
   fs.writeFileSync(cube, Buffer.concat([Buffer.from(head, 'ascii'), Buffer.alloc(2880)]));
-  t.throws(() => new FitsOptic({ transmission: cube, pixelscale: 0.1 }), { code: 'ERR_AIRY_FITS', message: /3-dimensional image; a 2D image is required/ });
+  t.throws(() => new FitsOptic({ transmission: cube, pixelscale: 0.1 }), { code: 'ERR_AIRY_FITS', message: /is a cube of 2 planes; a 2D image is required/ });
   t.ok(AiryError, 'errors are AiryError instances with codes');
 });
 

@@ -6,6 +6,7 @@
  */
 import { type FftwPlanner, type ParallelMode, resolve, type StartMethod } from '../config';
 import { AiryError } from '../errors';
+import { Datacube } from '../io/datacube';
 import { Psf, type IntermediatePlane } from '../io/psf';
 import { type Conventions, Optic, type PlaneKind } from '../optics';
 import { runWaves } from '../run';
@@ -423,44 +424,19 @@ export class OpticalSystem {
    * mode the options and config choose.
    */
   async calcPsf(opts: CalcPsfOptions = {}): Promise<Psf> {
-    const t0 = performance.now();
-    const call = this.checkCall(opts);
-    if (opts.signal?.aborted) throw new AiryError('calcPsf was aborted', 'ABORT_ERR', { cause: opts.signal.reason });
-    const wasCompiled = this.compiled !== undefined;
-    const c = this.compile();
-    const { src } = call;
-    const nw = src.wavelengths.length;
-    const plan = planParallel(opts, c.shape, nw, call.fftThreads, call.capture);
-    const tiltX = -src.offsetR * Math.sin(src.offsetTheta * (Math.PI / 180));
-    const tiltY = src.offsetR * Math.cos(src.offsetTheta * (Math.PI / 180));
-    const m = c.detector.npix;
-    let done = 0;
-    const r = await runWaves(
-      {
-        handle: c.handle,
-        shared: () => this.sharedSystem(c),
-        waves: src.wavelengths.map((wavelength) => ({ wavelength, tiltX, tiltY })),
-        pixels: m * m,
-        run: { normalize: call.normalize, planner: call.planner, fftThreads: call.fftThreads },
-        capture: call.capture,
-        signal: opts.signal,
-        onWave: (i) => opts.onProgress?.({ done: ++done, total: nw, wavelength: src.wavelengths[i]! }),
-        consume: (block) => weightedSum(block, src.weights, m * m),
-      },
-      plan,
-    );
-    const totalSeconds = (performance.now() - t0) / 1e3;
+    const run = await this.propagate(opts, (block, weights, pixels) => weightedSum(block, weights, pixels));
+    const { c, r, plan, src } = run;
     return new Psf({
       data: r.value,
-      shape: [m, m],
+      shape: [c.detector.npix, c.detector.npix],
       pixelscale: c.detector.pixelscale,
       oversample: c.detector.oversample,
-      header: psfHeader(c, src, call.normalize, plan, totalSeconds),
+      header: psfHeader(c, src, run.normalize, plan, run.totalSeconds),
       timing: {
-        rasterSeconds: wasCompiled ? 0 : c.rasterSeconds,
+        rasterSeconds: run.wasCompiled ? 0 : c.rasterSeconds,
         kernelSeconds: r.kernelSeconds,
         nativeOtherSeconds: Math.max(0, r.nativeSeconds - r.kernelSeconds),
-        totalSeconds,
+        totalSeconds: run.totalSeconds,
       },
       imagePlanes: c.imageMethods,
       intermediates: r.planes?.map((planes, i) => planes.map((p) => describePlane(c, p, src.wavelengths[i]!))),
@@ -472,6 +448,57 @@ export class OpticalSystem {
         ...(r.workerPeakRssBytes ? { workerPeakRssBytes: r.workerPeakRssBytes } : {}),
       },
     });
+  }
+
+  /**
+   * One PSF per wavelength of the source (unweighted: each slice is the PSF
+   * `calcPsf({ wavelength })` gives, bit for bit), as POPPY's
+   * `calc_datacube`; the same options and parallel modes as calcPsf.
+   */
+  async calcDatacube(opts: CalcPsfOptions = {}): Promise<Datacube> {
+    if (opts.returnIntermediates) throw new TypeError('calcDatacube does not return intermediates; use calcPsf');
+    const run = await this.propagate(opts, (block) => Float64Array.from(block));
+    const { c, r, plan, src } = run;
+    const m = c.detector.npix;
+    return new Datacube({
+      data: r.value,
+      shape: [src.wavelengths.length, m, m],
+      wavelengths: src.wavelengths,
+      pixelscale: c.detector.pixelscale,
+      oversample: c.detector.oversample,
+      header: psfHeader(c, src, run.normalize, plan, run.totalSeconds),
+    });
+  }
+
+  /** Propagates every wavelength of a call's source; `consume` reads the PSFs (wavelength i at i·pixels of the block). */
+  private async propagate<T>(opts: CalcPsfOptions, consume: (block: Float64Array, weights: readonly number[], pixels: number) => T) {
+    const t0 = performance.now();
+    const call = this.checkCall(opts);
+    if (opts.signal?.aborted) throw new AiryError('calcPsf was aborted', 'ABORT_ERR', { cause: opts.signal.reason });
+    const wasCompiled = this.compiled !== undefined;
+    const c = this.compile();
+    const { src } = call;
+    const nw = src.wavelengths.length;
+    const plan = planParallel(opts, c.shape, nw, call.fftThreads, call.capture);
+    const tiltX = -src.offsetR * Math.sin(src.offsetTheta * (Math.PI / 180));
+    const tiltY = src.offsetR * Math.cos(src.offsetTheta * (Math.PI / 180));
+    const pixels = c.detector.npix ** 2;
+    let done = 0;
+    const r = await runWaves(
+      {
+        handle: c.handle,
+        shared: () => this.sharedSystem(c),
+        waves: src.wavelengths.map((wavelength) => ({ wavelength, tiltX, tiltY })),
+        pixels,
+        run: { normalize: call.normalize, planner: call.planner, fftThreads: call.fftThreads },
+        capture: call.capture,
+        signal: opts.signal,
+        onWave: (i) => opts.onProgress?.({ done: ++done, total: nw, wavelength: src.wavelengths[i]! }),
+        consume: (block) => consume(block, src.weights, pixels),
+      },
+      plan,
+    );
+    return { c, r, plan, src, wasCompiled, normalize: call.normalize, totalSeconds: (performance.now() - t0) / 1e3 };
   }
 
   /** The compiled system published in shared memory for worker processes (once). */

@@ -33,6 +33,30 @@ export interface FitsImage {
  * @throws AiryError `ERR_AIRY_FITS` if the file is missing, unreadable or not a 2D image
  */
 export function readFitsImage(path: string, argName = 'path', hdu = 0): FitsImage {
+  const { nz, ...img } = readHdu(path, argName, hdu);
+  if (nz > 1) {
+    throw new AiryError(`${argName}: HDU ${hdu} of ${path} is a cube of ${nz} planes; a 2D image is required`, 'ERR_AIRY_FITS');
+  }
+  return img;
+}
+
+/** A 3D cube read from a FITS file (a 2D image reads as a cube of one plane). */
+export interface FitsCube extends Omit<FitsImage, 'shape'> {
+  /** `[nz, ny, nx]`; `data` holds the planes one after the other. */
+  shape: [number, number, number];
+}
+
+/**
+ * Reads HDU `hdu` (0 = primary) of a FITS file as a cube, such as a datacube of
+ * `OpticalSystem.calcDatacube`.
+ * @throws AiryError `ERR_AIRY_FITS` if the file is missing, unreadable or holds more than 3 axes
+ */
+export function readFitsCube(path: string, argName = 'path', hdu = 0): FitsCube {
+  const { nz, shape, ...img } = readHdu(path, argName, hdu);
+  return { ...img, shape: [nz, shape[0], shape[1]] };
+}
+
+function readHdu(path: string, argName: string, hdu: number): FitsImage & { nz: number } {
   if (typeof path !== 'string' || path === '') throw new TypeError(`${argName} must be a file path, got ${JSON.stringify(path)}`);
   if (!fs.existsSync(path)) throw new AiryError(`${argName}: FITS file ${path} does not exist`, 'ERR_AIRY_FITS');
   fs.closeSync(openRegularFile(path, `${argName}: FITS file`, 'ERR_AIRY_FITS'));
@@ -51,13 +75,13 @@ export function readFitsImage(path: string, argName = 'path', hdu = 0): FitsImag
     header[c.key] = c.value;
     if (c.comment) comments[c.key] = c.comment;
   }
-  return { data: img.data, shape: [img.ny, img.nx], header, comments, extname: img.extname ?? '' };
+  return { data: img.data, shape: [img.ny, img.nx], nz: img.nz ?? 1, header, comments, extname: img.extname ?? '' };
 }
 
-/** One image HDU to write. */
+/** One image HDU to write: an image `[ny, nx]` or a cube `[nz, ny, nx]` (plane by plane). */
 export interface FitsHdu {
   data: Float64Array;
-  shape: [number, number];
+  shape: [number, number] | [number, number, number];
   extname?: string;
   /** Keywords in order: [key, value, comment?]. Keys over 8 characters are written with the HIERARCH convention. */
   cards: [string, number | string | boolean, string?][];
@@ -66,8 +90,7 @@ export interface FitsHdu {
 function nativeHdus(hdus: FitsHdu[]) {
   return hdus.map((h) => ({
     data: h.data,
-    ny: h.shape[0],
-    nx: h.shape[1],
+    ...(h.shape.length === 3 ? { nz: h.shape[0], ny: h.shape[1], nx: h.shape[2] } : { ny: h.shape[0], nx: h.shape[1] }),
     extname: h.extname ?? '',
     cards: h.cards.map(([key, value, comment]): NativeFitsCard => ({ key, value, comment: comment ?? '' })),
   }));
