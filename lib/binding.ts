@@ -201,7 +201,18 @@ export interface NativeMask {
 export type NativeStep =
   | { kind: 'pupil'; mask?: NativeMask }
   | { kind: 'image'; layers: NativeLayer[]; extent: number; outside: number; method: 'fft' | 'mft'; sampling?: number; model?: 'analytic' | 'sampled' }
-  | { kind: 'detector'; npixY: number; npixX: number; pixelscale: number };
+  | {
+      kind: 'detector';
+      npixY: number;
+      npixX: number;
+      pixelscale: number;
+      offsetY?: number;
+      offsetX?: number;
+      /** Quadrature over each pixel: nodes (offsets from its centre, pixels) and weights summing to 1. */
+      pixelOrder?: number;
+      pixelNodes?: Float64Array;
+      pixelWeights?: Float64Array;
+    };
 
 /** Description a NativeSystem is built from. */
 export interface NativeSystemDesc {

@@ -254,6 +254,16 @@ void stepOf(Napi::Env env, Napi::Value v, const std::string& ctx, prop::System& 
     st.npixY = args::integer(so, "npixY", ctx, 1);
     st.npixX = args::integer(so, "npixX", ctx, 1);
     st.pixelscale = args::num(so, "pixelscale", ctx);
+    st.offsetY = args::numOr(so, "offsetY", ctx, 0.0);
+    st.offsetX = args::numOr(so, "offsetX", ctx, 0.0);
+    const int order = args::integerOr(so, "pixelOrder", ctx, 1, 1, 64);
+    if (order > 1) {
+      bool has = false;
+      auto nodes = args::f64(so, "pixelNodes", ctx, order, &has);
+      auto weights = args::f64(so, "pixelWeights", ctx, order, &has);
+      st.pixelNodes.assign(nodes.Data(), nodes.Data() + order);
+      st.pixelWeights.assign(weights.Data(), weights.Data() + order);
+    }
   } else if (st.kind == prop::StepKind::Image) {
     st.image.layers = layersOf(env, so.Get("layers"), ctx + ".layers", arrays);
     st.image.extent = args::num(so, "extent", ctx);

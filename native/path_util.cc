@@ -77,12 +77,38 @@ void detectorMft(const mft::Params& p, const double* in, cplx* tmp) {
   mft::transformReal<double>(p, in, tmp);
 }
 
+// The intensity integrated over each pixel: the quadrature's weighted sum of
+// MFTs whose output grids are shifted to its nodes; then, if `field`, the
+// field at the pixel centres into `tmp` (one more MFT).
+template <typename In>
+double integratedOf(mft::Params p, const Step& det, const In* in, double scale2, cplx* tmp, double* out,
+                    bool field) {
+  const size_t m = static_cast<size_t>(det.npixY) * det.npixX;
+  const double offY = p.offsetY, offX = p.offsetX;
+  std::fill(out, out + m, 0.0);
+  const auto t0 = Clock::now();
+  const size_t q = det.pixelNodes.size();
+  for (size_t i = 0; i < q; ++i)
+    for (size_t j = 0; j < q; ++j) {
+      p.offsetY = offY - det.pixelNodes[i];
+      p.offsetX = offX - det.pixelNodes[j];
+      detectorMft(p, in, tmp);
+      const double w = det.pixelWeights[i] * det.pixelWeights[j] * scale2;
+      for (size_t k = 0; k < m; ++k) out[k] += w * std::norm(tmp[k]);
+    }
+  p.offsetY = offY;
+  p.offsetX = offX;
+  if (field) detectorMft(p, in, tmp);
+  return since(t0);
+}
+
 template <typename In>
 double toDetectorOf(const Step& det, const In* in, int ny, int nx, int stride, double wavelength,
                     double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out,
-                    mft::Mirror mirror) {
+                    mft::Mirror mirror, bool field) {
   mft::Params p = detectorParams(det, ny, nx, stride, wavelength, pupilScale, offY, offX);
   p.mirror = mirror;
+  if (!det.pixelNodes.empty()) return integratedOf(p, det, in, scale2, tmp, out, field);
   const auto t0 = Clock::now();
   detectorMft(p, in, tmp);
   const double k = since(t0);
@@ -93,15 +119,17 @@ double toDetectorOf(const Step& det, const In* in, int ny, int nx, int stride, d
 }  // namespace
 
 double toDetector(const Step& det, const cplx* in, int ny, int nx, int stride, double wavelength,
-                  double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out) {
+                  double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out,
+                  bool field) {
   return toDetectorOf(det, in, ny, nx, stride, wavelength, pupilScale, offY, offX, scale2, tmp, out,
-                      mft::Mirror::Unknown);
+                      mft::Mirror::Unknown, field);
 }
 
 double toDetector(const Step& det, const double* in, int ny, int nx, int stride, double wavelength,
                   double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out,
-                  mft::Mirror mirror) {
-  return toDetectorOf(det, in, ny, nx, stride, wavelength, pupilScale, offY, offX, scale2, tmp, out, mirror);
+                  mft::Mirror mirror, bool field) {
+  return toDetectorOf(det, in, ny, nx, stride, wavelength, pupilScale, offY, offX, scale2, tmp, out, mirror,
+                      field);
 }
 
 std::vector<cplx> tiltRamp(int n, double pupilScale, double twoPiOverLambda, double tiltArcsec) {

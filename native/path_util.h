@@ -42,15 +42,17 @@ double energy(const cplx* f, size_t n);
 void applyImageMask(cplx* cur, int N, const Window& w);
 
 // The final MFT of an ny x nx field (row stride `stride`) to the detector and
-// |.|^2 into `out`, scaled by `scale2`; `tmp` receives the detector field.
+// |.|^2 into `out`, scaled by `scale2`; `tmp` receives the detector field at
+// the pixel centres (when the step integrates over pixels, only if `field`).
 // Returns the kernel seconds.
 double toDetector(const Step& det, const cplx* in, int ny, int nx, int stride, double wavelength,
-                  double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out);
+                  double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out,
+                  bool field = true);
 // The same for a real field (a real GEMM, and the Hermitian output halved;
 // `mirror`: the field's symmetry, when the caller knows it).
 double toDetector(const Step& det, const double* in, int ny, int nx, int stride, double wavelength,
                   double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out,
-                  mft::Mirror mirror = mft::Mirror::Unknown);
+                  mft::Mirror mirror = mft::Mirror::Unknown, bool field = true);
 
 // The source offset as a phase tilt along one pupil axis of n pixels,
 // exp(-i k (j - c) dx tilt): with the forward transform's exp(+2 pi i x u) it

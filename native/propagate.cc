@@ -302,7 +302,8 @@ Timing direct(System& sys, const Wave& wave, const RunOptions& opts, double* out
     if (!(e > 0)) throw Error("ERR_AIRY_NO_LIGHT", "the pupil transmits no light");
     scale2 = 1.0 / e;
   }
-  const double offY = wave.tiltY / det.pixelscale, offX = wave.tiltX / det.pixelscale;
+  const double offY = (wave.tiltY - det.offsetY) / det.pixelscale;
+  const double offX = (wave.tiltX - det.offsetX) / det.pixelscale;
   AlignedBuffer<cplx> tmp(m);
   if (!w.opd) {
     std::vector<double> ones;
@@ -317,15 +318,15 @@ Timing direct(System& sys, const Wave& wave, const RunOptions& opts, double* out
       keepField(capture, StepKind::Pupil, f.data(), n, n, n, std::sqrt(scale2));
     }
     t.kernelSeconds += toDetector(det, amp, n, n, n, wave.wavelength, sys.pupilScale, offY, offX, scale2,
-                                  tmp.data(), out, sys.entranceMirror);
+                                  tmp.data(), out, sys.entranceMirror, capture != nullptr);
   } else {
     Lease lease(sys);
     cplx* f = lease.s->a.data();
     const double k = 2 * kPi / wave.wavelength;
     for (size_t i = 0; i < nn; ++i) f[i] = pupilValue(w, i, k);
     keepField(capture, StepKind::Pupil, f, n, n, n, std::sqrt(scale2));
-    t.kernelSeconds +=
-        toDetector(det, f, n, n, n, wave.wavelength, sys.pupilScale, offY, offX, scale2, tmp.data(), out);
+    t.kernelSeconds += toDetector(det, f, n, n, n, wave.wavelength, sys.pupilScale, offY, offX, scale2,
+                                  tmp.data(), out, capture != nullptr);
   }
   captureDetector(capture, det, tmp.data(), scale2);
   if (opts.normalize == Normalize::Last) normalizeLast(out, m);
@@ -445,7 +446,8 @@ class FftPath {
     AIRY_ASSERT(!signPending_, "propagate: detector directly after an image plane");
     AlignedBuffer<cplx> tmp(static_cast<size_t>(det.npixY) * det.npixX);
     t_.kernelSeconds += toDetector(det, cropRow(0), cropNy_, cropNx_, N_, wave_.wavelength, sys_.pupilScale,
-                                   0.0, 0.0, scale2_, tmp.data(), out);
+                                   -det.offsetY / det.pixelscale, -det.offsetX / det.pixelscale, scale2_,
+                                   tmp.data(), out, capture_ != nullptr);
     captureDetector(capture_, det, tmp.data(), scale2_);
   }
 

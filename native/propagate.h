@@ -85,9 +85,14 @@ struct Step {
   // Later pupils: how the window is symmetric about the pupil grid's centre
   // (set by prepare()).
   mft::Mirror mirror = mft::Mirror::None;
-  // Detector: output size (oversampled pixels) and pixel scale (arcsec).
+  // Detector: output size (oversampled pixels), pixel scale and where its
+  // centre sits in the field (arcsec).
   int npixY = 0, npixX = 0;
   double pixelscale = 0;
+  double offsetY = 0, offsetX = 0;
+  // Quadrature over each pixel's area: node offsets from the pixel centre (in
+  // pixels, per axis) and weights summing to 1. Empty: the centre value.
+  std::vector<double> pixelNodes, pixelWeights;
 };
 
 enum class Normalize { None, First, Last, ExitPupil };

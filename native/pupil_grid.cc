@@ -122,12 +122,14 @@ class PupilGrid {
   void detector(const Step& det, double* out) {
     AlignedBuffer<cplx> tmp(static_cast<size_t>(det.npixY) * det.npixX);
     const size_t at = static_cast<size_t>(cropY0_) * n_ + cropX0_;
+    const double offY = -det.offsetY / det.pixelscale, offX = -det.offsetX / det.pixelscale;
+    const bool field = capture_ != nullptr;
     if (real_)
       t_.kernelSeconds += toDetector(det, re_ + at, cropNy_, cropNx_, n_, wave_.wavelength, sys_.pupilScale,
-                                     0.0, 0.0, scale2_, tmp.data(), out, mirror_);
+                                     offY, offX, scale2_, tmp.data(), out, mirror_, field);
     else
       t_.kernelSeconds += toDetector(det, f_ + at, cropNy_, cropNx_, n_, wave_.wavelength, sys_.pupilScale,
-                                     0.0, 0.0, scale2_, tmp.data(), out);
+                                     offY, offX, scale2_, tmp.data(), out, field);
     captureDetector(capture_, det, tmp.data(), scale2_);
   }
 

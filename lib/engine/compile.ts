@@ -7,22 +7,33 @@
 import { native, type NativeLayer, type NativeStep, type NativeSystemDesc, type NativeSystemHandle } from '../binding';
 import { rethrowNative } from '../errors';
 import { combinedExtent, type Conventions, type Grid, type Optic, type Rect } from '../optics';
+import { gaussLegendre } from '../quadrature';
 import type { WorkloadShape } from '../run/memory';
-import { DEFAULT_ANALYTIC_SAMPLING, DEFAULT_MASK_SAMPLING, type ImagePlaneMethod, type MaskModel, type Propagation } from './system';
+import { DEFAULT_ANALYTIC_SAMPLING, DEFAULT_MASK_SAMPLING, type DetectorPlane, type ImagePlaneMethod, type MaskModel, type Propagation } from './system';
 
 /** The detector of a compiled system (oversampled pixels). */
 export interface CompiledDetector {
-  /** Computed pixels a side (fovPixels × oversample). */
-  npix: number;
+  /** Computed pixels, `[ny, nx]` (fovPixels × oversample). */
+  shape: [number, number];
   /** Arcsec per computed pixel. */
   pixelscale: number;
   oversample: number;
-  fovPixels: number;
+  /** Detector pixels, `[ny, nx]`. */
+  fovPixels: [number, number];
+  /** The detector centre in the field, arcsec. */
+  offsetX: number;
+  offsetY: number;
+  /** Degrees counter-clockwise. */
+  rotation: number;
+  /** Gauss–Legendre nodes per axis over each computed pixel (1: its centre). */
+  pixelIntegration: number;
 }
 
 /** A system in native form, with what the rest of lib/ needs to know of it. */
 export interface Compiled {
   handle: NativeSystemHandle;
+  /** Radians counter-clockwise the system is turned by to sit in the detector's frame. */
+  turn: number;
   desc: NativeSystemDesc;
   npix: number;
   /** FFT grid N (= npix when there is no image plane). */
@@ -49,7 +60,7 @@ export type CompilePlane =
       parts?: readonly (readonly Optic[])[];
     }
   | { kind: 'image'; optics: readonly Optic[]; propagation?: Propagation; maskSampling?: number; maskModel?: MaskModel; index?: number }
-  | { kind: 'detector'; pixelscale: number; fovPixels: number; oversample: number };
+  | DetectorPlane;
 
 /** System-wide image-plane settings, for planes that do not choose, and how shapes are sampled. */
 export interface ImageDefaults {
@@ -78,13 +89,31 @@ export type PupilCache = Map<string, PupilSamples>;
 
 const opticIds = new WeakMap<Optic, number>();
 let nextOpticId = 0;
-/** What a plane's samples depend on: its optics (identity and version), grid, window and conventions. */
-function pupilKey(optics: readonly Optic[], grid: Grid, rect: Rect | { extent: number }, conventions: Conventions): string {
+/**
+ * How optics are sampled: their shapes' conventions, and the turn (radians,
+ * counter-clockwise) of the whole system about the axis that puts it in the
+ * detector's frame.
+ */
+interface Frame {
+  conventions: Conventions;
+  turn: number;
+}
+
+/** The optics' raster layers, each turned with its shift about the axis by `frame.turn`. */
+function layersIn(optics: readonly Optic[], frame: Frame): NativeLayer[] {
+  const layers = optics.flatMap((o) => o.layers(frame.conventions));
+  if (frame.turn === 0) return layers;
+  const [c, s] = [Math.cos(frame.turn), Math.sin(frame.turn)];
+  return layers.map((l) => ({ ...l, shiftX: c * l.shiftX - s * l.shiftY, shiftY: s * l.shiftX + c * l.shiftY, rotation: l.rotation + frame.turn }));
+}
+
+/** What a plane's samples depend on: its optics (identity and version), grid, window and frame. */
+function pupilKey(optics: readonly Optic[], grid: Grid, rect: Rect | { extent: number }, frame: Frame): string {
   const ids = optics.map((o) => {
     if (!opticIds.has(o)) opticIds.set(o, nextOpticId++);
     return `${opticIds.get(o)}.${o.version}`;
   });
-  return JSON.stringify([ids, grid, rect, conventions]);
+  return JSON.stringify([ids, grid, rect, frame]);
 }
 
 /** One plane's samples, from `cache` when nothing they depend on has changed. */
@@ -92,18 +121,14 @@ function samplesOf(
   optics: readonly Optic[],
   grid: Grid,
   rect: Rect | { extent: number },
-  conventions: Conventions,
+  frame: Frame,
   cache: { samples: PupilCache; used: Set<string> },
 ): PupilSamples {
-  const key = pupilKey(optics, grid, rect, conventions);
+  const key = pupilKey(optics, grid, rect, frame);
   cache.used.add(key);
   const hit = cache.samples.get(key);
   if (hit) return hit;
-  const { amp, cover, opd, y0, x0, ny, nx } = native().rasterPlane(
-    optics.flatMap((o) => o.layers(conventions)),
-    grid,
-    rect,
-  );
+  const { amp, cover, opd, y0, x0, ny, nx } = native().rasterPlane(layersIn(optics, frame), grid, rect);
   const s = { amp, cover, ...(opd ? { opd } : {}), y0, x0, ny, nx };
   cache.samples.set(key, s);
   return s;
@@ -121,12 +146,12 @@ function pupilStep(
   grid: Grid,
   rect: Rect | { extent: number },
   outside: number,
-  conventions: Conventions,
+  frame: Frame,
   cache: { samples: PupilCache; used: Set<string> },
 ): { step: NativeStep; energy: number } {
-  const first = samplesOf(parts[0]!, grid, rect, conventions, cache);
+  const first = samplesOf(parts[0]!, grid, rect, frame, cache);
   const window = { y0: first.y0, x0: first.x0, ny: first.ny, nx: first.nx };
-  const rest = parts.slice(1).map((p) => samplesOf(p, grid, window, conventions, cache));
+  const rest = parts.slice(1).map((p) => samplesOf(p, grid, window, frame, cache));
   const all = [first, ...rest];
   const amp = rest.length ? Float64Array.from(first.amp) : first.amp;
   const cover = rest.length ? Float64Array.from(first.cover) : first.cover;
@@ -152,6 +177,13 @@ function apertureEnergy(amp: Float64Array, cover: Float64Array): number {
   let e = 0;
   for (let i = 0; i < amp.length; i++) if (cover[i]! > 0) e += (amp[i]! * amp[i]!) / cover[i]!;
   return e;
+}
+
+/** The detector step's quadrature over each pixel: node offsets from its centre (pixels) and weights. */
+function pixelNodes(order: number): { pixelOrder?: number; pixelNodes?: Float64Array; pixelWeights?: Float64Array } {
+  if (order === 1) return {};
+  const { x, w } = gaussLegendre(order);
+  return { pixelOrder: order, pixelNodes: Float64Array.from(x, (v) => v - 0.5), pixelWeights: Float64Array.from(w) };
 }
 
 /** An optics product's extent as native code takes it (< 0: unbounded). */
@@ -184,10 +216,13 @@ export function compilePlanes(
   const steps: NativeStep[] = [];
   let detector: CompiledDetector | undefined;
   const pupilRect = { y0: p0, x0: p0, ny: n, nx: n };
+  // A turned detector sees the system turned the other way.
+  const last = planes[planes.length - 1];
+  const frame: Frame = { conventions, turn: last?.kind === 'detector' ? (-last.rotation * Math.PI) / 180 : 0 };
   planes.forEach((pl, i) => {
     if (pl.kind === 'pupil' && i === 0) {
       const grid = { ny: n, nx: n, cy: (n - 1) / 2, cx: (n - 1) / 2, scale: dx };
-      const { step, energy } = pupilStep(pl.parts ?? [pl.optics], grid, { y0: 0, x0: 0, ny: n, nx: n }, 0, conventions, cache);
+      const { step, energy } = pupilStep(pl.parts ?? [pl.optics], grid, { y0: 0, x0: 0, ny: n, nx: n }, 0, frame, cache);
       steps.push(step);
       // POPPY normalises by the samples' own sum of squares; airy by the aperture's energy.
       if (conventions === 'airy') pupilEnergy = energy;
@@ -195,19 +230,22 @@ export function compilePlanes(
       steps.push({ kind: 'pupil' });
     } else if (pl.kind === 'pupil') {
       const grid = { ny: N, nx: N, cy: p0 + (n - 1) / 2, cx: p0 + (n - 1) / 2, scale: dx };
-      steps.push(pupilStep(pl.parts ?? [pl.optics], grid, { extent: extentOf(pl.optics) }, outsideOf(pl.optics), conventions, cache).step);
+      steps.push(pupilStep(pl.parts ?? [pl.optics], grid, { extent: extentOf(pl.optics) }, outsideOf(pl.optics), frame, cache).step);
     } else if (pl.kind === 'image') {
       steps.push({
         kind: 'image',
-        layers: pl.optics.flatMap((o) => o.layers(conventions)),
+        layers: layersIn(pl.optics, frame),
         extent: pl.optics.length ? extentOf(pl.optics) : 0,
         outside: outsideOf(pl.optics),
         method: 'fft',
       });
     } else if (pl.kind === 'detector') {
-      const m = pl.fovPixels * pl.oversample;
-      detector = { npix: m, pixelscale: pl.pixelscale / pl.oversample, oversample: pl.oversample, fovPixels: pl.fovPixels };
-      steps.push({ kind: 'detector', npixY: m, npixX: m, pixelscale: detector.pixelscale });
+      const { fovPixels, oversample: k, offsetX, offsetY, rotation, pixelIntegration } = pl;
+      const shape: [number, number] = [fovPixels[0] * k, fovPixels[1] * k];
+      detector = { shape, pixelscale: pl.pixelscale / k, oversample: k, fovPixels, offsetX, offsetY, rotation, pixelIntegration };
+      const [c, s] = [Math.cos(frame.turn), Math.sin(frame.turn)];
+      const turned = { offsetX: c * offsetX - s * offsetY, offsetY: s * offsetX + c * offsetY };
+      steps.push({ kind: 'detector', npixY: shape[0], npixX: shape[1], pixelscale: detector.pixelscale, ...turned, ...pixelNodes(pixelIntegration) });
     }
   });
   for (const key of pupils.keys()) if (!cache.used.has(key)) pupils.delete(key);
@@ -224,6 +262,7 @@ export function compilePlanes(
   const det = detector as CompiledDetector;
   return {
     handle,
+    turn: frame.turn,
     desc,
     npix: n,
     padded: N,
@@ -233,7 +272,7 @@ export function compilePlanes(
     imagePlanes,
     imageMethods,
     rasterSeconds: (performance.now() - t0) / 1e3,
-    shape: workloadShape(desc, det.npix, imageMethods),
+    shape: workloadShape(desc, Math.max(...det.shape), imageMethods),
   };
 }
 

@@ -9,7 +9,7 @@ import { fftwInfo } from './fftw';
 const ARCSEC_PER_RAD = (180 / Math.PI) * 3600;
 
 export function psfHeader(c: Compiled, src: ResolvedSource, normalize: string, plan: ParallelPlan, seconds: number): Record<string, number | string | boolean> {
-  const m = c.detector.npix;
+  const d = c.detector;
   const meanLam = src.wavelengths.reduce((a, l, i) => a + l * src.weights[i]!, 0);
   const b = blasInfo();
   const header: Record<string, number | string | boolean> = {
@@ -31,7 +31,12 @@ export function psfHeader(c: Compiled, src: ResolvedSource, normalize: string, p
   return Object.assign(header, {
     NORMALIZ: normalize,
     DIFFLMT: (meanLam / c.pupilDiameter) * ARCSEC_PER_RAD,
-    FOV: m * c.detector.pixelscale,
+    FOV: Math.max(...d.shape) * d.pixelscale,
+    ...(d.shape[0] !== d.shape[1] ? { FOV_Y: d.shape[0] * d.pixelscale, FOV_X: d.shape[1] * d.pixelscale } : {}),
+    DETOFFX: d.offsetX,
+    DETOFFY: d.offsetY,
+    DETROT: d.rotation,
+    PIXINTEG: d.pixelIntegration,
     PUPLDIAM: c.pupilDiameter,
     NPIX: c.npix,
     FFTPAD: c.padded,

@@ -7,6 +7,7 @@
  * blackbody (16-point Gauss–Legendre on pieces at most 1/16 of a bin wide).
  */
 import { finiteNumber, integer, knownKeys, oneOf, show } from '../validate';
+import { gaussLegendre } from '../quadrature';
 import type { Source } from './source';
 
 /** A source spectrum F_λ (energy per unit wavelength; any scale). */
@@ -84,18 +85,10 @@ function bandpassFn(b: Bandpass): { f: (x: number) => number; min: number; max: 
   return { f: (x) => lerp(t, x), min: t.x[0]!, max: t.x[t.x.length - 1]!, nodes: t.x };
 }
 
-// 16-point Gauss–Legendre nodes and weights on [−1, 1] (positive half).
-const GL_X = [
-  0.0950125098376374, 0.2816035507792589, 0.4580167776572274, 0.6178762444026438, 0.755404408355003, 0.8656312023878318, 0.9445750230732326, 0.9894009349916499,
-];
-const GL_W = [
-  0.1894506104550685, 0.1826034150449236, 0.1691565193950025, 0.1495959888165767, 0.1246289712555339, 0.0951585116824928, 0.0622535239386479,
-  0.0271524594117541,
-];
+const GL16 = gaussLegendre(16);
 
 function gauss(f: (x: number) => number, a: number, b: number): number {
-  const [m, h] = [(a + b) / 2, (b - a) / 2];
-  return h * GL_X.reduce((s, x, k) => s + GL_W[k]! * (f(m - h * x) + f(m + h * x)), 0);
+  return (b - a) * GL16.x.reduce((s, x, k) => s + GL16.w[k]! * f(a + (b - a) * x), 0);
 }
 
 /** ∫ f over [a, b], split at `nodes` inside it and into 16 pieces. */

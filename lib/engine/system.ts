@@ -13,7 +13,7 @@ import { runWaves } from '../run';
 import type { WorkloadShape } from '../run/memory';
 import { planParallel } from '../run/plan';
 import { type SharedSystem, shareSystem, unshareSystem } from '../run/pool';
-import { bool, finiteNumber, integer, knownKeys, oneOf, show } from '../validate';
+import { bool, finiteNumber, integer, knownKeys, oneOf, pair, show } from '../validate';
 import { psfHeader } from './header';
 import { type Compiled, compilePlanes, type CompilePlane, type PupilCache } from './compile';
 import { monochromatic, type ResolvedSource, resolveSource, type Source } from './source';
@@ -104,15 +104,46 @@ export interface OpticalSystemOptions {
 export interface DetectorOptions {
   /** Detector pixel scale, arcsec per pixel. */
   pixelscale: number;
-  /** Field of view, arcsec (square). Give this or `fovPixels`. */
-  fovArcsec?: number;
-  /** Field of view, detector pixels (square). */
-  fovPixels?: number;
+  /** Field of view, arcsec: square, or `[y, x]`. Give this or `fovPixels`. */
+  fovArcsec?: number | [number, number];
+  /** Field of view, detector pixels: square, or `[ny, nx]` (rows, columns). */
+  fovPixels?: number | [number, number];
   /** Oversampling of the computed PSF relative to detector pixels. Default 1. */
   oversample?: number;
+  /** Where the detector's centre sits in the field, arcsec along the system's x and y (default 0, the optical axis). */
+  offsetX?: number;
+  offsetY?: number;
+  /**
+   * The detector's rows and columns turned by this angle, degrees counter-clockwise from the system's
+   * x and y axes (default 0): a source at field position p lands at R(−rotation)·(p − offset) on it.
+   */
+  rotation?: number;
+  /**
+   * Gauss–Legendre nodes per axis over which each computed pixel's intensity is integrated (1–16; default 1,
+   * the value at the pixel centre, as POPPY). n nodes cost n² detector MFTs and integrate the PSF over the
+   * pixel's area to the accuracy the convergence test in docs/analysis.md shows.
+   */
+  pixelIntegration?: number;
   /** Name, for headers. */
   name?: string;
 }
+
+/** A detector as a system holds it: fields of view resolved to `[ny, nx]` detector pixels. */
+export interface DetectorPlane {
+  kind: 'detector';
+  pixelscale: number;
+  fovPixels: [number, number];
+  oversample: number;
+  offsetX: number;
+  offsetY: number;
+  /** Degrees counter-clockwise. */
+  rotation: number;
+  /** Gauss–Legendre nodes per axis (1: pixel centres). */
+  pixelIntegration: number;
+  name: string;
+}
+
+const DETECTOR_KEYS = ['pixelscale', 'fovArcsec', 'fovPixels', 'oversample', 'offsetX', 'offsetY', 'rotation', 'pixelIntegration', 'name'];
 
 /** Options of {@link OpticalSystem.addImage}. */
 export interface ImagePlaneOptions {
@@ -131,7 +162,7 @@ export interface ImagePlaneOptions {
 export type Plane =
   | { kind: 'pupil'; optics: Optic[]; name: string }
   | { kind: 'image'; optics: Optic[]; name: string; propagation?: Propagation; maskSampling?: number; maskModel?: MaskModel }
-  | { kind: 'detector'; pixelscale: number; fovPixels: number; oversample: number; name: string };
+  | DetectorPlane;
 
 /** Progress of a multi-wavelength calculation. */
 export interface Progress {
@@ -282,21 +313,32 @@ export class OpticalSystem {
   /** Adds the detector: the plane the PSF is computed on. */
   addDetector(opts: DetectorOptions, path = `planes[${this.planes.length}]`): this {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`${path} must be { pixelscale, fovArcsec | fovPixels, oversample }, got ${show(opts)}`);
+    knownKeys(`${path}.`, opts, DETECTOR_KEYS, 'a detector option');
     const pixelscale = finiteNumber(`${path}.pixelscale`, opts.pixelscale, { min: PIXELSCALE_RANGE[0], max: PIXELSCALE_RANGE[1] });
     if ((opts.fovArcsec === undefined) === (opts.fovPixels === undefined)) {
       throw new TypeError(`${path} needs exactly one of fovArcsec or fovPixels`);
     }
     const fovPixels =
       opts.fovPixels !== undefined
-        ? integer(`${path}.fovPixels`, opts.fovPixels, 1, 65536)
-        : Math.max(1, Math.round(finiteNumber(`${path}.fovArcsec`, opts.fovArcsec, { exclusiveMin: 0 }) / pixelscale));
+        ? pair(`${path}.fovPixels`, opts.fovPixels, (n, v) => integer(n, v, 1, 65536))
+        : pair(`${path}.fovArcsec`, opts.fovArcsec, (n, v) => Math.max(1, Math.round(finiteNumber(n, v, { exclusiveMin: 0 }) / pixelscale)));
     const oversample = opts.oversample === undefined ? 1 : integer(`${path}.oversample`, opts.oversample, 1, 64);
-    if (fovPixels * oversample > MAX_DETECTOR_SIDE) {
-      throw new RangeError(
-        `${path}: fovPixels × oversample = ${fovPixels} × ${oversample} computed pixels a side; at most ${MAX_DETECTOR_SIDE} (${MAX_DETECTOR_SIDE}² doubles is 2 GiB)`,
-      );
+    for (const [axis, side] of [
+      ['y', fovPixels[0]],
+      ['x', fovPixels[1]],
+    ] as const) {
+      if (side * oversample > MAX_DETECTOR_SIDE) {
+        throw new RangeError(
+          `${path}: fovPixels × oversample = ${side} × ${oversample} computed pixels along ${axis}; at most ${MAX_DETECTOR_SIDE} (${MAX_DETECTOR_SIDE}² doubles is 2 GiB)`,
+        );
+      }
     }
-    this.planes.push({ kind: 'detector', pixelscale, fovPixels, oversample, name: opts.name ?? '' });
+    const bounded = (name: 'offsetX' | 'offsetY' | 'rotation', max: number) =>
+      opts[name] === undefined ? 0 : finiteNumber(`${path}.${name}`, opts[name], { min: -max, max });
+    const maxOffset = PIXELSCALE_RANGE[1] * MAX_DETECTOR_SIDE;
+    const placement = { offsetX: bounded('offsetX', maxOffset), offsetY: bounded('offsetY', maxOffset), rotation: bounded('rotation', 360) };
+    const pixelIntegration = opts.pixelIntegration === undefined ? 1 : integer(`${path}.pixelIntegration`, opts.pixelIntegration, 1, 16);
+    this.planes.push({ kind: 'detector', pixelscale, fovPixels, oversample, ...placement, pixelIntegration, name: opts.name ?? '' });
     this.changed();
     return this;
   }
@@ -428,7 +470,7 @@ export class OpticalSystem {
     const { c, r, plan, src } = run;
     return new Psf({
       data: r.value,
-      shape: [c.detector.npix, c.detector.npix],
+      shape: c.detector.shape,
       pixelscale: c.detector.pixelscale,
       oversample: c.detector.oversample,
       header: psfHeader(c, src, run.normalize, plan, run.totalSeconds),
@@ -459,10 +501,10 @@ export class OpticalSystem {
     if (opts.returnIntermediates) throw new TypeError('calcDatacube does not return intermediates; use calcPsf');
     const run = await this.propagate(opts, (block) => Float64Array.from(block));
     const { c, r, plan, src } = run;
-    const m = c.detector.npix;
+    const [ny, nx] = c.detector.shape;
     return new Datacube({
       data: r.value,
-      shape: [src.wavelengths.length, m, m],
+      shape: [src.wavelengths.length, ny, nx],
       wavelengths: src.wavelengths,
       pixelscale: c.detector.pixelscale,
       oversample: c.detector.oversample,
@@ -480,9 +522,10 @@ export class OpticalSystem {
     const { src } = call;
     const nw = src.wavelengths.length;
     const plan = planParallel(opts, c.shape, nw, call.fftThreads, call.capture);
-    const tiltX = -src.offsetR * Math.sin(src.offsetTheta * (Math.PI / 180));
-    const tiltY = src.offsetR * Math.cos(src.offsetTheta * (Math.PI / 180));
-    const pixels = c.detector.npix ** 2;
+    // offsetTheta counts from +y; the detector's frame turns the field by c.turn.
+    const theta = src.offsetTheta * (Math.PI / 180) + c.turn;
+    const [tiltX, tiltY] = [-src.offsetR * Math.sin(theta), src.offsetR * Math.cos(theta)];
+    const pixels = c.detector.shape[0] * c.detector.shape[1];
     let done = 0;
     const r = await runWaves(
       {

@@ -14,7 +14,7 @@ const TOP_KEYS = ['npix', 'oversample', 'pupilDiameter', 'name', 'planes', 'sour
 const PLANE_KEYS: Record<string, string[]> = {
   pupil: ['kind', 'optics', 'name'],
   image: ['kind', 'optics', 'name', 'propagation', 'maskSampling', 'maskModel'],
-  detector: ['kind', 'pixelscale', 'fovArcsec', 'fovPixels', 'oversample', 'name'],
+  detector: ['kind', 'pixelscale', 'fovArcsec', 'fovPixels', 'oversample', 'offsetX', 'offsetY', 'rotation', 'pixelIntegration', 'name'],
 };
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -67,7 +67,8 @@ export function loadSystem(json: string | object | { file: string }): OpticalSys
     const kind = oneOf(`${path}.kind`, pl.kind, ['pupil', 'image', 'detector'] as const);
     knownKeys(`${path}.`, pl, PLANE_KEYS[kind]!, 'a known key');
     if (kind === 'detector') {
-      osys.addDetector(pl as unknown as DetectorOptions, path); // checked there, naming the path
+      const { kind: _kind, ...detector } = pl;
+      osys.addDetector(detector as unknown as DetectorOptions, path); // checked there, naming the path
       return;
     }
     const optics = pl.optics === undefined ? [] : pl.optics;

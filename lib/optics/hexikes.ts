@@ -6,31 +6,10 @@
  * hexagon, so it does not depend on how a pupil is sampled.
  */
 import { zernike } from './functions';
+import { gaussLegendre } from '../quadrature';
 
 /** Hexike terms airy computes (radial orders up to 9). */
 export const MAX_HEXIKE_TERMS = 55;
-
-// Gauss–Legendre nodes and weights on [0, 1] (n = 12): exact for polynomials of degree ≤ 23.
-function gaussLegendre(n: number): { x: number[]; w: number[] } {
-  const x: number[] = [];
-  const w: number[] = [];
-  for (let i = 1; i <= n; i++) {
-    let t = Math.cos((Math.PI * (i - 0.25)) / (n + 0.5));
-    let dp = 0;
-    for (let it = 0; it < 100; it++) {
-      let p0 = 1;
-      let p1 = t;
-      for (let k = 2; k <= n; k++) [p0, p1] = [p1, ((2 * k - 1) * t * p1 - (k - 1) * p0) / k];
-      dp = (n * (t * p1 - p0)) / (t * t - 1);
-      const dt = p1 / dp;
-      t -= dt;
-      if (Math.abs(dt) < 1e-16) break;
-    }
-    x.push((1 - t) / 2);
-    w.push(1 / ((1 - t * t) * dp * dp));
-  }
-  return { x, w };
-}
 
 /**
  * Quadrature points (x, y, weight) over the unit hexagon, weights summing to
