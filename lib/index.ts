@@ -28,7 +28,7 @@ export type {
   ImagePlaneMethod,
   ImagePlaneOptions,
 } from './engine/system';
-export type { Source } from './engine/source';
+export type { Source, SpectralSource, WeightedSource } from './engine/source';
 export { sourceFromSpectrum, planck } from './engine/spectrum';
 export type { Spectrum, Bandpass } from './engine/spectrum';
 export { Datacube } from './io/datacube';

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { PNG } from 'pngjs';
-import { CircularAperture, OpticalSystem, readFits, readFitsImage, ZernikeWFE } from '../lib/index';
+import { CircularAperture, loadSystem, OpticalSystem, readFits, readFitsCube, readFitsImage, ZernikeWFE } from '../lib/index';
 import { entrancePupil } from '../lib/io/pupil';
 
 const BIN = path.resolve(__dirname, '..', 'bin', 'airy.js');
@@ -298,4 +298,30 @@ t.test('airy psf --jitter --charge-diffusion --ipc writes the four WebbPSF HDUs;
   t.equal(bad.status, 2);
   t.match(bad.stderr, /ipc\.alpha must be at most 0\.25, got 0\.5/);
   t.same(fs.readdirSync(dir), ['d.fits'], 'no file for the refused call');
+});
+
+t.test('airy psf --datacube writes one PSF per wavelength of a spectral source as a FITS cube', async (t) => {
+  const dir = tmp();
+  const out = path.join(dir, 'cube.fits');
+  const system = path.join(EXAMPLES, 'blackbody-datacube.json');
+  const r = airy(['psf', system, '--datacube', '-o', out, '--json', '-q']);
+  t.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  t.same(j.shape, [5, 96, 160], '5 wavelengths of a [48, 80] detector at oversample 2');
+  const cube = readFitsCube(out, 'f', 0);
+  t.same(cube.shape, j.shape);
+  t.same(
+    [0, 1, 2, 3, 4].map((i) => cube.header[`WAVELN0${i}`]),
+    j.wavelengths,
+  );
+  t.equal(cube.header.DETROT, 15);
+  const summed = await loadSystem({ file: system }).calcPsf();
+  const weights = summed.header;
+  const planes = Array.from({ length: 5 }, (_, i) => cube.data.subarray(i * 96 * 160, (i + 1) * 96 * 160));
+  const err = Math.max(...summed.data.map((v, k) => Math.abs(v - planes.reduce((s, p, i) => s + (weights[`WGHT${i}`] as number) * p[k]!, 0))));
+  t.ok(err < 1e-15, `the weighted planes sum to the PSF (${err.toExponential(1)})`);
+  const bad = airy(['psf', system, '--datacube', '--png', path.join(dir, 'x.png'), '-o', path.join(dir, 'x.fits'), '-q']);
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, /--datacube writes one PSF per wavelength; it does not take --png/);
+  t.same(fs.readdirSync(dir), ['cube.fits'], 'no file for the refused call');
 });

@@ -7,7 +7,18 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CircularAperture, OpticalSystem, planck, readFitsCube, readFitsImage, sourceFromSpectrum } from '../lib/index';
+import {
+  type Bandpass,
+  CircularAperture,
+  loadSystem,
+  OpticalSystem,
+  planck,
+  readFitsCube,
+  readFitsImage,
+  type Source,
+  type Spectrum,
+  sourceFromSpectrum,
+} from '../lib/index';
 
 function simpson(f: (x: number) => number, a: number, b: number, n = 4000): number {
   const h = (b - a) / n;
@@ -89,4 +100,36 @@ t.test('datacube slices are the single-wavelength PSFs bit for bit in every mode
   t.same(det.data.subarray(24 * 24, 2 * 24 * 24), cube.slice(1).detSampled.data, 'detector-sampled plane 1');
   t.throws(() => readFitsImage(file, 'f', 0), { message: /cube of 3 planes; a 2D image is required/ });
   await t.rejects(o.calcDatacube({ source, returnIntermediates: true }), { message: /calcDatacube does not return intermediates/ });
+});
+
+t.test('a JSON source may be a spectrum through a bandpass; its errors name the JSON path', async (t) => {
+  const spectral = {
+    spectrum: { kind: 'blackbody', temperature: 5800 },
+    bandpass: { kind: 'topHat', min: 1e-6, max: 1.5e-6 },
+    nlambda: 4,
+    offsetR: 0.01,
+  };
+  const system = (source: unknown) => ({
+    npix: 64,
+    source,
+    planes: [
+      { kind: 'pupil', optics: [{ type: 'CircularAperture', radius: 1 }] },
+      { kind: 'detector', pixelscale: 0.05, fovPixels: 8 },
+    ],
+  });
+  const o = loadSystem(system(spectral));
+  const expected = sourceFromSpectrum(spectral.spectrum as Spectrum, spectral.bandpass as Bandpass, { nlambda: 4 });
+  const got = o.defaultSource!;
+  t.same([got.wavelengths, got.offsetR, got.offsetTheta], [expected.wavelengths, 0.01, 0], 'the bins of sourceFromSpectrum, and the offset');
+  t.ok(
+    got.weights!.every((w, i) => Math.abs(w - expected.weights![i]!) < 1e-15),
+    'its photon weights (renormalised to rounding)',
+  );
+  const psf = await o.calcPsf({ source: spectral as Source });
+  t.equal(psf.header.NWAVES, 4, 'calcPsf takes the same form');
+  t.throws(() => loadSystem(system({ ...spectral, spectrum: { kind: 'blackbody', temperature: 0 } })), {
+    message: /source\.spectrum\.temperature must be greater than 0/,
+  });
+  t.throws(() => loadSystem(system({ ...spectral, nlambda: 0 })), { message: /source\.nlambda must be/ });
+  t.throws(() => loadSystem(system({ ...spectral, weights: [1] })), { message: /source\.weights is not a spectral source parameter/ });
 });

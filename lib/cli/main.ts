@@ -81,10 +81,11 @@ function program(): Command {
       (s: string) => numberList('--charge-diffusion')(s)[0],
     )
     .option('--ipc <alpha>', 'inter-pixel capacitance to each neighbour (adds OVERDIST, DET_DIST)', (s: string) => numberList('--ipc')(s)[0])
+    .option('--datacube', "write one PSF per wavelength as a FITS cube with WAVELNii keywords (POPPY's calc_datacube)")
     .option('-q, --quiet', 'no progress output')
     .addHelpText(
       'after',
-      '\nExamples:\n  airy psf examples/lyot-coronagraph.json -o lyot.fits --png lyot.png\n  airy psf system.json --wavelengths 1.9e-6,2.0e-6,2.1e-6 --weights 1,2,1 --parallel threads',
+      '\nExamples:\n  airy psf examples/lyot-coronagraph.json -o lyot.fits --png lyot.png\n  airy psf system.json --wavelengths 1.9e-6,2.0e-6,2.1e-6 --weights 1,2,1 --parallel threads\n  airy psf examples/blackbody-datacube.json --datacube -o cube.fits',
     )
     .action(psfCommand);
   p.command('measure')

@@ -1,12 +1,31 @@
 /** Sources: wavelengths, weights and offset, checked once for code and JSON alike. */
 import { finiteNumber, knownKeys, show } from '../validate';
+import { type Bandpass, type Spectrum, sourceFromSpectrum } from './spectrum';
 
-/** A polychromatic source. */
-export interface Source {
+/** A polychromatic source: wavelengths and weights, or a spectrum through a bandpass. */
+export type Source = WeightedSource | SpectralSource;
+
+/** A source given by its wavelengths and weights. */
+export interface WeightedSource {
   /** Wavelengths, metres. */
   wavelengths: number[];
   /** Relative weights (renormalised to sum to 1). Default equal weights. */
   weights?: number[];
+  /** Offset from the axis, arcsec. Default 0. */
+  offsetR?: number;
+  /** Position angle of the offset, degrees counter-clockwise from +y. Default 0. */
+  offsetTheta?: number;
+}
+
+/**
+ * A source given by its spectrum through a bandpass, split into `nlambda`
+ * equal bins weighted by their photons (see {@link sourceFromSpectrum}).
+ */
+export interface SpectralSource {
+  spectrum: Spectrum;
+  bandpass: Bandpass;
+  /** Number of wavelengths (bins across the bandpass). */
+  nlambda: number;
   /** Offset from the axis, arcsec. Default 0. */
   offsetR?: number;
   /** Position angle of the offset, degrees counter-clockwise from +y. Default 0. */
@@ -22,14 +41,22 @@ export interface ResolvedSource {
 }
 
 const SOURCE_KEYS = ['wavelengths', 'weights', 'offsetR', 'offsetTheta'];
+const SPECTRAL_KEYS = ['spectrum', 'bandpass', 'nlambda', 'offsetR', 'offsetTheta'];
 
 /** Wavelengths one PSF may sum (each is a whole propagation; larger sets are a datacube or a grid). */
 export const MAX_WAVELENGTHS = 100_000;
 
 /** Checks a source object (errors name `path`), renormalising the weights. */
 export function resolveSource(s: unknown, path = 'source'): ResolvedSource {
-  if (s === null || typeof s !== 'object' || Array.isArray(s)) throw new TypeError(`${path} must be an object { wavelengths, weights }, got ${show(s)}`);
-  const o = s as Record<string, unknown>;
+  if (s === null || typeof s !== 'object' || Array.isArray(s)) {
+    throw new TypeError(`${path} must be an object { wavelengths, weights } or { spectrum, bandpass, nlambda }, got ${show(s)}`);
+  }
+  let o = s as Record<string, unknown>;
+  if ('spectrum' in o || 'bandpass' in o) {
+    knownKeys(`${path}.`, o, SPECTRAL_KEYS, 'a spectral source parameter');
+    const { spectrum, bandpass, nlambda, ...offset } = o as unknown as SpectralSource;
+    o = { ...sourceFromSpectrum(spectrum, bandpass, { nlambda }, `${path}.`), ...offset };
+  }
   knownKeys(`${path}.`, o, SOURCE_KEYS, 'a source parameter');
   if (!Array.isArray(o.wavelengths) || o.wavelengths.length === 0) {
     throw new TypeError(`${path}.wavelengths must be a non-empty array of wavelengths in metres, got ${show(o.wavelengths)}`);

@@ -8,7 +8,7 @@
  */
 import { finiteNumber, integer, knownKeys, oneOf, show } from '../validate';
 import { gaussLegendre } from '../quadrature';
-import type { Source } from './source';
+import type { WeightedSource } from './source';
 
 /** A source spectrum F_λ (energy per unit wavelength; any scale). */
 export type Spectrum =
@@ -52,36 +52,36 @@ function lerp(t: Table, x: number): number {
   return t.y[i - 1]! + f * (t.y[i]! - t.y[i - 1]!);
 }
 
-function spectrumFn(s: Spectrum): { f: (x: number) => number; nodes: number[] } {
-  if (s === null || typeof s !== 'object') throw new TypeError(`spectrum must be an object, got ${show(s)}`);
-  const kind = oneOf('spectrum.kind', s.kind, ['blackbody', 'powerLaw', 'table'] as const);
+function spectrumFn(s: Spectrum, where: string): { f: (x: number) => number; nodes: number[] } {
+  if (s === null || typeof s !== 'object') throw new TypeError(`${where} must be an object, got ${show(s)}`);
+  const kind = oneOf(`${where}.kind`, s.kind, ['blackbody', 'powerLaw', 'table'] as const);
   if (kind === 'blackbody') {
-    knownKeys('spectrum.', s, ['kind', 'temperature']);
-    const temperature = finiteNumber('spectrum.temperature', (s as { temperature: number }).temperature, { exclusiveMin: 0 });
+    knownKeys(`${where}.`, s, ['kind', 'temperature']);
+    const temperature = finiteNumber(`${where}.temperature`, (s as { temperature: number }).temperature, { exclusiveMin: 0 });
     return { f: (x) => planck(x, temperature), nodes: [] };
   }
   if (kind === 'powerLaw') {
-    knownKeys('spectrum.', s, ['kind', 'index']);
-    const index = finiteNumber('spectrum.index', (s as { index: number }).index);
+    knownKeys(`${where}.`, s, ['kind', 'index']);
+    const index = finiteNumber(`${where}.index`, (s as { index: number }).index);
     return { f: (x) => x ** index, nodes: [] };
   }
-  knownKeys('spectrum.', s, ['kind', 'wavelengths', 'flux']);
-  const t = table('spectrum', (s as { wavelengths: unknown }).wavelengths, (s as { flux: unknown }).flux, 'flux');
+  knownKeys(`${where}.`, s, ['kind', 'wavelengths', 'flux']);
+  const t = table(where, (s as { wavelengths: unknown }).wavelengths, (s as { flux: unknown }).flux, 'flux');
   return { f: (x) => lerp(t, x), nodes: t.x };
 }
 
-function bandpassFn(b: Bandpass): { f: (x: number) => number; min: number; max: number; nodes: number[] } {
-  if (b === null || typeof b !== 'object') throw new TypeError(`bandpass must be an object, got ${show(b)}`);
-  const kind = oneOf('bandpass.kind', b.kind, ['topHat', 'table'] as const);
+function bandpassFn(b: Bandpass, where: string): { f: (x: number) => number; min: number; max: number; nodes: number[] } {
+  if (b === null || typeof b !== 'object') throw new TypeError(`${where} must be an object, got ${show(b)}`);
+  const kind = oneOf(`${where}.kind`, b.kind, ['topHat', 'table'] as const);
   if (kind === 'topHat') {
-    knownKeys('bandpass.', b, ['kind', 'min', 'max']);
+    knownKeys(`${where}.`, b, ['kind', 'min', 'max']);
     const { min, max } = b as { min: number; max: number };
-    const lo = finiteNumber('bandpass.min', min, { exclusiveMin: 0 });
-    const hi = finiteNumber('bandpass.max', max, { exclusiveMin: lo });
+    const lo = finiteNumber(`${where}.min`, min, { exclusiveMin: 0 });
+    const hi = finiteNumber(`${where}.max`, max, { exclusiveMin: lo });
     return { f: (x) => (x >= lo && x <= hi ? 1 : 0), min: lo, max: hi, nodes: [] };
   }
-  knownKeys('bandpass.', b, ['kind', 'wavelengths', 'throughput']);
-  const t = table('bandpass', (b as { wavelengths: unknown }).wavelengths, (b as { throughput: unknown }).throughput, 'throughput');
+  knownKeys(`${where}.`, b, ['kind', 'wavelengths', 'throughput']);
+  const t = table(where, (b as { wavelengths: unknown }).wavelengths, (b as { throughput: unknown }).throughput, 'throughput');
   return { f: (x) => lerp(t, x), min: t.x[0]!, max: t.x[t.x.length - 1]!, nodes: t.x };
 }
 
@@ -103,10 +103,10 @@ function integrate(f: (x: number) => number, a: number, b: number, nodes: number
  * The wavelengths (bin centres, metres) and photon weights (sum 1) of
  * `nlambda` equal bins across the bandpass, for calcPsf's `source`.
  */
-export function sourceFromSpectrum(spectrum: Spectrum, bandpass: Bandpass, options: { nlambda: number }): Source {
-  const s = spectrumFn(spectrum);
-  const b = bandpassFn(bandpass);
-  const n = integer('options.nlambda', options?.nlambda, 1, 10000);
+export function sourceFromSpectrum(spectrum: Spectrum, bandpass: Bandpass, options: { nlambda: number }, path = ''): WeightedSource {
+  const s = spectrumFn(spectrum, `${path}spectrum`);
+  const b = bandpassFn(bandpass, `${path}bandpass`);
+  const n = integer(path ? `${path}nlambda` : 'options.nlambda', options?.nlambda, 1, 10000);
   const width = (b.max - b.min) / n;
   const photons = (x: number) => s.f(x) * b.f(x) * x;
   const nodes = [...s.nodes, ...b.nodes];

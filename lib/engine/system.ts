@@ -16,7 +16,7 @@ import { type SharedSystem, shareSystem, unshareSystem } from '../run/pool';
 import { bool, finiteNumber, integer, knownKeys, oneOf, pair, show } from '../validate';
 import { psfHeader } from './header';
 import { type Compiled, compilePlanes, type CompilePlane, type PupilCache } from './compile';
-import { monochromatic, type ResolvedSource, resolveSource, type Source } from './source';
+import { monochromatic, type ResolvedSource, resolveSource, type Source, type WeightedSource } from './source';
 
 const ARCSEC_PER_RAD = (180 / Math.PI) * 3600;
 
@@ -121,7 +121,7 @@ export interface DetectorOptions {
   /**
    * Gauss–Legendre nodes per axis over which each computed pixel's intensity is integrated (1–16; default 1,
    * the value at the pixel centre, as POPPY). n nodes cost n² detector MFTs and integrate the PSF over the
-   * pixel's area to the accuracy the convergence test in docs/analysis.md shows.
+   * pixel's area (README: "Detectors, spectra and datacubes").
    */
   pixelIntegration?: number;
   /** Name, for headers. */
@@ -256,7 +256,7 @@ export class OpticalSystem {
   /** Planes in order. */
   readonly planes: Plane[] = [];
   /** Source used when `calcPsf` is given neither `wavelength` nor `source` (set by loadSystem). */
-  defaultSource: Source | undefined;
+  defaultSource: WeightedSource | undefined;
   /** Normalisation used when `calcPsf` is not given one (set by loadSystem). */
   defaultNormalize: Normalize | undefined;
   private compiled: (Compiled & { shared?: SharedSystem }) | undefined;

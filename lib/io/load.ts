@@ -5,7 +5,7 @@
 import * as nodePath from 'node:path';
 import { AiryError } from '../errors';
 import { readRegularFile } from './files';
-import { resolveSource, type Source } from '../engine/source';
+import { resolveSource } from '../engine/source';
 import { type DetectorOptions, type MaskModel, OpticalSystem, type Normalize, type Propagation } from '../engine/system';
 import { type Conventions, opticFromJson } from '../optics';
 import { knownKeys, oneOf, show } from '../validate';
@@ -86,9 +86,8 @@ export function loadSystem(json: string | object | { file: string }): OpticalSys
   });
   osys.validate();
   if (v.source !== undefined) {
-    if (!isObject(v.source)) throw new TypeError(`source must be an object { wavelengths, weights }, got ${show(v.source)}`);
-    resolveSource(v.source); // reported at load time, with its path
-    osys.defaultSource = v.source as unknown as Source;
+    if (!isObject(v.source)) throw new TypeError(`source must be an object { wavelengths, weights } or { spectrum, bandpass, nlambda }, got ${show(v.source)}`);
+    osys.defaultSource = resolveSource(v.source); // reported at load time, with its path; a spectrum becomes its wavelengths
   }
   if (v.normalize !== undefined) osys.defaultNormalize = oneOf('normalize', v.normalize, ['first', 'last', 'exit_pupil', 'none'] as const) as Normalize;
   return osys;
