@@ -23,15 +23,17 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /**
  * Builds an {@link OpticalSystem} from a JSON system: a JSON string, an
- * already-parsed object, or (`{ file }`) a path to a JSON file. The system's
+ * already-parsed object, or (`{ file }`) a path to a JSON file (relative
+ * paths in it, such as FitsOptic files, are relative to the file, or to
+ * `opts.baseDir` for a string or object). The system's
  * `source` and `normalize` become the defaults of its `calcPsf`.
  * @throws AiryError `ERR_AIRY_JSON` for malformed JSON; TypeError/RangeError
  *   naming the JSON path for a bad value, unknown key or unknown optic type;
  *   AiryError `ERR_AIRY_SYSTEM` for an impossible plane sequence
  */
-export function loadSystem(json: string | object | { file: string }): OpticalSystem {
+export function loadSystem(json: string | object | { file: string }, opts: { baseDir?: string } = {}): OpticalSystem {
   let v: unknown = json;
-  let baseDir: string | undefined;
+  let baseDir = opts.baseDir;
   if (isObject(json) && typeof json.file === 'string' && Object.keys(json).length === 1) {
     const file = json.file;
     let text: string;
