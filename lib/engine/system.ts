@@ -554,6 +554,36 @@ export class OpticalSystem {
   }
 
   /**
+   * The system as JSON (`loadSystem` builds it back): options, planes with
+   * their optics' parameters, detector, and the default source and
+   * normalisation. Relative file paths in optics stay as given.
+   */
+  toJSON(): Record<string, unknown> {
+    const planes = this.planes.map((p) => {
+      if (p.kind === 'detector') {
+        const { kind, pixelscale, fovPixels, oversample, offsetX, offsetY, rotation, pixelIntegration, name } = p;
+        return { kind, pixelscale, fovPixels, oversample, offsetX, offsetY, rotation, pixelIntegration, ...(name ? { name } : {}) };
+      }
+      const { kind, name, optics, ...extra } = p;
+      return { kind, ...(name ? { name } : {}), optics: optics.map((o) => o.toJSON()), ...extra };
+    });
+    const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+    return defined({
+      name: this.name || undefined,
+      npix: this.npix,
+      oversample: this.oversample,
+      pupilDiameter: this.pupilDiameter,
+      propagation: this.propagation,
+      maskSampling: this.maskSampling,
+      maskModel: this.maskModel,
+      conventions: this.conventions,
+      source: this.defaultSource,
+      normalize: this.defaultNormalize,
+      planes,
+    });
+  }
+
+  /**
    * Frees what this system keeps for later calls: native scratch buffers,
    * cached image-plane masks and the copies its worker processes hold (all
    * rebuilt on demand). Systems that are garbage-collected are released from

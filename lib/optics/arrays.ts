@@ -146,7 +146,13 @@ export const ArrayOptic = defineOptic({
   },
   ...arrayOptic,
   finish: (p, path): ArrayState => arrayState(path, p, p.pixelscale, p.opdUnits, p.planeType),
-  toJson: (p) => ({ pixelscale: p.pixelscale, shape: p.shape, planeType: p.planeType }),
+  toJson: (p) => ({
+    ...(p.transmission ? { transmission: Array.from(p.transmission) } : {}),
+    ...(p.opdMeters ? { opd: Array.from(p.opdMeters), opdUnits: 'meters' } : {}),
+    shape: p.shape,
+    pixelscale: p.pixelscale,
+    planeType: p.planeType,
+  }),
 });
 
 /**
@@ -179,5 +185,11 @@ export const FitsOptic = defineOptic({
       ...arrayState(path, { transmission: t?.data, opd: o?.data, shape }, pixelscale, p.opdUnits, p.planeType),
     };
   },
-  toJson: (p) => ({ ...p.files, pixelscale: p.pixelscale, shape: p.shape, planeType: p.planeType }),
+  toJson: (p) => ({
+    ...(p.files.transmission ? { transmission: p.files.transmission } : {}),
+    ...(p.files.opd ? { opd: p.files.opd } : {}),
+    pixelscale: p.pixelscale,
+    opdUnits: p.opdUnits,
+    planeType: p.planeType,
+  }),
 });

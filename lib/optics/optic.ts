@@ -177,9 +177,11 @@ export class Optic {
   protected markChanged(): void {
     this.#changes++;
   }
-  /** JSON form (type plus parameters). */
+  /** JSON form (type plus parameters, with the current state of optics that have one); `opticFromJson` builds it back. */
   toJSON(): Record<string, unknown> {
-    return { type: this.type, ...(this.#def.toJson ? this.#def.toJson(this.#values) : this.params) };
+    if (!this.#def.toJson) return { type: this.type, ...this.params };
+    const placement = Object.fromEntries(Object.entries(this.params).filter(([k]) => k in PLACEMENT || k === 'grayPixel'));
+    return { type: this.type, ...placement, ...this.#def.toJson(this.#values) };
   }
 }
 
