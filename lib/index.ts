@@ -126,3 +126,18 @@ export { estimateOptimalNProcesses, memoryModel, availableMemory, PROCESS_BASELI
 export type { WorkloadShape, MemoryModel, EstimateOptions } from './run/memory';
 export { shutdownPool, poolPids } from './run/pool';
 export type { PsfParallel } from './io/psf';
+export { calcPsfGrid, loadGridFile, runGrid, resolveGrid, startGridWorker, DirectoryStore, MAX_GRID_POINTS } from './grid';
+export type {
+  GridOptions,
+  GridProgress,
+  GridResult,
+  GridSpec,
+  FieldSpec,
+  FieldWavefront,
+  GridPoint,
+  ResolvedGrid,
+  ResultStore,
+  GridFiles,
+  WorkerOptions,
+  WorkerEvent,
+} from './grid';

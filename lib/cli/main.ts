@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { packageRoot } from '../binding';
 import { version } from '../version';
+import { gridCommand, workerCommand } from './grid';
 import { infoReport, printInfo } from './info';
 import { interruptedBy, interruptExitCode } from './interrupt';
 import { measureCommand } from './measure';
@@ -121,6 +122,31 @@ function program(): Command {
     .option('-q, --quiet', 'no progress output')
     .addHelpText('after', '\nExample:\n  airy demo && ls airy-demo')
     .action(demoCommand);
+  p.command('grid')
+    .description('compute a grid of PSFs over the field (and focus) as a WebbPSF/photutils FITS cube; resumable')
+    .argument('<grid>', 'JSON grid: system, field points, wavefront over the field, focus steps (see examples/grid-field.json)')
+    .requiredOption('--out <dir>', 'results directory: points as they finish, then grid.fits and grid.json')
+    .option('--queue <url>', 'enqueue the points for airy workers on Redis (redis://host:port[/db]) instead of computing here')
+    .addOption(new Option('--parallel <mode>', 'spread wavelengths of each PSF').choices(PARALLEL))
+    .option('--nprocs <n>', 'workers (0 = estimate)', positiveInt('--nprocs'))
+    .addOption(new Option('--start-method <method>', 'worker processes').choices(['spawn', 'fork']))
+    .option('--json', 'print the summary as JSON')
+    .option('-q, --quiet', 'no progress output')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  airy grid examples/grid-field.json --out field-grid\n  airy grid examples/grid-field.json --out /shared/field-grid --queue redis://queue-host:6379',
+    )
+    .action(gridCommand);
+  p.command('worker')
+    .description('compute queued grid points (from airy grid --queue) until interrupted')
+    .requiredOption('--queue <url>', 'Redis URL, redis://host:port[/db]')
+    .option('--concurrency <n>', 'points computed at once (default 1)', positiveInt('--concurrency'))
+    .option('--lock-duration <ms>', 'how long a silent worker keeps its point before another takes it (default 30000)', positiveInt('--lock-duration'))
+    .addOption(new Option('--parallel <mode>', 'spread wavelengths of each PSF').choices(PARALLEL))
+    .option('--nprocs <n>', 'workers per PSF (0 = estimate)', positiveInt('--nprocs'))
+    .option('-q, --quiet', 'no log lines')
+    .addHelpText('after', '\nExample:\n  airy worker --queue redis://queue-host:6379 --concurrency 2')
+    .action(workerCommand);
   p.command('bench')
     .description('run the benchmark suite (modes × oversampling for imaging and coronagraphy)')
     .option('--quick', 'k = 1, 2, one timed run per point (under 3 minutes on 2 cores)')
