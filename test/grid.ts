@@ -77,7 +77,11 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
   const take = (chunk: Buffer) => {
     for (const l of chunk.toString().split('\n').filter(Boolean)) {
       out.push(l);
-      for (const w of [...waiters]) if (w.re.test(l)) waiters.splice(waiters.indexOf(w), 1), w.resolve(l);
+      for (const w of [...waiters]) {
+        if (!w.re.test(l)) continue;
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(l);
+      }
     }
   };
   child.stdout!.on('data', take);

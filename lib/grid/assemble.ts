@@ -36,7 +36,7 @@ function cube(grid: ResolvedGrid, focus: number, points: GridPoint[], psfs: Psf[
   const first = psfs[0]!;
   const [ny, nx] = first.shape;
   const data = new Float64Array(psfs.length * ny * nx);
-  psfs.forEach((p, i) => data.set(p.data, i * ny * nx));
+  for (const [i, p] of psfs.entries()) data.set(p.data, i * ny * nx);
   const cards: FitsHdu['cards'] = [
     ['PIXELSCL', first.pixelscale, 'Pixel scale in arcsec/pixel'],
     ['OVERSAMP', first.oversample, 'Oversampling factor of the PSFs vs detector pixels'],
@@ -50,7 +50,7 @@ function cube(grid: ResolvedGrid, focus: number, points: GridPoint[], psfs: Psf[
     const v = first.header[k];
     if (v !== undefined) cards.push([k, v]);
   }
-  points.forEach((p, i) => cards.push([`DET_YX${i}`, `(${pyFloat(p.y)}, ${pyFloat(p.x)})`, `PSF ${i}'s (y,x) detector pixel position`]));
+  for (const [i, p] of points.entries()) cards.push([`DET_YX${i}`, `(${pyFloat(p.y)}, ${pyFloat(p.x)})`, `PSF ${i}'s (y,x) detector pixel position`]);
   cards.push(['ORIGIN', `airy ${version}`, 'Software that computed the grid']);
   return { data, shape: [psfs.length, ny, nx], cards };
 }
