@@ -233,6 +233,19 @@ t.test('focus steps make one cube each; astropy and photutils read the grid', as
   }
 });
 
+t.test('airy grid: a bad grid file is bad usage, named, before any work', async (t) => {
+  const dir = tmp();
+  const file = writeGrid(dir, { ...structuredClone(example), field: { detector: [2048, 2048], n: 3, step: 1 } });
+  const r = spawnSync(process.execPath, [BIN, 'grid', file, '--out', path.join(dir, 'out')], { encoding: 'utf8' });
+  t.equal(r.status, 2);
+  t.match(r.stderr, /field\.step/);
+  t.notOk(fs.existsSync(path.join(dir, 'out')), 'nothing was made');
+  fs.writeFileSync(file, '{ "system": ');
+  const j = spawnSync(process.execPath, [BIN, 'grid', file, '--out', path.join(dir, 'out')], { encoding: 'utf8' });
+  t.equal(j.status, 2);
+  t.match(j.stderr, /malformed JSON/);
+});
+
 t.test('an embedded run killed mid-grid keeps its finished points; the re-run computes only the rest', async (t) => {
   const dir = tmp();
   const file = writeGrid(dir, slowGrid(40));
@@ -319,6 +332,20 @@ t.test('distributed on BullMQ + Redis', async (t) => {
     t.ok(s.reused >= kept && s.computed === 9 - s.reused, `resumed: ${s.reused} kept, ${s.computed} computed`);
     sameCubes(t, out, embedded, 'resumed queued vs embedded');
     await stop(w.child);
+  });
+
+  await t.test('Ctrl-C on a queued grid takes its unstarted jobs off the queue', async (t) => {
+    const out = path.join(dir, 'cancelled');
+    const client = run(['grid', file, '--out', out, '--queue', url]);
+    procs.push(client);
+    await client.line(/grid: 0\/9 PSFs/);
+    const waiting = () => Number(spawnSync('redis-cli', ['-p', String(port), 'llen', 'bull:airy-psf:wait'], { encoding: 'utf8' }).stdout.trim());
+    for (let i = 0; i < 100 && waiting() < 9; i++) await sleep(50);
+    t.equal(waiting(), 9, 'nine jobs wait for a worker');
+    client.child.kill('SIGINT');
+    t.equal(await client.done, 130);
+    t.match(client.out.join('\n'), /9 queued points were taken off the queue/);
+    t.equal(waiting(), 0, 'no job is left waiting');
   });
 
   await t.test('an unreachable Redis is a clear error at once', async (t) => {

@@ -40,7 +40,7 @@ function gridProgress(quiet: boolean | undefined): { onProgress?: (p: GridProgre
       stop: () => started && bar.stop(),
     };
   }
-  let last = 0;
+  let last = Number.NEGATIVE_INFINITY;
   return {
     onProgress: (p) => {
       const now = performance.now();
@@ -83,6 +83,10 @@ export async function gridCommand(file: string, opts: GridCommandOptions): Promi
       ...(opts.startMethod ? { startMethod: opts.startMethod } : {}),
       ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
     });
+  } catch (e) {
+    // What an interrupted grid kept and what it took off the queue, before the command's interrupted line.
+    if ((e as { code?: string }).code === 'ABORT_ERR') console.error(`airy: ${(e as Error).message}`);
+    throw e;
   } finally {
     bar.stop();
   }

@@ -28,6 +28,8 @@ export interface PointJob {
 const ATTEMPTS = 3;
 const BACKOFF_MS = 1000;
 const POLL_MS = 250;
+/** Unfinished points looked for per poll. */
+const POLL_FILES = 256;
 
 interface RedisAddress {
   host: string;
@@ -127,18 +129,31 @@ async function waitForPoints(
 ): Promise<void> {
   const remaining = new Set(missing);
   for (let poll = 1; ; poll++) {
+    let misses = 0;
     for (const i of remaining) {
-      if (!store.has(plan.keys[i]!)) continue;
+      // Jobs finish roughly in queue order: look at the oldest few, not at every file of a large grid each time.
+      if (!store.has(plan.keys[i]!)) {
+        if (++misses === POLL_FILES) break;
+        continue;
+      }
       remaining.delete(i);
       opts.onDone(1);
     }
     if (remaining.size === 0) return;
     if (opts.signal?.aborted) await cancel(queue, plan, remaining, opts.signal);
     await failIfFailed(queue, plan, remaining);
-    // A job can vanish (the queue emptied by hand, Redis restarted without its data): add it again; ids dedupe the rest.
-    if (poll % 40 === 0) await submit(queue, plan, [...remaining], store.location);
+    if (poll % 40 === 0 && (await queuedJobs(queue)) < remaining.size) {
+      // Jobs have vanished (the queue emptied by hand, Redis restarted without its data): add them again; ids dedupe the rest.
+      await submit(queue, plan, [...remaining], store.location);
+    }
     await sleep(POLL_MS);
   }
+}
+
+/** Jobs in the queue that are not finished (of every grid). */
+async function queuedJobs(queue: Queue<PointJob>): Promise<number> {
+  const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
+  return Object.values(c).reduce((a, b) => a + b, 0);
 }
 
 async function failIfFailed(queue: Queue<PointJob>, plan: PlannedGrid, remaining: Set<number>): Promise<void> {
