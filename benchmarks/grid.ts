@@ -8,9 +8,9 @@
 //   npm run bench:grid [-- --repeats N] [--out benchmarks/results/grid]
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort, startRedis } from '../test/helpers/redis';
 import { machineInfo, median, printMachine } from './machine';
 
 const argv = process.argv.slice(2);
@@ -63,21 +63,6 @@ const WORKLOADS = [
   { name: 'tiny PSFs (npix 32, 1 λ, 8² px): queue overhead', spec: grid(10, 32, 1, 8, 1), overhead: true },
 ];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const r = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  await new Promise<void>((resolve) => r.stdout!.on('data', (d) => /Ready to accept/.test(String(d)) && resolve()));
-  return r;
-}
-
 const redisCommands = (port: number) =>
   Number(/total_commands_processed:(\d+)/.exec(spawnSync('redis-cli', ['-p', String(port), 'info', 'stats'], { encoding: 'utf8' }).stdout)![1]);
 
@@ -95,7 +80,14 @@ function startWorkers(n: number, url: string): ChildProcess[] {
   );
 }
 
-const stop = (ws: ChildProcess[]) => Promise.all(ws.map((w) => new Promise((r) => (w.on('close', r), w.kill('SIGTERM')))));
+const stop = (ws: ChildProcess[]) =>
+  Promise.all(
+    ws.map((w) => {
+      const closed = new Promise((r) => w.on('close', r));
+      w.kill('SIGTERM');
+      return closed;
+    }),
+  );
 
 async function main(): Promise<void> {
   const m = machineInfo();

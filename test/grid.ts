@@ -6,12 +6,12 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t, { type Test } from 'tap';
 import { calcPsfGrid, loadSystem, readFitsCube, resolveGrid, verifyFitsChecksums } from '../lib/index';
 import { planGrid } from '../lib/grid/run';
+import { freePort, startRedis } from './helpers/redis';
 
 const BIN = path.resolve(__dirname, '..', 'bin', 'airy.js');
 const EXAMPLE = path.resolve(__dirname, '..', 'examples', 'grid-field.json');
@@ -95,29 +95,6 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
       setTimeout(() => reject(new Error(`no line ${re} in ${timeoutMs} ms; got:\n${out.join('\n')}`)), timeoutMs).unref();
     });
   return { child, out, done, line };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A redis-server of the test's own, on a loopback port, without persistence. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const r = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    let text = '';
-    r.stdout!.on('data', (d) => {
-      text += d;
-      if (/Ready to accept connections/.test(text)) resolve();
-    });
-    r.on('exit', (code) => reject(new Error(`redis-server exited (${code}): ${text}`)));
-  });
-  return r;
 }
 
 const stop = async (c: ChildProcess, signal: NodeJS.Signals = 'SIGTERM') => {
@@ -257,7 +234,16 @@ t.test('an embedded run killed mid-grid keeps its finished points; the re-run co
   const kept = pointsIntact(t, out);
   t.ok(kept >= 3 && kept < 9, `${kept} points kept`);
   t.notOk(fs.existsSync(path.join(out, 'grid.fits')), 'no grid file before the grid is whole');
+  const stale = path.join(out, 'points', `.${'0'.repeat(64)}.fits.99999.1.tmp`);
+  fs.writeFileSync(stale, 'half a file');
+  fs.utimesSync(stale, new Date(Date.now() - 3600e3), new Date(Date.now() - 3600e3));
   const b = spawnSync(process.execPath, [BIN, 'grid', file, '--out', out, '--json'], { encoding: 'utf8' });
+  t.notOk(fs.existsSync(stale), "a killed writer's temporary file an hour old is removed");
+  t.same(
+    fs.readdirSync(path.join(out, 'points')).filter((f) => f.startsWith('.')),
+    [],
+    'no temporary file is left',
+  );
   t.equal(b.status, 0, b.stderr);
   t.match(JSON.parse(b.stdout), { psfs: 9, computed: 9 - kept, reused: kept });
   const ref = path.join(dir, 'ref');

@@ -20,6 +20,7 @@ import {
   besselJ1,
   AiryError,
 } from '../lib/index';
+import { EXAMPLES_DIR, exampleSystemFiles } from './helpers/examples';
 
 const ARCSEC = (180 / Math.PI) * 3600;
 const D = 2; // metres
@@ -331,11 +332,10 @@ t.test('FitsOptic and ArrayOptic reproduce the analytic aperture on the same gri
 });
 
 t.test('every example system loads and computes a finite, normalised PSF', async (t) => {
-  const dir = path.join(__dirname, '..', 'examples');
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+  const files = exampleSystemFiles();
   t.ok(files.length >= 10, `${files.length} examples`);
   for (const f of files) {
-    const psf = await loadSystem({ file: path.join(dir, f) }).calcPsf();
+    const psf = await loadSystem({ file: path.join(EXAMPLES_DIR, f) }).calcPsf();
     t.ok(psf.data.every(Number.isFinite) && psf.total() > 0 && psf.total() <= 1 + 1e-9, `${f}: total ${psf.total().toExponential(3)}`);
   }
 });

@@ -2,13 +2,13 @@
  * OpticalSystem.toJSON: every example system survives JSON and builds the
  * same system; a few are computed both ways and give the same PSF bit for bit.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { loadSystem } from '../lib/index';
+import { EXAMPLES_DIR, exampleSystemFiles } from './helpers/examples';
 
-const dir = path.resolve(__dirname, '..', 'examples');
-const examples = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+const dir = EXAMPLES_DIR;
+const examples = exampleSystemFiles();
 
 t.test('every example round-trips through toJSON', async (t) => {
   for (const f of examples) {

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import type { ParallelMode, StartMethod } from '../config';
 import type { GridProgress, GridResult } from '../grid/run';
 import { handleInterrupts, interrupted } from './interrupt';
+import { terminalBar } from './progress';
 import { UsageError } from './usage';
 
 /** Options of `airy grid`. */
@@ -20,25 +21,8 @@ export interface GridCommandOptions {
 function gridProgress(quiet: boolean | undefined): { onProgress?: (p: GridProgress) => void; stop(): void } {
   if (quiet) return { stop() {} };
   if (process.stderr.isTTY) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { SingleBar, Presets } = require('cli-progress') as typeof import('cli-progress');
-    const bar = new SingleBar(
-      {
-        format: 'grid [{bar}] {value}/{total} PSFs | {reused} stored before | {duration_formatted} elapsed, ~{eta_formatted} left',
-        stream: process.stderr,
-        hideCursor: true,
-      },
-      Presets.shades_classic,
-    );
-    let started = false;
-    return {
-      onProgress: (p) => {
-        if (!started) bar.start(p.total, p.done, { reused: p.reused });
-        started = true;
-        bar.update(p.done, { reused: p.reused });
-      },
-      stop: () => started && bar.stop(),
-    };
+    const bar = terminalBar('grid [{bar}] {value}/{total} PSFs | {reused} stored before | {duration_formatted} elapsed, ~{eta_formatted} left');
+    return { onProgress: (p) => bar.update(p.done, p.total, { reused: p.reused }), stop: () => bar.stop() };
   }
   let last = Number.NEGATIVE_INFINITY;
   return {

@@ -12,35 +12,15 @@ import { pupilOutputs } from '../io/pupil';
 import { shutdownPool } from '../run/pool';
 import { handleInterrupts, interrupted } from './interrupt';
 import { measure, type Measurements } from './measure';
+import { terminalBar } from './progress';
 import { UsageError } from './usage';
 
 /** Progress: a bar on a terminal, plain lines otherwise, nothing with --quiet. */
 function progress(label: string, quiet: boolean | undefined): { onProgress?: (p: Progress) => void; stop(): void } {
   if (quiet) return { stop() {} };
   if (process.stderr.isTTY) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { SingleBar, Presets } = require('cli-progress') as typeof import('cli-progress');
-    const bar = new SingleBar(
-      {
-        format: `${label} [{bar}] {value}/{total} wavelengths | {lam} | {duration_formatted} elapsed, ~{eta_formatted} left`,
-        stream: process.stderr,
-        hideCursor: true,
-      },
-      Presets.shades_classic,
-    );
-    let started = false;
-    return {
-      onProgress: (p) => {
-        if (!started) {
-          bar.start(p.total, 0, { lam: '' });
-          started = true;
-        }
-        bar.update(p.done, { lam: `${(p.wavelength * 1e6).toFixed(4)} µm` });
-      },
-      stop() {
-        if (started) bar.stop();
-      },
-    };
+    const bar = terminalBar(`${label} [{bar}] {value}/{total} wavelengths | {lam} | {duration_formatted} elapsed, ~{eta_formatted} left`);
+    return { onProgress: (p) => bar.update(p.done, p.total, { lam: `${(p.wavelength * 1e6).toFixed(4)} µm` }), stop: () => bar.stop() };
   }
   return {
     onProgress: (p) => console.error(`${label}: ${p.done}/${p.total} wavelengths (${(p.wavelength * 1e6).toFixed(4)} µm done)`),

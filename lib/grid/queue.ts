@@ -208,16 +208,18 @@ export interface WorkerEvent {
   message?: string;
 }
 
-/** A grid's plan read once per results directory (and again if the file changed). */
+/** A grid's plan read once per results directory, and again when the file changes. */
 function planReader(): (dir: string) => ResolvedGrid {
-  const plans = new Map<string, ResolvedGrid>();
+  const plans = new Map<string, { mtime: number; plan: ResolvedGrid }>();
   return (dir) => {
-    let plan = plans.get(dir);
-    if (!plan) {
-      plan = new DirectoryStore(dir).getPlan();
-      plans.set(dir, plan);
+    const store = new DirectoryStore(dir);
+    const mtime = store.planTime();
+    let cached = plans.get(dir);
+    if (!cached || cached.mtime !== mtime) {
+      cached = { mtime, plan: store.getPlan() };
+      plans.set(dir, cached);
     }
-    return plan;
+    return cached.plan;
   };
 }
 

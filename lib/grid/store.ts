@@ -11,6 +11,9 @@ import { writeOutputs } from '../io/files';
 import { type Psf, readFits } from '../io/psf';
 import type { ResolvedGrid } from './spec';
 
+/** Temporary files older than this (ms) are from killed writers. */
+const STALE_WRITE_MS = 10 * 60_000;
+
 /** Storage of a grid's plan and its points' PSFs. */
 export interface ResultStore {
   /** Where the store is (a directory path), as workers are told. */
@@ -34,14 +37,41 @@ export class DirectoryStore implements ResultStore {
     this.location = path.resolve(dir);
   }
 
-  /** Makes the directory and its `points/` folder if they are missing. */
+  /**
+   * Makes the directory and its `points/` folder if they are missing, and
+   * removes the temporary files of writes that a killed process left there
+   * (a point's file is written in well under this age, so none is in use).
+   */
   create(): this {
     try {
       fs.mkdirSync(this.pointsDir(), { recursive: true });
     } catch (e) {
       throw new AiryError(`cannot make the grid directory ${this.location}: ${(e as Error).message}`, 'ERR_AIRY_WRITE', { cause: e });
     }
+    this.sweep();
     return this;
+  }
+
+  private sweep(): void {
+    const before = Date.now() - STALE_WRITE_MS;
+    for (const f of fs.readdirSync(this.pointsDir())) {
+      if (!/^\..*\.tmp$/.test(f)) continue;
+      const file = path.join(this.pointsDir(), f);
+      try {
+        if (fs.statSync(file).mtimeMs < before) fs.unlinkSync(file);
+      } catch {
+        /* gone already */
+      }
+    }
+  }
+
+  /** When the plan was last written (ms since the epoch); 0 when there is none. */
+  planTime(): number {
+    try {
+      return fs.statSync(this.planFile()).mtimeMs;
+    } catch {
+      return 0;
+    }
   }
 
   pointFile(key: string): string {

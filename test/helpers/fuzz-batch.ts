@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { fft2Sync, loadSystem, mftSync } from '../../lib/index';
+import { EXAMPLES_DIR, exampleSystemFiles } from './examples';
 
 type Json = unknown;
 
@@ -32,12 +33,10 @@ function clear(e: unknown, names: string[]): string | undefined {
 
 /** The shipped examples, shrunk so that a PSF takes milliseconds. */
 function seeds(): Json[] {
-  const dir = path.join(__dirname, '..', '..', 'examples');
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.json') && f !== 'fits-optic.json')
+  return exampleSystemFiles()
+    .filter((f) => f !== 'fits-optic.json')
     .map((f) => {
-      const j = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+      const j = JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, f), 'utf8'));
       j.npix = 32;
       j.oversample = Math.min(j.oversample ?? 2, 2);
       const det = j.planes[j.planes.length - 1];
