@@ -3,6 +3,7 @@
     {
       "target_name": "airy",
       "sources": [
+        "native/absent_drivers.cc",
         "native/addon.cc",
         "native/args.cc",
         "native/bandlimit.cc",

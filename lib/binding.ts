@@ -26,6 +26,11 @@ export interface NativeBlasInfo {
   kernel: string;
   /** The library's own configuration string (OpenBLAS), '' otherwise. */
   config: string;
+  /**
+   * Whether the BLAS is linked into the addon itself (the prebuilt binaries
+   * bundle OpenBLAS); `library` is then the addon's own path.
+   */
+  bundled: boolean;
   /** Whether BLAS worker threads exist or have run in this process. */
   threadsStarted: boolean;
 }

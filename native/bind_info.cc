@@ -21,6 +21,7 @@ Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
   o.Set("threadsSettable", b.threadsSettable);
   o.Set("kernel", b.kernel);
   o.Set("config", b.config);
+  o.Set("bundled", b.bundled);
   o.Set("threadsStarted", blas::threadsStarted());
   return o;
 }

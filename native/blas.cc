@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <utility>
 
 #include "common.h"
 
@@ -27,6 +28,13 @@ void cblas_dgemm(int order, int transA, int transB, int M, int N, int K, double 
                  int lda, const double* B, int ldb, double beta, double* C, int ldc);
 void cblas_sgemm(int order, int transA, int transB, int M, int N, int K, float alpha, const float* A, int lda,
                  const float* B, int ldb, float beta, float* C, int ldc);
+#ifdef AIRY_BUNDLED_OPENBLAS
+char* openblas_get_config();
+char* openblas_get_corename();
+int openblas_get_parallel();
+int openblas_get_num_threads();
+void openblas_set_num_threads(int n);
+#endif
 }
 
 namespace airy {
@@ -47,8 +55,28 @@ void noteThreadedCall() {
 // dependencies (dlsym on a handle searches both).
 void* g_handle = nullptr;
 
+#ifdef AIRY_BUNDLED_OPENBLAS
+// OpenBLAS linked into the addon with its symbols hidden: dlsym cannot see
+// them, so its own API is reached directly.
+void* bundled(const char* name) {
+  static const std::pair<const char*, void*> table[] = {
+      {"openblas_get_config", reinterpret_cast<void*>(&openblas_get_config)},
+      {"openblas_get_corename", reinterpret_cast<void*>(&openblas_get_corename)},
+      {"openblas_get_parallel", reinterpret_cast<void*>(&openblas_get_parallel)},
+      {"openblas_get_num_threads", reinterpret_cast<void*>(&openblas_get_num_threads)},
+      {"openblas_set_num_threads", reinterpret_cast<void*>(&openblas_set_num_threads)},
+  };
+  for (const auto& [n, f] : table)
+    if (std::strcmp(n, name) == 0) return f;
+  return nullptr;
+}
+#else
+void* bundled(const char*) { return nullptr; }
+#endif
+
 template <typename F>
 F sym(const char* name) {
+  if (void* f = bundled(name)) return reinterpret_cast<F>(f);
   if (!g_handle) return nullptr;
   return reinterpret_cast<F>(dlsym(g_handle, name));
 }
@@ -80,6 +108,9 @@ Info probe() {
     in.library = realPath(dl.dli_fname);
     g_handle = dlopen(dl.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
   }
+#ifdef AIRY_BUNDLED_OPENBLAS
+  in.bundled = true;
+#endif
   const std::string& lib = in.library;
   auto has = [](const std::string& s, const char* needle) { return s.find(needle) != std::string::npos; };
 

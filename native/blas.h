@@ -49,6 +49,7 @@ struct Info {
   std::string threading;  // pthreads | openmp | sequential | gcd | tbb | unknown
   std::string kernel;     // OpenBLAS core name, BLIS arch, MKL/FlexiBLAS backend; "" if n/a
   std::string config;     // vendor's own configuration string, if any
+  bool bundled = false;   // linked into the addon (prebuilt binaries), not a shared library
   int threads = 1;        // current thread count (-1 if unknown)
   bool threadsSettable = false;
 };

@@ -8,6 +8,12 @@
 //
 // AIRY_BLAS = system (Linux default: the generic libblas.so.3 chosen by the
 // OS) | openblas | blis | atlas | reference | mkl | accelerate (macOS default).
+//
+// AIRY_LINK = shared (default) | static. Static (Linux, for prebuilt
+// binaries) links OpenBLAS, FFTW, CFITSIO and zlib from their static archives
+// into the addon and hides their symbols, so the addon needs only the C and
+// C++ runtimes. CFITSIO's https and .bz2 readers are left out
+// (native/absent_drivers.cc).
 'use strict';
 
 const { execFileSync } = require('node:child_process');
@@ -138,12 +144,59 @@ function blasFlags(vendor, platform) {
   }
 }
 
+// The static archive lib<name>.a in the first of `dirs` that has it.
+function archive(name, dirs) {
+  for (const d of dirs) {
+    const f = path.join(d, `lib${name}.a`);
+    if (fs.existsSync(f)) return f;
+  }
+  return null;
+}
+
+const STATIC_PARTS = [
+  ['openblas', 'openblas'],
+  ['fftw3_threads', 'fftw'],
+  ['fftw3f_threads', 'fftw'],
+  ['fftw3', 'fftw'],
+  ['fftw3f', 'fftw'],
+  ['cfitsio', 'cfitsio'],
+  ['z', 'cfitsio'],
+];
+
+/** Flags for AIRY_LINK=static: every library from its archive, symbols hidden. */
+function probeStatic(env, platform) {
+  if (platform !== 'linux') throw new ProbeError(`airy: AIRY_LINK=static is only supported on Linux; got ${platform}`);
+  const vendor = (env.AIRY_BLAS || 'openblas').toLowerCase();
+  if (vendor !== 'openblas') throw new ProbeError(`airy: AIRY_LINK=static bundles OpenBLAS; AIRY_BLAS must be openblas, got "${env.AIRY_BLAS}"`);
+  const dirs = libDirs().flatMap((d) => [path.join(d, 'openblas-pthread'), d]);
+  const archives = STATIC_PARTS.map(([name, pkgName]) => {
+    const a = archive(name, dirs);
+    if (!a) throw missing(`the static library lib${name}.a`, pkgName);
+    return a;
+  });
+  const fitsC = pkg('cfitsio', '--cflags') || [];
+  return {
+    blasVendor: 'openblas',
+    blaVendor: BLA_VENDOR.openblas,
+    blasHintDir: '',
+    link: 'static',
+    cflags: ['-DAIRY_BUNDLED_OPENBLAS', '-DAIRY_ABSENT_DRIVERS', ...fitsC],
+    libs: ['-Wl,--exclude-libs,ALL', ...archives, '-lpthread', '-lm', '-ldl'],
+    fftwLibs: archives.slice(1, 5),
+    cfitsioLibs: archives.slice(5),
+    cfitsioCflags: fitsC,
+  };
+}
+
 function probe(env = process.env, platform = process.platform) {
+  const link = (env.AIRY_LINK || 'shared').toLowerCase();
+  if (link !== 'shared' && link !== 'static') throw new ProbeError(`airy: AIRY_LINK must be shared or static; got "${env.AIRY_LINK}"`);
+  if (!hasPkgConfig()) throw missing('pkg-config', 'pkg-config');
+  if (link === 'static') return probeStatic(env, platform);
   const vendor = (env.AIRY_BLAS || (platform === 'darwin' ? 'accelerate' : 'system')).toLowerCase();
   if (!VENDORS.includes(vendor)) {
     throw new ProbeError(`airy: AIRY_BLAS must be one of ${VENDORS.join(', ')}; got "${env.AIRY_BLAS}"`);
   }
-  if (!hasPkgConfig()) throw missing('pkg-config', 'pkg-config');
   const blas = blasFlags(vendor, platform);
 
   const fftwC = pkg('fftw3', '--cflags');
@@ -165,6 +218,7 @@ function probe(env = process.env, platform = process.platform) {
     blasVendor: vendor,
     blaVendor: BLA_VENDOR[vendor],
     blasHintDir: blas.hint,
+    link: 'shared',
     cflags: uniq([...blas.cflags, ...(fftwC || []), ...(fitsC || [])]),
     libs: uniq([...blas.libs, ...fftwLibs, ...fitsL, '-lpthread', '-ldl']),
     fftwLibs,

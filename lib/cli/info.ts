@@ -50,7 +50,7 @@ export function printInfo(r: ReturnType<typeof infoReport>): void {
   line('memory', `${gib(r.memory.total)} total, ${gib(r.memory.available)} available (${r.memory.availableSource})`);
   const b = r.blas;
   line('blas', `${b.vendor} ${b.version || '(version not reported)'}${b.kernel ? `, kernel ${b.kernel}` : ''}`);
-  line('  library', b.library);
+  line('  library', b.bundled ? `${b.library} (bundled in the prebuilt addon)` : b.library);
   line('  threading', `${b.threading}, ${b.threads < 0 ? 'unknown' : b.threads} thread(s)${b.threadsSettable ? '' : ' (fixed)'}`);
   for (const w of b.warnings) line('  WARNING', w);
   const f = r.fftw;

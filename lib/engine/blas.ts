@@ -140,6 +140,7 @@ export function blasInfo(): BlasInfo {
     threads: b.threads,
     threadsSettable: b.threadsSettable,
     kernel: b.kernel,
+    bundled: b.bundled,
     threadsStarted: b.threadsStarted,
     warnings: blasWarnings({ vendor: b.vendor, kernel: b.kernel, cpu, forcedCoretype: process.env.OPENBLAS_CORETYPE || undefined }),
   };

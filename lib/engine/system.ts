@@ -4,6 +4,7 @@
  * (cached by the planes), plan the parallel mode, run the wavelengths, and
  * assemble the Psf.
  */
+import type { AbortSignalLike } from '../signal';
 import { type FftwPlanner, type ParallelMode, resolve, type StartMethod } from '../config';
 import { AiryError } from '../errors';
 import { Datacube } from '../io/datacube';
@@ -184,7 +185,7 @@ export interface CalcPsfOptions {
   /** Called after each wavelength. */
   onProgress?: (p: Progress) => void;
   /** Cancels the call: native lanes stop before their next wavelength, worker processes are killed. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /** Threads per 2D FFT in FFT steps (default `config.fftThreads`). */
   fftThreads?: number;
   /** FFTW planner effort (default `config.fftwPlanner`). */

@@ -4,6 +4,7 @@
  * (primary HDU (npsf, ny, nx) of oversampled PSFs, DET_YXi = "(y, x)",
  * OVERSAMP, NUM_PSFS), and a JSON index of every point.
  */
+import type { AbortSignalLike } from '../signal';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { type FitsHdu, writeFitsImagesAsync } from '../io/fits';
@@ -56,7 +57,7 @@ function cube(grid: ResolvedGrid, focus: number, points: GridPoint[], psfs: Psf[
 }
 
 /** Writes the grid's cubes and index into `dir` from the stored points, all or nothing. */
-export async function assembleGrid(grid: ResolvedGrid, keys: string[], store: ResultStore, dir: string, signal?: AbortSignal): Promise<GridFiles> {
+export async function assembleGrid(grid: ResolvedGrid, keys: string[], store: ResultStore, dir: string, signal?: AbortSignalLike): Promise<GridFiles> {
   const names = gridFileNames(grid);
   const outputs: Output[] = names.map((name, k) => {
     const at = grid.points.map((p, i) => ({ p, key: keys[i]! })).filter(({ p }) => p.focus === k);

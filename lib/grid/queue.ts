@@ -6,6 +6,7 @@
  * recovers the jobs of workers that die (stalled jobs). Queueing, locking
  * and retries are BullMQ's; this file only says what a job is.
  */
+import type { AbortSignalLike } from '../signal';
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { AiryError } from '../errors';
 import { show } from '../validate';
@@ -82,7 +83,7 @@ export async function runOnQueue(
   plan: PlannedGrid,
   missing: number[],
   store: DirectoryStore,
-  opts: { signal?: AbortSignal; onDone: (n: number) => void },
+  opts: { signal?: AbortSignalLike; onDone: (n: number) => void },
 ): Promise<void> {
   if (missing.length === 0) return;
   const queue = new Queue<PointJob>(QUEUE_NAME, { connection: clientConnection(url) });
@@ -125,7 +126,7 @@ async function waitForPoints(
   plan: PlannedGrid,
   missing: number[],
   store: DirectoryStore,
-  opts: { signal?: AbortSignal; onDone: (n: number) => void },
+  opts: { signal?: AbortSignalLike; onDone: (n: number) => void },
 ): Promise<void> {
   const remaining = new Set(missing);
   for (let poll = 1; ; poll++) {
@@ -171,7 +172,7 @@ async function failIfFailed(queue: Queue<PointJob>, plan: PlannedGrid, remaining
 }
 
 /** Takes this grid's jobs that no worker has started off the queue; started ones finish and are kept. */
-async function cancel(queue: Queue<PointJob>, plan: PlannedGrid, remaining: Set<number>, signal: AbortSignal): Promise<never> {
+async function cancel(queue: Queue<PointJob>, plan: PlannedGrid, remaining: Set<number>, signal: AbortSignalLike): Promise<never> {
   let removed = 0;
   for (const i of remaining) {
     const job = await queue.getJob(plan.keys[i]!);

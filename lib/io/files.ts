@@ -3,6 +3,7 @@
  * read forever, a device would be read without end, and an atomic save
  * (temporary file, rename) would replace a FIFO, a device or a symlink.
  */
+import type { AbortSignalLike } from '../signal';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AiryError } from '../errors';
@@ -109,7 +110,7 @@ export function checkOutputPath(file: string, what: string, code: string): void 
  * those names as they were, and throws the failing output's error naming it;
  * so does `signal` aborted before the files are renamed.
  */
-export async function writeOutputs(outputs: Output[], signal?: AbortSignal): Promise<void> {
+export async function writeOutputs(outputs: Output[], signal?: AbortSignalLike): Promise<void> {
   for (const o of outputs) checkOutputPath(o.file, o.what, o.code);
   const staging = outputs.map((o) => stagingPath(o.file));
   try {

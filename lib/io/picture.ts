@@ -62,7 +62,7 @@ function viridis(t: number): [number, number, number] {
 }
 
 /** The colour-mapped image (log10 stretch, or linear) as PNG bytes, +y up, one pixel per sample. */
-export async function colourImage(data: Float64Array, shape: [number, number], lo: number, hi: number, stretch: 'log' | 'linear' = 'log'): Promise<Buffer> {
+export async function colourImage(data: Float64Array, shape: [number, number], lo: number, hi: number, stretch: 'log' | 'linear' = 'log'): Promise<Uint8Array> {
   const { PNG } = await optionalPackage<{ PNG: typeof PngClass }>('pngjs', 'PNG output');
   const [ny, nx] = shape;
   const png = new PNG({ width: nx, height: ny });
@@ -114,7 +114,8 @@ export async function pictureSpec(
   const h = Math.round((size * ny) / nx);
   const halfX = (nx * img.pixelscale) / 2;
   const halfY = (ny * img.pixelscale) / 2;
-  const url = `data:image/png;base64,${(await colourImage(img.data, img.shape, lo, hi, linear ? 'linear' : 'log')).toString('base64')}`;
+  const png = await colourImage(img.data, img.shape, lo, hi, linear ? 'linear' : 'log');
+  const url = `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
   const llo = linear ? lo : Math.log10(lo);
   const lhi = linear ? hi : Math.log10(hi);
   const unit = opts.axisUnit ?? 'arcsec';

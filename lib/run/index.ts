@@ -4,6 +4,7 @@
  * every mode shares is written once here: abort, progress, error mapping,
  * timing, BLAS threads and FFTW wisdom around the run.
  */
+import type { AbortSignalLike } from '../signal';
 import type { NativePlane, NativeRunOptions, NativeSystemHandle, NativeWave } from '../binding';
 import { getBlasThreads, setBlasThreads } from '../engine/blas';
 import { afterTransform, beforeTransform } from '../engine/fftw';
@@ -26,7 +27,7 @@ export interface WaveJob<T> {
   run: NativeRunOptions;
   /** Keep the field at every plane (serial and threads only). */
   capture: boolean;
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /** Called after wavelength i; may throw, which fails the call. */
   onWave: (i: number) => void;
   /** Reads the PSFs (wavelength i at i·pixels of `block`) while they are valid. */
@@ -64,7 +65,7 @@ function runnerFor(plan: ParallelPlan): Runner {
   return plan.startMethod === 'fork' ? runFork : runSpawn;
 }
 
-const abortError = (signal: AbortSignal) => new AiryError('calcPsf was aborted', 'ABORT_ERR', { cause: signal.reason });
+const abortError = (signal: AbortSignalLike) => new AiryError('calcPsf was aborted', 'ABORT_ERR', { cause: signal.reason });
 
 /** The error a failed wavelength raises, the same in every mode. */
 function waveError(e: unknown, waves: NativeWave[]): never {

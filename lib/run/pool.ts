@@ -4,6 +4,7 @@
  * lib/worker; they live across calls (systems stay loaded), are replaced
  * when they die, and leave when this process does.
  */
+import type { AbortSignalLike } from '../signal';
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -196,7 +197,7 @@ class WaveFailure extends Error {
 
 /** Options of {@link runOnPool}. */
 interface PoolRunOptions<T> {
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /** How every wavelength is computed. */
   run: NativeRunOptions;
   /** Wavelength `index` is done. */
