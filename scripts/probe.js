@@ -32,6 +32,7 @@ const PACKAGES = {
   mkl: { apt: 'libmkl-dev', dnf: 'intel-oneapi-mkl-devel', brew: '(not packaged; use accelerate)' },
   fftw: { apt: 'libfftw3-dev', dnf: 'fftw-devel', brew: 'fftw' },
   cfitsio: { apt: 'libcfitsio-dev', dnf: 'cfitsio-devel', brew: 'cfitsio' },
+  zlib: { apt: 'zlib1g-dev', dnf: 'zlib-static', brew: 'zlib' },
   'pkg-config': { apt: 'pkg-config', dnf: 'pkgconf-pkg-config', brew: 'pkg-config' },
 };
 
@@ -160,7 +161,7 @@ const STATIC_PARTS = [
   ['fftw3', 'fftw'],
   ['fftw3f', 'fftw'],
   ['cfitsio', 'cfitsio'],
-  ['z', 'cfitsio'],
+  ['z', 'zlib'],
 ];
 
 /** Flags for AIRY_LINK=static: every library from its archive, symbols hidden. */
