@@ -29,7 +29,7 @@ function stageSources() {
   return dir;
 }
 
-/** Shared libraries the addon names as NEEDED (readelf), beyond the runtimes. */
+/** Shared libraries `file` names as NEEDED (readelf), and those beyond the C and C++ runtimes. */
 function extraNeeds(file) {
   const out = execFileSync('readelf', ['-d', file], { encoding: 'utf8' });
   const needed = [...out.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
@@ -71,4 +71,6 @@ function main() {
   }
 }
 
-main();
+module.exports = { extraNeeds };
+
+if (require.main === module) main();

@@ -170,11 +170,13 @@ function probeStatic(env, platform) {
   const vendor = (env.AIRY_BLAS || 'openblas').toLowerCase();
   if (vendor !== 'openblas') throw new ProbeError(`airy: AIRY_LINK=static bundles OpenBLAS; AIRY_BLAS must be openblas, got "${env.AIRY_BLAS}"`);
   const dirs = libDirs().flatMap((d) => [path.join(d, 'openblas-pthread'), d]);
-  const archives = STATIC_PARTS.map(([name, pkgName]) => {
-    const a = archive(name, dirs);
-    if (!a) throw missing(`the static library lib${name}.a`, pkgName);
-    return a;
+  const parts = STATIC_PARTS.map(([name, pkgName]) => {
+    const file = archive(name, dirs);
+    if (!file) throw missing(`the static library lib${name}.a`, pkgName);
+    return { file, pkgName };
   });
+  const archives = parts.map((p) => p.file);
+  const of = (...pkgNames) => parts.filter((p) => pkgNames.includes(p.pkgName)).map((p) => p.file);
   const fitsC = pkg('cfitsio', '--cflags') || [];
   return {
     blasVendor: 'openblas',
@@ -183,8 +185,8 @@ function probeStatic(env, platform) {
     link: 'static',
     cflags: ['-DAIRY_BUNDLED_OPENBLAS', '-DAIRY_ABSENT_DRIVERS', ...fitsC],
     libs: ['-Wl,--exclude-libs,ALL', ...archives, '-lpthread', '-lm', '-ldl'],
-    fftwLibs: archives.slice(1, 5),
-    cfitsioLibs: archives.slice(5),
+    fftwLibs: of('fftw'),
+    cfitsioLibs: of('cfitsio', 'zlib'),
     cfitsioCflags: fitsC,
   };
 }

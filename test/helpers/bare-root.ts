@@ -53,9 +53,13 @@ export function buildBareRoot(root: string): string[] {
   return [...libs];
 }
 
+/** The host's npm cache (asked of npm once). */
+let cacheDir: string | undefined;
+
 /** Runs `script` with /bin/sh inside the bare root; returns the exit status and output. */
 export function inBareRoot(root: string, script: string, timeoutMs = 300_000): { status: number | null; stdout: string; stderr: string } {
-  const cache = execFileSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).trim();
+  cacheDir ??= execFileSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).trim();
+  const cache = cacheDir;
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const outer = [
     `mount -t proc proc ${q(path.join(root, 'proc'))}`,
