@@ -241,6 +241,8 @@ export interface NativeRunOptions {
   normalize: 'none' | 'first' | 'last' | 'exit_pupil';
   planner?: PlannerName;
   fftThreads?: number;
+  /** Fields, MFTs and FFTs in float64 (default) or float32. */
+  precision?: 'double' | 'single';
 }
 
 /** The field after one step (returnIntermediates). */

@@ -331,6 +331,7 @@ prop::RunOptions runOptionsOf(Napi::Object o, const std::string& ctx) {
       args::choice(o, "normalize", ctx, {"none", "first", "last", "exit_pupil"}));
   r.effort = static_cast<fft::Effort>(args::choice(o, "planner", ctx, {"estimate", "measure", "patient"}, 0));
   r.fftThreads = args::integerOr(o, "fftThreads", ctx, 1, 1);
+  r.single = args::choice(o, "precision", ctx, {"double", "single"}, 0) == 1;
   return r;
 }
 

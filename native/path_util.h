@@ -27,47 +27,59 @@ inline cplx pupilValue(const Window& w, size_t k, double twoPiOverLambda) {
   return {a * std::cos(ph), a * std::sin(ph)};
 }
 
+// The functions on fields below are built for float and double
+// (path_util.cc); C is std::complex<R>.
+
 // Rolls an N x N array by (s, s) pixels (cyclic), src -> dst.
-void roll(const cplx* src, cplx* dst, int N, int s);
+template <typename C>
+void roll(const C* src, C* dst, int N, int s);
 
 // Copies an ny x nx block (row stride `stride`) of the field, times `scale`,
 // undoing a checkerboard sign when `signed_` (origin of the sign at (sy, sx)).
-void keepField(std::vector<Captured>* out, StepKind kind, const cplx* f, int ny, int nx, size_t stride,
+template <typename C>
+void keepField(std::vector<Captured>* out, StepKind kind, const C* f, int ny, int nx, size_t stride,
                double scale, bool signed_ = false, int sy = 0, int sx = 0);
 
-double energy(const cplx* f, size_t n);
+// The sum of |f|^2, accumulated in double.
+template <typename C>
+double energy(const C* f, size_t n);
 
 // Multiplies the N x N image-plane field by mask window `w` (origin at pixel
 // N/2), and by the window's constant outside it.
-void applyImageMask(cplx* cur, int N, const Window& w);
+template <typename C>
+void applyImageMask(C* cur, int N, const Window& w);
 
 // The final MFT of an ny x nx field (row stride `stride`) to the detector and
 // |.|^2 into `out`, scaled by `scale2`; `tmp` receives the detector field at
 // the pixel centres (when the step integrates over pixels, only if `field`).
 // Returns the kernel seconds.
-double toDetector(const Step& det, const cplx* in, int ny, int nx, int stride, double wavelength,
-                  double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out,
-                  bool field = true);
+template <typename R>
+double toDetector(const Step& det, const std::complex<R>* in, int ny, int nx, int stride, double wavelength,
+                  double pupilScale, double offY, double offX, double scale2, std::complex<R>* tmp,
+                  double* out, bool field = true);
 // The same for a real field (a real GEMM, and the Hermitian output halved;
 // `mirror`: the field's symmetry, when the caller knows it).
-double toDetector(const Step& det, const double* in, int ny, int nx, int stride, double wavelength,
-                  double pupilScale, double offY, double offX, double scale2, cplx* tmp, double* out,
-                  mft::Mirror mirror = mft::Mirror::Unknown, bool field = true);
+template <typename R>
+double toDetector(const Step& det, const R* in, int ny, int nx, int stride, double wavelength,
+                  double pupilScale, double offY, double offX, double scale2, std::complex<R>* tmp,
+                  double* out, mft::Mirror mirror = mft::Mirror::Unknown, bool field = true);
 
 // The source offset as a phase tilt along one pupil axis of n pixels,
 // exp(-i k (j - c) dx tilt): with the forward transform's exp(+2 pi i x u) it
 // lands at +tilt.
 std::vector<cplx> tiltRamp(int n, double pupilScale, double twoPiOverLambda, double tiltArcsec);
 
-void captureDetector(std::vector<Captured>* out, const Step& det, const cplx* tmp, double scale2);
+template <typename C>
+void captureDetector(std::vector<Captured>* out, const Step& det, const C* tmp, double scale2);
 void normalizeLast(double* out, size_t m);
 
 // Returns scratch buffers to the pool on every exit path.
+template <typename R>
 struct Lease {
   System& sys;
-  std::unique_ptr<System::Scratch> s;
-  explicit Lease(System& y) : sys(y), s(y.acquire()) {}
-  ~Lease() { sys.release(std::move(s)); }
+  std::unique_ptr<Scratch<R>> s;
+  explicit Lease(System& y) : sys(y), s(y.acquire<R>()) {}
+  ~Lease() { sys.release<R>(std::move(s)); }
 };
 
 // Runs a path's steps in the system's order: entrancePupil(), then
@@ -95,6 +107,7 @@ void walk(Path& path, const System& sys, const std::vector<ImageMask>& masks, do
 
 // One wavelength through a system whose fields stay on the pupil grid
 // (pupil_grid.cc): image planes by MFT boxes or by a local padded FFT.
+template <typename R>
 Timing pupilGridPath(System& sys, const Wave& wave, const RunOptions& opts, double* out,
                      std::vector<Captured>* capture, const System::Masks& masks);
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 #include "bandlimit.h"
 #include "mft.h"
@@ -111,47 +112,79 @@ void System::prepare() {
   }
 }
 
-std::unique_ptr<System::Scratch> System::acquire() {
+template <>
+std::vector<std::unique_ptr<Scratch<double>>>& System::pool<double>() {
+  return pool_;
+}
+template <>
+std::vector<std::unique_ptr<Scratch<float>>>& System::pool<float>() {
+  return poolSingle_;
+}
+
+template <typename R>
+std::unique_ptr<Scratch<R>> System::acquire() {
+  using C = std::complex<R>;
   {
     std::lock_guard<std::mutex> lock(poolMutex());
-    if (!pool_.empty()) {
-      auto s = std::move(pool_.back());
-      pool_.pop_back();
+    auto& p = pool<R>();
+    if (!p.empty()) {
+      auto s = std::move(p.back());
+      p.pop_back();
       return s;
     }
   }
-  auto s = std::make_unique<Scratch>();
+  auto s = std::make_unique<Scratch<R>>();
   if (pupilGrid) {
     const size_t nn = static_cast<size_t>(npix) * npix, NN = static_cast<size_t>(padded) * padded;
-    s->a = AlignedBuffer<cplx>(nn);
-    s->b = AlignedBuffer<cplx>(nn);
-    s->re = AlignedBuffer<double>(nn);
+    s->a = AlignedBuffer<C>(nn);
+    s->b = AlignedBuffer<C>(nn);
+    s->re = AlignedBuffer<R>(nn);
     if (paddedFft) {
-      s->pa = AlignedBuffer<cplx>(NN);
-      s->pb = AlignedBuffer<cplx>(NN);
+      s->pa = AlignedBuffer<C>(NN);
+      s->pb = AlignedBuffer<C>(NN);
     }
     if (vortexPlane) {
       const size_t VV = 4 * nn;
-      s->va = AlignedBuffer<cplx>(VV);
-      s->vb = AlignedBuffer<cplx>(VV);
+      s->va = AlignedBuffer<C>(VV);
+      s->vb = AlignedBuffer<C>(VV);
     }
     return s;
   }
   const bool fftPath = steps.size() > 2;
   const size_t n = fftPath ? static_cast<size_t>(padded) * padded : static_cast<size_t>(npix) * npix;
-  s->a = AlignedBuffer<cplx>(n);
-  if (fftPath) s->b = AlignedBuffer<cplx>(n);
+  s->a = AlignedBuffer<C>(n);
+  if (fftPath) s->b = AlignedBuffer<C>(n);
   return s;
 }
 
-void System::release(std::unique_ptr<Scratch> s) {
+template <typename R>
+void System::release(std::unique_ptr<Scratch<R>> s) {
   std::lock_guard<std::mutex> lock(poolMutex());
-  pool_.push_back(std::move(s));
+  pool<R>().push_back(std::move(s));
+}
+
+template std::unique_ptr<Scratch<double>> System::acquire<double>();
+template std::unique_ptr<Scratch<float>> System::acquire<float>();
+template void System::release<double>(std::unique_ptr<Scratch<double>>);
+template void System::release<float>(std::unique_ptr<Scratch<float>>);
+
+std::shared_ptr<const std::vector<float>> System::entranceAmplitudeSingle() {
+  std::lock_guard<std::mutex> lock(poolMutex());
+  if (!entranceSingle_) {
+    const Window& w = steps.front().mask;
+    const size_t nn = static_cast<size_t>(npix) * npix;
+    auto a = std::make_shared<std::vector<float>>(nn, 1.0f);
+    if (w.amp) std::copy(w.amp, w.amp + nn, a->begin());
+    entranceSingle_ = a;
+  }
+  return entranceSingle_;
 }
 
 void System::dropScratch() {
   std::lock_guard<std::mutex> lock(poolMutex());
   pool_.clear();
+  poolSingle_.clear();
+  entranceSingle_.reset();
   maskCache_.clear();
   maskCacheBytes_ = 0;
   for (Step& st : steps) st.image.vortexLevels.reset();
@@ -285,10 +318,28 @@ System::Masks System::imageMasks(double wavelength) {
 
 namespace {
 
+// The entrance pupil's amplitude in precision R: the window's own array
+// (double), or the system's float copy (kept alive by `hold`); `ones` when
+// there is no amplitude.
+template <typename R>
+const R* amplitudeIn(System& sys, std::vector<R>& ones, std::shared_ptr<const std::vector<float>>& hold) {
+  if constexpr (std::is_same_v<R, float>) {
+    hold = sys.entranceAmplitudeSingle();
+    return hold->data();
+  } else {
+    const Window& w = sys.steps.front().mask;
+    if (w.amp) return w.amp;
+    ones.assign(static_cast<size_t>(sys.npix) * sys.npix, 1.0);
+    return ones.data();
+  }
+}
+
 // Pupil -> detector with no image plane: one MFT, the source offset as an
 // MFT output offset, and a real-input MFT when the pupil has no OPD.
+template <typename R>
 Timing direct(System& sys, const Wave& wave, const RunOptions& opts, double* out,
-              std::vector<Captured>* capture, Clock::time_point t0) {
+              std::vector<Captured>* capture) {
+  using C = std::complex<R>;
   Timing t;
   const Step& pupil = sys.steps.front();
   const Step& det = sys.steps.back();
@@ -304,42 +355,40 @@ Timing direct(System& sys, const Wave& wave, const RunOptions& opts, double* out
   }
   const double offY = (wave.tiltY - det.offsetY) / det.pixelscale;
   const double offX = (wave.tiltX - det.offsetX) / det.pixelscale;
-  AlignedBuffer<cplx> tmp(m);
+  AlignedBuffer<C> tmp(m);
   if (!w.opd) {
-    std::vector<double> ones;
-    const double* amp = w.amp;
-    if (!amp) {
-      ones.assign(nn, 1.0);
-      amp = ones.data();
-    }
+    std::vector<R> ones;
+    std::shared_ptr<const std::vector<float>> hold;
+    const R* amp = amplitudeIn(sys, ones, hold);
     if (capture) {
-      std::vector<cplx> f(nn);
-      for (size_t i = 0; i < nn; ++i) f[i] = amp[i];
+      std::vector<C> f(amp, amp + nn);
       keepField(capture, StepKind::Pupil, f.data(), n, n, n, std::sqrt(scale2));
     }
     t.kernelSeconds += toDetector(det, amp, n, n, n, wave.wavelength, sys.pupilScale, offY, offX, scale2,
                                   tmp.data(), out, sys.entranceMirror, capture != nullptr);
   } else {
-    Lease lease(sys);
-    cplx* f = lease.s->a.data();
+    Lease<R> lease(sys);
+    C* f = lease.s->a.data();
     const double k = 2 * kPi / wave.wavelength;
-    for (size_t i = 0; i < nn; ++i) f[i] = pupilValue(w, i, k);
+    for (size_t i = 0; i < nn; ++i) f[i] = C(pupilValue(w, i, k));
     keepField(capture, StepKind::Pupil, f, n, n, n, std::sqrt(scale2));
     t.kernelSeconds += toDetector(det, f, n, n, n, wave.wavelength, sys.pupilScale, offY, offX, scale2,
                                   tmp.data(), out, capture != nullptr);
   }
   captureDetector(capture, det, tmp.data(), scale2);
-  if (opts.normalize == Normalize::Last) normalizeLast(out, m);
-  t.totalSeconds = since(t0);
   return t;
 }
 
 // One wavelength through a system with image planes: the field lives on the
 // padded N x N grid and goes pupil -> image -> pupil by FFT, then to the
 // detector by MFT. Each step is a method; the state between steps is here.
+template <typename R>
 class FftPath {
+  using C = std::complex<R>;
+
  public:
-  FftPath(System& sys, const Wave& wave, const RunOptions& opts, std::vector<Captured>* capture, Lease& lease)
+  FftPath(System& sys, const Wave& wave, const RunOptions& opts, std::vector<Captured>* capture,
+          Lease<R>& lease)
       : sys_(sys),
         wave_(wave),
         opts_(opts),
@@ -371,18 +420,18 @@ class FftPath {
     // zero frequency at N/2 (an fftshift for free).
     const bool sign = even_ && sys_.steps[1].kind == StepKind::Image;
     for (int i = 0; i < N; ++i) {
-      cplx* row = cur_ + static_cast<size_t>(i) * N;
+      C* row = cur_ + static_cast<size_t>(i) * N;
       const int pi = i - p0;
       if (pi < 0 || pi >= n) {
-        std::memset(static_cast<void*>(row), 0, sizeof(cplx) * N);
+        std::memset(static_cast<void*>(row), 0, sizeof(C) * N);
         continue;
       }
-      std::memset(static_cast<void*>(row), 0, sizeof(cplx) * p0);
-      std::memset(static_cast<void*>(row + p0 + n), 0, sizeof(cplx) * (N - p0 - n));
+      std::memset(static_cast<void*>(row), 0, sizeof(C) * p0);
+      std::memset(static_cast<void*>(row + p0 + n), 0, sizeof(C) * (N - p0 - n));
       for (int pj = 0; pj < n; ++pj) {
         const int j = pj + p0;
         const double s = sign && ((i + j) & 1) ? -scale : scale;
-        row[j] = pupilValue(w0, static_cast<size_t>(pi) * n + pj, k_) * rampY[pi] * rampX[pj] * s;
+        row[j] = C(pupilValue(w0, static_cast<size_t>(pi) * n + pj, k_) * rampY[pi] * rampX[pj] * s);
       }
     }
     // The entrance pupil as it enters the first transform, without the sign.
@@ -414,7 +463,7 @@ class FftPath {
     const bool crop = nextIsDetector && !w.empty() && w.outside == cplx(0.0, 0.0) && !capture_;
     const cplx outside = w.empty() ? cplx(1.0, 0.0) : w.outside;
     for (int y = 0; y < N; ++y) {
-      cplx* row = cur_ + static_cast<size_t>(y) * N;
+      C* row = cur_ + static_cast<size_t>(y) * N;
       const bool inRows = !w.empty() && y >= w.y0 && y < w.y0 + w.ny;
       if (crop && !inRows) continue;  // never read by the cropped MFT
       for (int x = 0; x < N; ++x) {
@@ -422,7 +471,7 @@ class FftPath {
         if (!in && crop) continue;
         cplx v = in ? pupilValue(w, static_cast<size_t>(y - w.y0) * w.nx + (x - w.x0), k_) : outside;
         if (flip && ((y + x) & 1)) v = -v;
-        row[x] = (v == cplx(0.0, 0.0)) ? cplx(0.0, 0.0) : row[x] * v;
+        row[x] = (v == cplx(0.0, 0.0)) ? C(0, 0) : row[x] * C(v);
       }
     }
     signPending_ = false;
@@ -444,7 +493,7 @@ class FftPath {
   // The final MFT of the (cropped) field and |.|^2 into `out`.
   void detector(const Step& det, double* out) {
     AIRY_ASSERT(!signPending_, "propagate: detector directly after an image plane");
-    AlignedBuffer<cplx> tmp(static_cast<size_t>(det.npixY) * det.npixX);
+    AlignedBuffer<C> tmp(static_cast<size_t>(det.npixY) * det.npixX);
     t_.kernelSeconds += toDetector(det, cropRow(0), cropNy_, cropNx_, N_, wave_.wavelength, sys_.pupilScale,
                                    -det.offsetY / det.pixelscale, -det.offsetX / det.pixelscale, scale2_,
                                    tmp.data(), out, capture_ != nullptr);
@@ -456,7 +505,7 @@ class FftPath {
  private:
   void transform(bool inverse) {
     const auto k0 = Clock::now();
-    fft::transform<double>(cur_, other_, N_, N_, inverse, opts_.fftThreads, opts_.effort);
+    fft::transform<R>(cur_, other_, N_, N_, inverse, opts_.fftThreads, opts_.effort);
     t_.kernelSeconds += since(k0);
     std::swap(cur_, other_);
   }
@@ -464,7 +513,7 @@ class FftPath {
     roll(cur_, other_, N_, s);
     std::swap(cur_, other_);
   }
-  cplx* cropRow(int y) const { return cur_ + static_cast<size_t>(y + cropY0_) * N_ + cropX0_; }
+  C* cropRow(int y) const { return cur_ + static_cast<size_t>(y + cropY0_) * N_ + cropX0_; }
 
   System& sys_;
   const Wave& wave_;
@@ -474,13 +523,25 @@ class FftPath {
   const bool even_;
   const int p0_;  // pupil grid origin inside the padded grid
   const double k_;
-  cplx* cur_;
-  cplx* other_;
+  C* cur_;
+  C* other_;
   Timing t_;
   double scale2_ = 1.0;  // intensity scale still to apply at the detector
   bool signPending_ = false;
   int cropY0_ = 0, cropX0_ = 0, cropNy_, cropNx_;
 };
+
+template <typename R>
+Timing propagateIn(System& sys, const Wave& wave, const RunOptions& opts, double* out,
+                   std::vector<Captured>* capture) {
+  if (sys.steps.size() == 2) return direct<R>(sys, wave, opts, out, capture);
+  const System::Masks masks = sys.imageMasks(wave.wavelength);
+  if (sys.pupilGrid) return pupilGridPath<R>(sys, wave, opts, out, capture, masks);
+  Lease<R> lease(sys);
+  FftPath<R> path(sys, wave, opts, capture, lease);
+  walk(path, sys, *masks, out);
+  return path.timing();
+}
 
 }  // namespace
 
@@ -488,17 +549,8 @@ Timing propagate(System& sys, const Wave& wave, const RunOptions& opts, double* 
                  std::vector<Captured>* capture) {
   const auto t0 = Clock::now();
   AIRY_ASSERT(wave.wavelength > 0 && std::isfinite(wave.wavelength), "propagate: bad wavelength");
-  if (sys.steps.size() == 2) return direct(sys, wave, opts, out, capture, t0);
-  const System::Masks masks = sys.imageMasks(wave.wavelength);
-  Timing t;
-  if (sys.pupilGrid) {
-    t = pupilGridPath(sys, wave, opts, out, capture, masks);
-  } else {
-    Lease lease(sys);
-    FftPath path(sys, wave, opts, capture, lease);
-    walk(path, sys, *masks, out);
-    t = path.timing();
-  }
+  Timing t = opts.single ? propagateIn<float>(sys, wave, opts, out, capture)
+                         : propagateIn<double>(sys, wave, opts, out, capture);
   const Step& det = sys.steps.back();
   if (opts.normalize == Normalize::Last) normalizeLast(out, static_cast<size_t>(det.npixY) * det.npixX);
   t.totalSeconds = since(t0);

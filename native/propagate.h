@@ -102,6 +102,20 @@ struct RunOptions {
   Normalize normalize = Normalize::First;
   int fftThreads = 1;
   fft::Effort effort = fft::Effort::Estimate;
+  // Fields, MFTs and FFTs in float32 (masks stay double and are narrowed as
+  // they multiply the field; energies and the detector intensity sum in double).
+  bool single = false;
+};
+
+// Scratch buffers for one propagation in precision R, returned to the
+// system's pool afterwards so later wavelengths reuse pages already faulted in.
+template <typename R>
+struct Scratch {
+  using C = std::complex<R>;
+  AlignedBuffer<C> a, b;    // the field (padded grid, or pupil grid)
+  AlignedBuffer<C> pa, pb;  // pupil-grid systems: a padded FFT plane
+  AlignedBuffer<R> re;      // pupil-grid systems: a real field
+  AlignedBuffer<C> va, vb;  // vortex planes: their coarse FFT plane (2 npix)^2
 };
 
 struct Timing {
@@ -140,18 +154,17 @@ class System {
   // validate(), then the per-system constants every wavelength uses.
   void prepare();
 
-  // Scratch buffers for one propagation, returned to the pool afterwards so
-  // later wavelengths reuse pages already faulted in.
-  struct Scratch {
-    AlignedBuffer<cplx> a, b;    // the field (padded grid, or pupil grid)
-    AlignedBuffer<cplx> pa, pb;  // pupil-grid systems: a padded FFT plane
-    AlignedBuffer<double> re;    // pupil-grid systems: a real field
-    AlignedBuffer<cplx> va, vb;  // vortex planes: their coarse FFT plane (2 npix)^2
-  };
-  std::unique_ptr<Scratch> acquire();
-  void release(std::unique_ptr<Scratch> s);
-  // Frees the scratch pool and the image-mask cache (rebuilt on demand).
+  // Scratch buffers in precision R (float or double), from the pool or new.
+  template <typename R>
+  std::unique_ptr<Scratch<R>> acquire();
+  template <typename R>
+  void release(std::unique_ptr<Scratch<R>> s);
+  // Frees the scratch pools and the image-mask cache (rebuilt on demand).
   void dropScratch();
+
+  // The entrance pupil's amplitude in float (1 where it has none), made
+  // once: the direct path's single-precision input for every wavelength.
+  std::shared_ptr<const std::vector<float>> entranceAmplitudeSingle();
 
   // Every image plane sampled at `wavelength` (cached per wavelength, up to
   // kMaskCacheBytes in all).
@@ -162,8 +175,12 @@ class System {
  private:
   Masks sampleImagePlanes(double wavelength) const;
   std::shared_ptr<const vortex::Levels> vortexLevels(const ImageOptics& io) const;
+  template <typename R>
+  std::vector<std::unique_ptr<Scratch<R>>>& pool();
   // Guarded by the shared pool mutex.
-  std::vector<std::unique_ptr<Scratch>> pool_;
+  std::vector<std::unique_ptr<Scratch<double>>> pool_;
+  std::vector<std::unique_ptr<Scratch<float>>> poolSingle_;
+  std::shared_ptr<const std::vector<float>> entranceSingle_;
   std::vector<std::pair<double, Masks>> maskCache_;
   size_t maskCacheBytes_ = 0;
 };

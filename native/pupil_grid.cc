@@ -14,6 +14,7 @@
 // GEMM and each MFT back into it yields a real field (transformHermitian).
 // The field's mirror symmetry (from the pupils and masks) lets the MFTs fold.
 #include <cstring>
+#include <type_traits>
 
 #include "fft.h"
 #include "mft.h"
@@ -23,10 +24,13 @@ namespace airy {
 namespace prop {
 namespace {
 
+template <typename R>
 class PupilGrid {
+  using C = std::complex<R>;
+
  public:
   PupilGrid(System& sys, const Wave& wave, const RunOptions& opts, std::vector<Captured>* capture,
-            Lease& lease)
+            Lease<R>& lease)
       : sys_(sys),
         wave_(wave),
         opts_(opts),
@@ -57,14 +61,14 @@ class PupilGrid {
     real_ = !w0.opd && wave_.tiltX == 0 && wave_.tiltY == 0;
     mirror_ = real_ ? sys_.entranceMirror : mft::Mirror::None;
     if (real_) {
-      for (size_t i = 0; i < nn_; ++i) re_[i] = (w0.amp ? w0.amp[i] : 1.0) * scale;
+      for (size_t i = 0; i < nn_; ++i) re_[i] = static_cast<R>((w0.amp ? w0.amp[i] : 1.0) * scale);
     } else {
       const std::vector<cplx> rx = tiltRamp(n_, sys_.pupilScale, k_, wave_.tiltX),
                               ry = tiltRamp(n_, sys_.pupilScale, k_, wave_.tiltY);
       for (int y = 0; y < n_; ++y)
         for (int x = 0; x < n_; ++x) {
           const size_t i = static_cast<size_t>(y) * n_ + x;
-          f_[i] = pupilValue(w0, i, k_) * ry[y] * rx[x] * scale;
+          f_[i] = C(pupilValue(w0, i, k_) * ry[y] * rx[x] * scale);
         }
     }
     keepPupil(1.0);
@@ -93,16 +97,16 @@ class PupilGrid {
       for (int x = 0; x < n_; ++x)
         if (x < x0 || x >= x1) {
           if (real_)
-            re_[row + x] = 0.0;
+            re_[row + x] = 0;
           else
-            f_[row + x] = cplx(0.0, 0.0);
+            f_[row + x] = C(0, 0);
         }
       if (!inRows) continue;
       const size_t k0 = static_cast<size_t>(y - wy) * w.nx;
       if (real_ && w.amp)
-        for (int x = 0; x < w.nx; ++x) re_[row + wx + x] *= w.amp[k0 + x];
+        for (int x = 0; x < w.nx; ++x) re_[row + wx + x] *= static_cast<R>(w.amp[k0 + x]);
       else if (!real_)
-        for (int x = 0; x < w.nx; ++x) f_[row + wx + x] *= pupilValue(w, k0 + x, k_);
+        for (int x = 0; x < w.nx; ++x) f_[row + wx + x] *= C(pupilValue(w, k0 + x, k_));
     }
     mirror_ = mft::both(mirror_, sys_.steps[si].mirror);
     cropY0_ = wy;
@@ -111,7 +115,7 @@ class PupilGrid {
     cropNx_ = w.nx;
     if (last && opts_.normalize == Normalize::ExitPupil) {
       double e = 0;
-      for (size_t i = 0; i < nn_; ++i) e += real_ ? re_[i] * re_[i] : std::norm(f_[i]);
+      for (size_t i = 0; i < nn_; ++i) e += real_ ? double(re_[i]) * re_[i] : std::norm(cplx(f_[i]));
       if (!(e > 0)) throw Error("ERR_AIRY_NO_LIGHT", "the exit pupil transmits no light");
       scale2_ = 1.0 / e;
     }
@@ -120,7 +124,7 @@ class PupilGrid {
 
   // The final MFT of the last pupil's window and |.|^2 into `out`.
   void detector(const Step& det, double* out) {
-    AlignedBuffer<cplx> tmp(static_cast<size_t>(det.npixY) * det.npixX);
+    AlignedBuffer<C> tmp(static_cast<size_t>(det.npixY) * det.npixX);
     const size_t at = static_cast<size_t>(cropY0_) * n_ + cropX0_;
     const double offY = -det.offsetY / det.pixelscale, offX = -det.offsetX / det.pixelscale;
     const bool field = capture_ != nullptr;
@@ -136,9 +140,11 @@ class PupilGrid {
   Timing& timing() { return t_; }
 
  private:
-  // The field's transform onto a mask's box (a real GEMM while the field is
-  // real); `inv` receives the transform back to the pupil grid.
-  AlignedBuffer<cplx> toBox(const ImageMask& m, mft::Params& inv) {
+  // The field's transform onto a mask's box in precision B (a real GEMM
+  // while the field is real); `inv` receives the transform back to the
+  // pupil grid.
+  template <typename B>
+  AlignedBuffer<std::complex<B>> toBox(const ImageMask& m, mft::Params& inv) {
     mft::Params fwd;
     fwd.npupY = fwd.npupX = n_;
     fwd.npixY = fwd.npixX = m.box;
@@ -148,31 +154,58 @@ class PupilGrid {
     inv.npupY = inv.npupX = m.box;
     inv.npixY = inv.npixX = n_;
     inv.inverse = true;
-    AlignedBuffer<cplx> box(static_cast<size_t>(m.box) * m.box);
-    if (real_)
-      mft::transformReal<double>(fwd, re_, box.data());
-    else
-      mft::transform<double>(fwd, f_, box.data());
+    AlignedBuffer<std::complex<B>> box(static_cast<size_t>(m.box) * m.box);
+    if constexpr (std::is_same_v<B, R>) {
+      if (real_)
+        mft::transformReal<R>(fwd, re_, box.data());
+      else
+        mft::transform<R>(fwd, f_, box.data());
+    } else if (real_) {
+      const std::vector<B> wide(re_, re_ + nn_);
+      mft::transformReal<B>(fwd, wide.data(), box.data());
+    } else {
+      const std::vector<std::complex<B>> wide(f_, f_ + nn_);
+      mft::transform<B>(fwd, wide.data(), box.data());
+    }
     return box;
   }
 
-  // E' = c E + IMFT((t - c) MFT(E)) over the mask's box.
-  void byMft(const ImageMask& m, double c) {
+  // (t - c) MFT(E) on the mask's box in the field's precision, the forward
+  // transform and the product computed in precision B.
+  template <typename B>
+  AlignedBuffer<C> maskedBox(const ImageMask& m, double c, mft::Params& inv) {
     const size_t bb = static_cast<size_t>(m.box) * m.box;
+    AlignedBuffer<std::complex<B>> box = toBox<B>(m, inv);
+    if (capture_) keepImage(box.data(), m);
+    for (size_t i = 0; i < bb; ++i) box.data()[i] *= std::complex<B>(m.values[i] - c);
+    if constexpr (std::is_same_v<B, R>) {
+      return box;
+    } else {
+      AlignedBuffer<C> narrow(bb);
+      for (size_t i = 0; i < bb; ++i) narrow.data()[i] = C(box.data()[i]);
+      return narrow;
+    }
+  }
+
+  // E' = c E + IMFT((t - c) MFT(E)) over the mask's box. With c != 0 (an
+  // occulter) E' is the small difference of c E and the way back, and the
+  // rounding of a float forward transform on the bright core would not
+  // cancel in it: that transform runs in double whatever R (README, "Single
+  // precision").
+  void byMft(const ImageMask& m, double c) {
     const auto k0 = Clock::now();
     mft::Params inv;
-    AlignedBuffer<cplx> box = toBox(m, inv);
+    AlignedBuffer<C> box = c != 0 ? maskedBox<double>(m, c, inv) : maskedBox<R>(m, c, inv);
     mirror_ = mft::both(mirror_, m.mirror);
-    if (capture_) keepImage(box.data(), m);
-    for (size_t i = 0; i < bb; ++i) box.data()[i] *= m.values[i] - c;
+    const R cr = static_cast<R>(c);
     if (real_ && m.hermitian) {
-      double* back = reinterpret_cast<double*>(g_);
-      mft::transformHermitian<double>(inv, box.data(), back);
-      for (size_t i = 0; i < nn_; ++i) re_[i] = c * re_[i] + back[i];
+      R* back = reinterpret_cast<R*>(g_);
+      mft::transformHermitian<R>(inv, box.data(), back);
+      for (size_t i = 0; i < nn_; ++i) re_[i] = cr * re_[i] + back[i];
     } else {
-      mft::transform<double>(inv, box.data(), g_);
+      mft::transform<R>(inv, box.data(), g_);
       if (real_) toComplex();
-      for (size_t i = 0; i < nn_; ++i) f_[i] = c * f_[i] + g_[i];
+      for (size_t i = 0; i < nn_; ++i) f_[i] = cr * f_[i] + g_[i];
     }
     t_.kernelSeconds += since(k0);
   }
@@ -184,9 +217,9 @@ class PupilGrid {
     const size_t bb = static_cast<size_t>(m.box) * m.box;
     const auto k0 = Clock::now();
     mft::Params inv;
-    AlignedBuffer<cplx> box = toBox(m, inv);
-    for (size_t i = 0; i < bb; ++i) box.data()[i] *= v.fine[i];
-    mft::transform<double>(inv, box.data(), g_);
+    AlignedBuffer<C> box = toBox<R>(m, inv);
+    for (size_t i = 0; i < bb; ++i) box.data()[i] *= C(v.fine[i]);
+    mft::transform<R>(inv, box.data(), g_);
     t_.kernelSeconds += since(k0);
     Window coarse;
     coarse.ny = coarse.nx = v.coarseN;
@@ -201,20 +234,20 @@ class PupilGrid {
   // mask, transform back, crop. The checkerboard (-1)^(y+x) before the
   // forward FFT of even size centres the zero frequency; the inverse leaves
   // it on again.
-  void byFft(const Window& mask, int N, cplx* pa, cplx* pb) {
+  void byFft(const Window& mask, int N, C* pa, C* pb) {
     const int half = N / 2, p0 = (N - n_) / 2;
     const bool even = N % 2 == 0;
-    const auto sign = [&](int y, int x) { return even && ((y + x) & 1) ? -1.0 : 1.0; };
+    const auto sign = [&](int y, int x) { return even && ((y + x) & 1) ? R(-1) : R(1); };
     if (real_) toComplex();
-    std::memset(static_cast<void*>(pa), 0, sizeof(cplx) * static_cast<size_t>(N) * N);
+    std::memset(static_cast<void*>(pa), 0, sizeof(C) * static_cast<size_t>(N) * N);
     for (int y = 0; y < n_; ++y)
       for (int x = 0; x < n_; ++x)
         pa[static_cast<size_t>(y + p0) * N + x + p0] =
             f_[static_cast<size_t>(y) * n_ + x] * sign(y + p0, x + p0);
     const auto k0 = Clock::now();
-    fft::transform<double>(pa, pb, N, N, /*inverse=*/true, opts_.fftThreads, opts_.effort);
+    fft::transform<R>(pa, pb, N, N, /*inverse=*/true, opts_.fftThreads, opts_.effort);
     t_.kernelSeconds += since(k0);
-    cplx* cur = pb;
+    C* cur = pb;
     if (!even) {
       roll(pb, pa, N, half);
       cur = pa;
@@ -225,9 +258,9 @@ class PupilGrid {
       roll(pa, pb, N, N - half);
       cur = pb;
     }
-    cplx* other = cur == pa ? pb : pa;
+    C* other = cur == pa ? pb : pa;
     const auto k1 = Clock::now();
-    fft::transform<double>(cur, other, N, N, /*inverse=*/false, opts_.fftThreads, opts_.effort);
+    fft::transform<R>(cur, other, N, N, /*inverse=*/false, opts_.fftThreads, opts_.effort);
     t_.kernelSeconds += since(k1);
     for (int y = 0; y < n_; ++y)
       for (int x = 0; x < n_; ++x)
@@ -244,7 +277,7 @@ class PupilGrid {
   void keepPupil(double scale) {
     if (!capture_) return;
     if (real_) {
-      std::vector<cplx> f(re_, re_ + nn_);
+      std::vector<C> f(re_, re_ + nn_);
       keepField(capture_, StepKind::Pupil, f.data(), n_, n_, n_, scale);
     } else {
       keepField(capture_, StepKind::Pupil, f_, n_, n_, n_, scale);
@@ -252,10 +285,11 @@ class PupilGrid {
   }
 
   // The field just after the mask, on the box.
-  void keepImage(const cplx* box, const ImageMask& m) {
+  template <typename CB>
+  void keepImage(const CB* box, const ImageMask& m) {
     const size_t bb = static_cast<size_t>(m.box) * m.box;
     std::vector<cplx> after(bb);
-    for (size_t i = 0; i < bb; ++i) after[i] = box[i] * m.values[i];
+    for (size_t i = 0; i < bb; ++i) after[i] = cplx(box[i]) * m.values[i];
     keepField(capture_, StepKind::Image, after.data(), m.box, m.box, m.box, 1.0);
     capture_->back().pixelscale = m.pixel;
   }
@@ -269,11 +303,11 @@ class PupilGrid {
   const int p0_;       // pupil grid origin inside the padded grid
   const double k_;     // 2 pi / lambda
   const double lamD_;  // arcsec per lambda/D, D the pupil grid's width
-  cplx* f_;            // the field when complex
-  cplx* g_;            // an MFT's way back
-  double* re_;         // the field when real
-  cplx *pa_, *pb_;     // padded FFT planes
-  cplx *va_, *vb_;     // a vortex's coarse FFT planes
+  C* f_;               // the field when complex
+  C* g_;               // an MFT's way back
+  R* re_;              // the field when real
+  C *pa_, *pb_;        // padded FFT planes
+  C *va_, *vb_;        // a vortex's coarse FFT planes
   bool real_ = false;
   mft::Mirror mirror_ = mft::Mirror::None;  // the real field's symmetry
   Timing t_;
@@ -283,13 +317,19 @@ class PupilGrid {
 
 }  // namespace
 
+template <typename R>
 Timing pupilGridPath(System& sys, const Wave& wave, const RunOptions& opts, double* out,
                      std::vector<Captured>* capture, const System::Masks& masks) {
-  Lease lease(sys);
-  PupilGrid path(sys, wave, opts, capture, lease);
+  Lease<R> lease(sys);
+  PupilGrid<R> path(sys, wave, opts, capture, lease);
   walk(path, sys, *masks, out);
   return path.timing();
 }
+
+template Timing pupilGridPath<double>(System&, const Wave&, const RunOptions&, double*,
+                                      std::vector<Captured>*, const System::Masks&);
+template Timing pupilGridPath<float>(System&, const Wave&, const RunOptions&, double*, std::vector<Captured>*,
+                                     const System::Masks&);
 
 }  // namespace prop
 }  // namespace airy

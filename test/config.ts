@@ -24,6 +24,7 @@ t.test('defaults, set and reset', async (t) => {
     'fftwWisdomFile',
     'nProcesses',
     'parallel',
+    'precision',
     'startMethod',
     'useMultiprocessing',
   ]);

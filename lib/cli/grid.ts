@@ -1,6 +1,6 @@
 /** `airy grid` (a PSF grid, here or through a queue) and `airy worker` (computes queued grid points). */
 import * as fs from 'node:fs';
-import type { ParallelMode, StartMethod } from '../config';
+import { config, type ParallelMode, type Precision, type StartMethod } from '../config';
 import type { GridProgress, GridResult } from '../grid/run';
 import { handleInterrupts, interrupted } from './interrupt';
 import { terminalBar } from './progress';
@@ -13,6 +13,7 @@ export interface GridCommandOptions {
   parallel?: ParallelMode;
   nprocs?: number;
   startMethod?: StartMethod;
+  precision?: Precision;
   json?: boolean;
   quiet?: boolean;
 }
@@ -46,6 +47,8 @@ function asUsage(e: unknown): unknown {
 
 export async function gridCommand(file: string, opts: GridCommandOptions): Promise<void> {
   if (!fs.existsSync(file)) throw new UsageError(`grid file ${file} does not exist`);
+  // Points whose system names no precision take this one into their recipe.
+  if (opts.precision) config.set({ precision: opts.precision });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { loadGridFile, runGrid } = require('../grid/run') as typeof import('../grid/run');
   let grid: ReturnType<typeof loadGridFile>;

@@ -72,6 +72,7 @@ function program(): Command {
     .option('--nprocs <n>', 'workers (0 = estimate)', positiveInt('--nprocs'))
     .addOption(new Option('--start-method <method>', 'worker processes').choices(['spawn', 'fork']))
     .addOption(new Option('--normalize <how>', 'normalisation').choices(['first', 'last', 'exit_pupil', 'none']))
+    .addOption(new Option('--precision <p>', "float64 or float32 fields, MFTs and FFTs (default: the system's, else config)").choices(['double', 'single']))
     .option('--decades <n>', 'PNG log-stretch range below the peak', (s: string) => numberList('--decades')(s)[0])
     .option('--json', 'print the summary as JSON')
     .option('--measure', 'add FWHM and the 50 % and 80 % encircled-energy radii to the summary')
@@ -130,6 +131,7 @@ function program(): Command {
     .addOption(new Option('--parallel <mode>', 'spread wavelengths of each PSF').choices(PARALLEL))
     .option('--nprocs <n>', 'workers (0 = estimate)', positiveInt('--nprocs'))
     .addOption(new Option('--start-method <method>', 'worker processes').choices(['spawn', 'fork']))
+    .addOption(new Option('--precision <p>', 'precision of points whose system does not say').choices(['double', 'single']))
     .option('--json', 'print the summary as JSON')
     .option('-q, --quiet', 'no progress output')
     .addHelpText(

@@ -1,7 +1,7 @@
 /** `airy psf` and `airy demo`: PSFs of JSON systems, written as FITS and PNG. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ParallelMode, StartMethod } from '../config';
+import type { ParallelMode, Precision, StartMethod } from '../config';
 import type { CalcPsfOptions, Normalize, OpticalSystem, Progress } from '../engine/system';
 import type { Datacube } from '../io/datacube';
 import type { DetectorEffects, Psf } from '../io/psf';
@@ -30,7 +30,7 @@ function progress(label: string, quiet: boolean | undefined): { onProgress?: (p:
 
 function summary(psf: Psf, seconds: number): string {
   const p = psf.parallel ?? { mode: 'none', workers: 1, startMethod: 'spawn' };
-  return `shape ${psf.shape[0]}x${psf.shape[1]}, pixel scale ${psf.pixelscale.toPrecision(4)}″/px, flux ${psf.total().toPrecision(6)}, peak ${psf.peak().toPrecision(4)}, time ${seconds.toFixed(3)} s, mode ${p.mode}${p.mode === 'processes' ? `/${p.startMethod}` : ''}, workers ${p.workers}`;
+  return `shape ${psf.shape[0]}x${psf.shape[1]}, pixel scale ${psf.pixelscale.toPrecision(4)}″/px, flux ${psf.total().toPrecision(6)}, peak ${psf.peak().toPrecision(4)}, time ${seconds.toFixed(3)} s, mode ${p.mode}${p.mode === 'processes' ? `/${p.startMethod}` : ''}, workers ${p.workers}, ${psf.header.PRECISION ?? 'double'} precision`;
 }
 
 function shortMeasurements(m: Measurements): string {
@@ -90,6 +90,7 @@ export interface PsfCommandOptions {
   nprocs?: number;
   startMethod?: StartMethod;
   normalize?: Normalize;
+  precision?: Precision;
   decades?: number;
   json?: boolean;
   measure?: boolean;
@@ -121,6 +122,7 @@ export async function psfCommand(file: string, opts: PsfCommandOptions): Promise
   if (opts.nprocs !== undefined) calc.nProcesses = opts.nprocs;
   if (opts.startMethod) calc.startMethod = opts.startMethod;
   if (opts.normalize) calc.normalize = opts.normalize;
+  if (opts.precision) calc.precision = opts.precision;
   if (calc.wavelength === undefined && calc.source === undefined && !osys.defaultSource) {
     throw new UsageError(`${file} has no "source": give --wavelength or --wavelengths`);
   }
@@ -148,6 +150,7 @@ export async function psfCommand(file: string, opts: PsfCommandOptions): Promise
         flux: psf.total(),
         peak: psf.peak(),
         seconds,
+        precision: psf.header.PRECISION,
         parallel: psf.parallel,
         imagePlanes: psf.imagePlanes,
         ...(opts.measure ? { measurements: measure(psf.image()) } : {}),

@@ -1,4 +1,5 @@
 /** The FITS header of a PSF: POPPY's keywords plus airy's provenance (ARCHITECTURE §7). */
+import type { Precision } from '../config';
 import type { ResolvedSource } from './source';
 import type { ParallelPlan } from '../run/plan';
 import { version } from '../version';
@@ -8,7 +9,14 @@ import { fftwInfo } from './fftw';
 
 const ARCSEC_PER_RAD = (180 / Math.PI) * 3600;
 
-export function psfHeader(c: Compiled, src: ResolvedSource, normalize: string, plan: ParallelPlan, seconds: number): Record<string, number | string | boolean> {
+/** What ran: the normalisation, the precision and the seconds taken. */
+export interface RunFacts {
+  normalize: string;
+  precision: Precision;
+  totalSeconds: number;
+}
+
+export function psfHeader(c: Compiled, src: ResolvedSource, run: RunFacts, plan: ParallelPlan): Record<string, number | string | boolean> {
   const d = c.detector;
   const meanLam = src.wavelengths.reduce((a, l, i) => a + l * src.weights[i]!, 0);
   const b = blasInfo();
@@ -29,7 +37,7 @@ export function psfHeader(c: Compiled, src: ResolvedSource, normalize: string, p
     header[`IMMODL${i + 1}`] = m.model;
   });
   return Object.assign(header, {
-    NORMALIZ: normalize,
+    NORMALIZ: run.normalize,
     DIFFLMT: (meanLam / c.pupilDiameter) * ARCSEC_PER_RAD,
     FOV: Math.max(...d.shape) * d.pixelscale,
     ...(d.shape[0] !== d.shape[1] ? { FOV_Y: d.shape[0] * d.pixelscale, FOV_X: d.shape[1] * d.pixelscale } : {}),
@@ -45,8 +53,8 @@ export function psfHeader(c: Compiled, src: ResolvedSource, normalize: string, p
     BLAS: `${b.vendor} ${b.version}${b.kernel ? ` ${b.kernel}` : ''}`.trim(),
     FFTWVER: fftwInfo().version,
     PARALLEL: plan.mode === 'none' ? 'none, 1 worker' : `${plan.mode}${plan.mode === 'processes' ? `/${plan.startMethod}` : ''}, ${plan.workers} workers`,
-    PRECISION: 'double',
-    CALCTIME: seconds,
+    PRECISION: run.precision,
+    CALCTIME: run.totalSeconds,
     ORIGIN: `airy ${version}`,
   });
 }

@@ -5,7 +5,7 @@
  * assemble the Psf.
  */
 import type { AbortSignalLike } from '../signal';
-import { type FftwPlanner, type ParallelMode, resolve, type StartMethod } from '../config';
+import { type FftwPlanner, type ParallelMode, type Precision, resolve, type StartMethod } from '../config';
 import { AiryError } from '../errors';
 import { Datacube } from '../io/datacube';
 import { Psf, type IntermediatePlane } from '../io/psf';
@@ -191,6 +191,14 @@ export interface CalcPsfOptions {
   /** FFTW planner effort (default `config.fftwPlanner`). */
   planner?: FftwPlanner;
   /**
+   * 'double' (float64) or 'single' (float32) fields, MFTs and FFTs; the PSF
+   * is summed and returned in float64 either way (default: the system's
+   * `precision`, else `config.precision`). Single precision is about twice as
+   * fast and stays within about 1e-6 of the peak; it cannot hold contrasts
+   * much below 1e-7 of the unocculted peak (README, "Single precision").
+   */
+  precision?: Precision;
+  /**
    * Also return the complex field at every plane of every wavelength as
    * `psf.intermediates` (costs a copy of each plane, and the Lyot-plane crop
    * is turned off so the captured pupil is whole).
@@ -216,6 +224,7 @@ const CALL_KEYS: readonly (keyof CalcPsfOptions)[] = [
   'signal',
   'fftThreads',
   'planner',
+  'precision',
   'returnIntermediates',
   'parallel',
   'useMultiprocessing',
@@ -230,6 +239,7 @@ interface Call {
   normalize: Normalize;
   fftThreads: number;
   planner: FftwPlanner;
+  precision: Precision;
   capture: boolean;
 }
 
@@ -260,6 +270,8 @@ export class OpticalSystem {
   defaultSource: WeightedSource | undefined;
   /** Normalisation used when `calcPsf` is not given one (set by loadSystem). */
   defaultNormalize: Normalize | undefined;
+  /** Precision used when `calcPsf` is not given one, ahead of `config.precision` (set by loadSystem). */
+  defaultPrecision: Precision | undefined;
   private compiled: (Compiled & { shared?: SharedSystem }) | undefined;
   /** The optics' versions the compiled form was built from. */
   private compiledVersions = '';
@@ -456,6 +468,7 @@ export class OpticalSystem {
       normalize: opts.normalize === undefined ? (this.defaultNormalize ?? 'first') : oneOf('normalize', opts.normalize, NORMALIZE),
       fftThreads: resolve('fftThreads', opts.fftThreads, 'fftThreads'),
       planner: resolve('fftwPlanner', opts.planner, 'planner'),
+      precision: resolve('precision', opts.precision ?? this.defaultPrecision, 'precision'),
       capture: opts.returnIntermediates === undefined ? false : bool('returnIntermediates', opts.returnIntermediates),
     };
   }
@@ -474,7 +487,7 @@ export class OpticalSystem {
       shape: c.detector.shape,
       pixelscale: c.detector.pixelscale,
       oversample: c.detector.oversample,
-      header: psfHeader(c, src, run.normalize, plan, run.totalSeconds),
+      header: psfHeader(c, src, run, plan),
       timing: {
         rasterSeconds: run.wasCompiled ? 0 : c.rasterSeconds,
         kernelSeconds: r.kernelSeconds,
@@ -509,7 +522,7 @@ export class OpticalSystem {
       wavelengths: src.wavelengths,
       pixelscale: c.detector.pixelscale,
       oversample: c.detector.oversample,
-      header: psfHeader(c, src, run.normalize, plan, run.totalSeconds),
+      header: psfHeader(c, src, run, plan),
     });
   }
 
@@ -522,7 +535,7 @@ export class OpticalSystem {
     const c = this.compile();
     const { src } = call;
     const nw = src.wavelengths.length;
-    const plan = planParallel(opts, c.shape, nw, call.fftThreads, call.capture);
+    const plan = planParallel(opts, { ...c.shape, single: call.precision === 'single' }, nw, call.fftThreads, call.capture);
     // offsetTheta counts from +y; the detector's frame turns the field by c.turn.
     const theta = src.offsetTheta * (Math.PI / 180) + c.turn;
     const [tiltX, tiltY] = [-src.offsetR * Math.sin(theta), src.offsetR * Math.cos(theta)];
@@ -534,7 +547,7 @@ export class OpticalSystem {
         shared: () => this.sharedSystem(c),
         waves: src.wavelengths.map((wavelength) => ({ wavelength, tiltX, tiltY })),
         pixels,
-        run: { normalize: call.normalize, planner: call.planner, fftThreads: call.fftThreads },
+        run: { normalize: call.normalize, planner: call.planner, fftThreads: call.fftThreads, precision: call.precision },
         capture: call.capture,
         signal: opts.signal,
         onWave: (i) => opts.onProgress?.({ done: ++done, total: nw, wavelength: src.wavelengths[i]! }),
@@ -542,7 +555,7 @@ export class OpticalSystem {
       },
       plan,
     );
-    return { c, r, plan, src, wasCompiled, normalize: call.normalize, totalSeconds: (performance.now() - t0) / 1e3 };
+    return { c, r, plan, src, wasCompiled, normalize: call.normalize, precision: call.precision, totalSeconds: (performance.now() - t0) / 1e3 };
   }
 
   /** The compiled system published in shared memory for worker processes (once). */
@@ -580,6 +593,7 @@ export class OpticalSystem {
       conventions: this.conventions,
       source: this.defaultSource,
       normalize: this.defaultNormalize,
+      precision: this.defaultPrecision,
       planes,
     });
   }

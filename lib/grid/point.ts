@@ -5,6 +5,7 @@
  * recipe of the PSF, so its hash names the result.
  */
 import { createHash } from 'node:crypto';
+import { config } from '../config';
 import { AiryError } from '../errors';
 import type { Psf } from '../io/psf';
 import { loadSystem } from '../io/load';
@@ -57,6 +58,8 @@ export function pointSystem(grid: ResolvedGrid, p: GridPoint): Json {
   const [sx, sy] = offsetVector(source);
   sys.source = { ...source, ...polarOffset(sx + fx, sy + fy) };
   if (grid.normalize !== undefined) sys.normalize = grid.normalize;
+  // Single precision enters the recipe (and so the key); double stays implicit, as in grids made before it existed.
+  if (sys.precision === undefined && config.get('precision') === 'single') sys.precision = 'single';
   sys.pupilDiameter = grid.pupilDiameter;
   if (grid.wavefrontRadius > 0) {
     const first = sys.planes.find((pl) => pl.kind === 'pupil') as { optics: Json[] } | undefined;
@@ -92,7 +95,8 @@ export function pointKey(system: Json): string {
 export async function computePoint(system: Json, baseDir: string, run: PointRunOptions = {}): Promise<Psf> {
   const osys = loadSystem(system, { baseDir });
   try {
-    return await osys.calcPsf(run);
+    // The recipe's precision, whatever this process's configuration says.
+    return await osys.calcPsf({ ...run, precision: osys.defaultPrecision ?? 'double' });
   } finally {
     osys.release();
   }

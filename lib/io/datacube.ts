@@ -43,6 +43,11 @@ export class Datacube {
     this.header = init.header;
   }
 
+  /** `data` narrowed to a new Float32Array (half the memory). */
+  float32(): Float32Array {
+    return Float32Array.from(this.data);
+  }
+
   /** Plane i as a PSF (oversampled, with its detector-sampled binning). */
   slice(i: number): Psf {
     const [nz, ny, nx] = this.shape;

@@ -10,7 +10,20 @@ import { type DetectorOptions, type MaskModel, OpticalSystem, type Normalize, ty
 import { type Conventions, opticFromJson } from '../optics';
 import { knownKeys, oneOf, show } from '../validate';
 
-const TOP_KEYS = ['npix', 'oversample', 'pupilDiameter', 'name', 'planes', 'source', 'normalize', 'propagation', 'maskSampling', 'maskModel', 'conventions'];
+const TOP_KEYS = [
+  'npix',
+  'oversample',
+  'pupilDiameter',
+  'name',
+  'planes',
+  'source',
+  'normalize',
+  'precision',
+  'propagation',
+  'maskSampling',
+  'maskModel',
+  'conventions',
+];
 const PLANE_KEYS: Record<string, string[]> = {
   pupil: ['kind', 'optics', 'name'],
   image: ['kind', 'optics', 'name', 'propagation', 'maskSampling', 'maskModel'],
@@ -26,7 +39,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * already-parsed object, or (`{ file }`) a path to a JSON file (relative
  * paths in it, such as FitsOptic files, are relative to the file, or to
  * `opts.baseDir` for a string or object). The system's
- * `source` and `normalize` become the defaults of its `calcPsf`.
+ * `source`, `normalize` and `precision` become the defaults of its `calcPsf`.
  * @throws AiryError `ERR_AIRY_JSON` for malformed JSON; TypeError/RangeError
  *   naming the JSON path for a bad value, unknown key or unknown optic type;
  *   AiryError `ERR_AIRY_SYSTEM` for an impossible plane sequence
@@ -92,6 +105,7 @@ export function loadSystem(json: string | object | { file: string }, opts: { bas
     osys.defaultSource = resolveSource(v.source); // reported at load time, with its path; a spectrum becomes its wavelengths
   }
   if (v.normalize !== undefined) osys.defaultNormalize = oneOf('normalize', v.normalize, ['first', 'last', 'exit_pupil', 'none'] as const) as Normalize;
+  if (v.precision !== undefined) osys.defaultPrecision = oneOf('precision', v.precision, ['double', 'single'] as const);
   return osys;
 }
 

@@ -145,6 +145,16 @@ export class Psf {
     return m;
   }
 
+  /**
+   * `data` (or, with 'detector', the detector-sampled image) narrowed to a
+   * new Float32Array: half the memory, for callers that keep single
+   * precision downstream. Values below about 1e-38 become 0.
+   */
+  float32(which: 'oversampled' | 'detector' = 'oversampled'): Float32Array {
+    if (which !== 'oversampled' && which !== 'detector') throw new RangeError(`which must be 'oversampled' or 'detector', got ${JSON.stringify(which)}`);
+    return Float32Array.from(which === 'detector' ? this.detSampled.data : this.data);
+  }
+
   /** The oversampled image (HDU 0) as analysis takes it. */
   image(): PsfImage {
     return { data: this.data, shape: this.shape, pixelscale: this.pixelscale };

@@ -124,6 +124,8 @@ export interface WorkloadShape {
   systemBytes: number;
   /** The entrance pupil has OPD (the direct MFT path then needs a complex field). */
   opd: boolean;
+  /** Fields and kernels in float32 (`precision: 'single'`): complex values take 8 bytes, not 16. */
+  single?: boolean;
 }
 
 /** Memory model of one wavelength's work, bytes, by part. */
@@ -144,7 +146,6 @@ export interface MemoryModel {
   perProcess: number;
 }
 
-const C16 = 16;
 /**
  * Resident size of an idle worker process when none has been measured yet
  * (Node 20 with airy loaded measured 54 MB; a TypeScript loader adds ~40 MB).
@@ -159,11 +160,12 @@ export const PROCESS_BASELINE_BYTES = 60 * 2 ** 20;
 export function memoryModel(w: WorkloadShape, baseline = measuredWorkerBaseline() || PROCESS_BASELINE_BYTES): MemoryModel {
   const N2 = w.padded * w.padded;
   const n2 = w.npix * w.npix;
-  const wavefronts = (w.fft ? 2 * N2 * C16 : 0) + (w.pupilGrid ? 2.5 * n2 * C16 : !w.fft && w.opd ? n2 * C16 : 0) + (w.vortex ? 3 * 4 * n2 * C16 : 0);
+  const C = w.single ? 8 : 16; // bytes of one complex value
+  const wavefronts = (w.fft ? 2 * N2 * C : 0) + (w.pupilGrid ? 2.5 * n2 * C : !w.fft && w.opd ? n2 * C : 0) + (w.vortex ? (2 * C + 16) * 4 * n2 : 0);
   const c = w.mftInput;
-  const mftKernels = (c * w.detector * 2 + c * w.detector) * C16; // X (c×m), Y (m×c), t (c×m)
+  const mftKernels = (c * w.detector * 2 + c * w.detector) * C; // X (c×m), Y (m×c), t (c×m)
   const fftw = w.fft ? w.padded * 64 + 4 * 2 ** 20 : 0;
-  const outputs = w.detector * w.detector * (C16 + 8 + 8);
+  const outputs = w.detector * w.detector * (C + 8 + 8);
   const perWavelength = wavefronts + mftKernels + fftw + outputs;
   return { wavefronts, mftKernels, fftw, outputs, perWavelength, baseline, perProcess: baseline + 2 * w.systemBytes + perWavelength };
 }
