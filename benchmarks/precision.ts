@@ -5,7 +5,7 @@
 // of single against double, and the peak RSS of one coronagraph wavelength
 // in each precision (measured in a child process).
 //
-//   npm run bench:precision [-- --k 1,2,4 --repeats 3 --json out.json]
+//   npm run bench:precision [-- --k 1,2,4 --workloads imaging,coronagraph,coronagraph-mft --repeats 3 --json out.json]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { config, loadSystem, type Precision, type Psf, setBlasThreads } from '../lib/index';
@@ -18,7 +18,8 @@ function arg(name: string, def: string): string {
 const KS = arg('k', '1,2,4').split(',').map(Number);
 const REPEATS = Number(arg('repeats', '3'));
 const JSON_OUT = arg('json', '');
-const WORKLOADS = ['imaging', 'coronagraph', 'coronagraph-mft'];
+const MIN_SECONDS = 1.5;
+const WORKLOADS = arg('workloads', 'imaging,coronagraph,coronagraph-mft').split(',');
 
 if (process.argv.includes('--child-rss')) {
   childRss();
@@ -44,15 +45,21 @@ function relError(a: Psf, b: Psf): number {
   return m / a.peak();
 }
 
-/** Median warm seconds of each precision, the two interleaved so drifts hit both alike. */
-async function timeBoth(j: Record<string, unknown>): Promise<{ double: number; single: number; error: number }> {
+/**
+ * Median warm seconds of each precision, the two interleaved so drifts hit
+ * both alike: at least REPEATS pairs, and more (up to 40) until each
+ * precision has run for MIN_SECONDS, so that short PSFs get enough samples.
+ */
+async function timeBoth(j: Record<string, unknown>): Promise<{ double: number; single: number; error: number; repeats: number }> {
   const osys = loadSystem(j);
   const d = await osys.calcPsf({ precision: 'double' });
   const s = await osys.calcPsf({ precision: 'single' });
   const times: Record<Precision, number[]> = { double: [], single: [] };
-  for (let r = 0; r < REPEATS; r++) for (const p of ['double', 'single'] as const) times[p].push((await osys.calcPsf({ precision: p })).timing!.totalSeconds);
+  const spent = () => times.single.reduce((a, x) => a + x, 0);
+  while (times.single.length < REPEATS || (spent() < MIN_SECONDS && times.single.length < 40))
+    for (const p of ['double', 'single'] as const) times[p].push((await osys.calcPsf({ precision: p })).timing!.totalSeconds);
   osys.release();
-  return { double: median(times.double), single: median(times.single), error: relError(d, s) };
+  return { double: median(times.double), single: median(times.single), error: relError(d, s), repeats: times.single.length };
 }
 
 function kernels(threads: number): void {
@@ -73,7 +80,7 @@ async function main(): Promise<void> {
   printMachine(machine);
   const cores = machine.cores;
   console.log(
-    `\nplanner ${config.get('fftwPlanner')}; warm PSF seconds, median of ${REPEATS}; serial = 1 BLAS + 1 FFTW thread, threaded = ${cores} + ${cores}`,
+    `\nplanner ${config.get('fftwPlanner')}; warm PSF seconds, median of at least ${REPEATS} interleaved pairs (more for short PSFs, until ${MIN_SECONDS} s each); serial = 1 BLAS + 1 FFTW thread, threaded = ${cores} + ${cores}`,
   );
   console.log("error = max |single - double| over the double PSF's peak");
   console.log('workload          k | serial double  single  speed-up | threaded double  single  speed-up | error');

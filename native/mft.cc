@@ -270,23 +270,28 @@ void transformMirrored(const Params& p, const Kernels<R>& k, const R* in, bool i
   const int nx = p.npixX, ny = p.npixY, hu = (nx + 1) / 2, hv = (ny + 1) / 2;
   const int kx = (p.npupX + 1) / 2, ky = inY ? (p.npupY + 1) / 2 : p.npupY;
   const auto weight = [](int i, int n, bool fold) { return fold && 2 * i + 1 != n ? R(2) : R(1); };
-  std::vector<R> xc(static_cast<size_t>(kx) * hu);
+  // The folded kernels and the product live in the calling thread's buffers.
+  struct XcTag;
+  struct YyTag;
+  struct OTag;
+  R* xc = threadBuffer<R, XcTag>(static_cast<size_t>(kx) * hu);
   for (int i = 0; i < kx; ++i)
     for (int j = 0; j < hu; ++j)
       xc[static_cast<size_t>(i) * hu + j] =
           weight(i, p.npupX, true) * k.x.data()[static_cast<size_t>(i) * nx + j].real();
   Intermediate<R> t(static_cast<size_t>(ky) * hu);
-  blas::rgemm(ky, hu, kx, in, xc.data(), t.data(), p.inStride ? p.inStride : p.npupX);
+  blas::rgemm(ky, hu, kx, in, xc, t.data(), p.inStride ? p.inStride : p.npupX);
   // Rows: Re Y for v < hv, then Im Y (absent when the output is real).
   const int parts = inY ? 1 : 2;
-  std::vector<R> yy(static_cast<size_t>(parts) * hv * ky), o(static_cast<size_t>(parts) * hv * hu);
+  R* yy = threadBuffer<R, YyTag>(static_cast<size_t>(parts) * hv * ky);
+  R* o = threadBuffer<R, OTag>(static_cast<size_t>(parts) * hv * hu);
   for (int v = 0; v < hv; ++v)
     for (int y = 0; y < ky; ++y) {
       const C c = k.y.data()[static_cast<size_t>(v) * p.npupY + y];
       yy[static_cast<size_t>(v) * ky + y] = weight(y, p.npupY, inY) * c.real();
       if (!inY) yy[static_cast<size_t>(hv + v) * ky + y] = c.imag();
     }
-  blas::rgemm(parts * hv, hu, ky, yy.data(), t.data(), o.data());
+  blas::rgemm(parts * hv, hu, ky, yy, t.data(), o);
   for (int v = 0; v < hv; ++v)
     for (int u = 0; u < hu; ++u) {
       const size_t i = static_cast<size_t>(v) * hu + u;

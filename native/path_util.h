@@ -69,6 +69,14 @@ double toDetector(const Step& det, const R* in, int ny, int nx, int stride, doub
 // lands at +tilt.
 std::vector<cplx> tiltRamp(int n, double pupilScale, double twoPiOverLambda, double tiltArcsec);
 
+// The calling thread's buffer for a detector field of n values, kept from
+// wavelength to wavelength (a fresh one would fault its pages in every time).
+template <typename C>
+C* detectorField(size_t n) {
+  struct Tag;
+  return threadBuffer<C, Tag>(n);
+}
+
 template <typename C>
 void captureDetector(std::vector<Captured>* out, const Step& det, const C* tmp, double scale2);
 void normalizeLast(double* out, size_t m);

@@ -355,7 +355,7 @@ Timing direct(System& sys, const Wave& wave, const RunOptions& opts, double* out
   }
   const double offY = (wave.tiltY - det.offsetY) / det.pixelscale;
   const double offX = (wave.tiltX - det.offsetX) / det.pixelscale;
-  AlignedBuffer<C> tmp(m);
+  C* tmp = detectorField<C>(m);
   if (!w.opd) {
     std::vector<R> ones;
     std::shared_ptr<const std::vector<float>> hold;
@@ -364,18 +364,18 @@ Timing direct(System& sys, const Wave& wave, const RunOptions& opts, double* out
       std::vector<C> f(amp, amp + nn);
       keepField(capture, StepKind::Pupil, f.data(), n, n, n, std::sqrt(scale2));
     }
-    t.kernelSeconds += toDetector(det, amp, n, n, n, wave.wavelength, sys.pupilScale, offY, offX, scale2,
-                                  tmp.data(), out, sys.entranceMirror, capture != nullptr);
+    t.kernelSeconds += toDetector(det, amp, n, n, n, wave.wavelength, sys.pupilScale, offY, offX, scale2, tmp,
+                                  out, sys.entranceMirror, capture != nullptr);
   } else {
     Lease<R> lease(sys);
     C* f = lease.s->a.data();
     const double k = 2 * kPi / wave.wavelength;
     for (size_t i = 0; i < nn; ++i) f[i] = C(pupilValue(w, i, k));
     keepField(capture, StepKind::Pupil, f, n, n, n, std::sqrt(scale2));
-    t.kernelSeconds += toDetector(det, f, n, n, n, wave.wavelength, sys.pupilScale, offY, offX, scale2,
-                                  tmp.data(), out, capture != nullptr);
+    t.kernelSeconds += toDetector(det, f, n, n, n, wave.wavelength, sys.pupilScale, offY, offX, scale2, tmp,
+                                  out, capture != nullptr);
   }
-  captureDetector(capture, det, tmp.data(), scale2);
+  captureDetector(capture, det, tmp, scale2);
   return t;
 }
 
@@ -493,11 +493,11 @@ class FftPath {
   // The final MFT of the (cropped) field and |.|^2 into `out`.
   void detector(const Step& det, double* out) {
     AIRY_ASSERT(!signPending_, "propagate: detector directly after an image plane");
-    AlignedBuffer<C> tmp(static_cast<size_t>(det.npixY) * det.npixX);
+    C* tmp = detectorField<C>(static_cast<size_t>(det.npixY) * det.npixX);
     t_.kernelSeconds += toDetector(det, cropRow(0), cropNy_, cropNx_, N_, wave_.wavelength, sys_.pupilScale,
-                                   -det.offsetY / det.pixelscale, -det.offsetX / det.pixelscale, scale2_,
-                                   tmp.data(), out, capture_ != nullptr);
-    captureDetector(capture_, det, tmp.data(), scale2_);
+                                   -det.offsetY / det.pixelscale, -det.offsetX / det.pixelscale, scale2_, tmp,
+                                   out, capture_ != nullptr);
+    captureDetector(capture_, det, tmp, scale2_);
   }
 
   Timing& timing() { return t_; }

@@ -13,6 +13,7 @@
 // centrosymmetric) it is kept real: each MFT out of the pupil grid is a real
 // GEMM and each MFT back into it yields a real field (transformHermitian).
 // The field's mirror symmetry (from the pupils and masks) lets the MFTs fold.
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
 
@@ -124,17 +125,17 @@ class PupilGrid {
 
   // The final MFT of the last pupil's window and |.|^2 into `out`.
   void detector(const Step& det, double* out) {
-    AlignedBuffer<C> tmp(static_cast<size_t>(det.npixY) * det.npixX);
+    C* tmp = detectorField<C>(static_cast<size_t>(det.npixY) * det.npixX);
     const size_t at = static_cast<size_t>(cropY0_) * n_ + cropX0_;
     const double offY = -det.offsetY / det.pixelscale, offX = -det.offsetX / det.pixelscale;
     const bool field = capture_ != nullptr;
     if (real_)
       t_.kernelSeconds += toDetector(det, re_ + at, cropNy_, cropNx_, n_, wave_.wavelength, sys_.pupilScale,
-                                     offY, offX, scale2_, tmp.data(), out, mirror_, field);
+                                     offY, offX, scale2_, tmp, out, mirror_, field);
     else
       t_.kernelSeconds += toDetector(det, f_ + at, cropNy_, cropNx_, n_, wave_.wavelength, sys_.pupilScale,
-                                     offY, offX, scale2_, tmp.data(), out, field);
-    captureDetector(capture_, det, tmp.data(), scale2_);
+                                     offY, offX, scale2_, tmp, out, field);
+    captureDetector(capture_, det, tmp, scale2_);
   }
 
   Timing& timing() { return t_; }
@@ -161,11 +162,16 @@ class PupilGrid {
       else
         mft::transform<R>(fwd, f_, box.data());
     } else if (real_) {
-      const std::vector<B> wide(re_, re_ + nn_);
-      mft::transformReal<B>(fwd, wide.data(), box.data());
+      // The widened field in a buffer the thread keeps (a fresh one faults its pages in every wavelength).
+      struct WideTag;
+      B* wide = threadBuffer<B, WideTag>(nn_);
+      std::copy(re_, re_ + nn_, wide);
+      mft::transformReal<B>(fwd, wide, box.data());
     } else {
-      const std::vector<std::complex<B>> wide(f_, f_ + nn_);
-      mft::transform<B>(fwd, wide.data(), box.data());
+      struct WideTag;
+      std::complex<B>* wide = threadBuffer<std::complex<B>, WideTag>(nn_);
+      std::copy(f_, f_ + nn_, wide);
+      mft::transform<B>(fwd, wide, box.data());
     }
     return box;
   }
