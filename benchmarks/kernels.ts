@@ -11,12 +11,8 @@ import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { native } from '../lib/binding';
 import { fft2Sync, forgetWisdom, mftSync, setBlasThreads, blasInfo } from '../lib/index';
-import { machineInfo, median, printMachine } from './machine';
+import { arg, machineInfo, median, printMachine } from './machine';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
-}
 const SIZES = arg('sizes', '512,1024,2048,4096').split(',').map(Number);
 const THREADS = arg('threads', '1,2').split(',').map(Number);
 const JSON_OUT = arg('json', '');

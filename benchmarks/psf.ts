@@ -10,12 +10,8 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { config, loadSystem, setBlasThreads } from '../lib/index';
-import { machineInfo, median, printMachine, workload } from './machine';
+import { arg, machineInfo, median, printMachine, workload } from './machine';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
-}
 const KS = arg('k', '1,2,4').split(',').map(Number);
 const REPEATS = Number(arg('repeats', '3'));
 const JSON_OUT = arg('json', '');
