@@ -194,8 +194,9 @@ export interface CalcPsfOptions {
    * 'double' (float64) or 'single' (float32) fields, MFTs and FFTs; the PSF
    * is summed and returned in float64 either way (default: the system's
    * `precision`, else `config.precision`). Single precision is about twice as
-   * fast and stays within about 1e-6 of the peak; it cannot hold contrasts
-   * much below 1e-7 of the unocculted peak (README, "Single precision").
+   * fast and stays within about 1e-6 of the peak; it is not enough for deep
+   * coronagraph contrast (below about 1e-8 of the unocculted peak; README,
+   * "Single precision").
    */
   precision?: Precision;
   /**
