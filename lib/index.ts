@@ -37,6 +37,8 @@ export type { PsfImage, PsfTiming, IntermediatePlane, DetectorEffects } from './
 export { readFitsImage, readFitsCube, writeFitsImages, writeFitsImagesAsync, verifyFitsChecksums } from './io/fits';
 export type { FitsHeader, FitsImage, FitsCube, FitsHdu } from './io/fits';
 export { loadSystem } from './io/load';
+export { GaussianBeam } from './fresnel/beam';
+export type { BeamOperation, BeamState, GaussianBeamOptions } from './fresnel/beam';
 export {
   Optic,
   CircularAperture,
