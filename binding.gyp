@@ -17,6 +17,7 @@
         "native/fft.cc",
         "native/fits.cc",
         "native/forkrun.cc",
+        "native/fresnel.cc",
         "native/mft.cc",
         "native/path_util.cc",
         "native/promise_worker.cc",

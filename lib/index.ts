@@ -38,6 +38,8 @@ export { readFitsImage, readFitsCube, writeFitsImages, writeFitsImagesAsync, ver
 export type { FitsHeader, FitsImage, FitsCube, FitsHdu } from './io/fits';
 export { loadSystem } from './io/load';
 export { GaussianBeam } from './fresnel/beam';
+export { FresnelOpticalSystem, QuadraticLens } from './fresnel/system';
+export type { FresnelSystemOptions, FresnelDetectorOptions, FresnelCalcOptions, FresnelPlane, FresnelIntermediate } from './fresnel/system';
 export type { BeamOperation, BeamState, GaussianBeamOptions } from './fresnel/beam';
 export {
   Optic,

@@ -284,6 +284,30 @@ void stepOf(Napi::Env env, Napi::Value v, const std::string& ctx, prop::System& 
   }
 }
 
+// { beamRadius, rayleighFactor?, planes: [{ distance, focalLength?, layers }],
+//   detectorDistance, pixelSize } of a Fresnel system.
+std::shared_ptr<const fresnel::Desc> fresnelOf(Napi::Env env, Napi::Value v, Arrays& arrays) {
+  const std::string ctx = "system.fresnel";
+  auto o = args::object(env, v, ctx);
+  auto d = std::make_shared<fresnel::Desc>();
+  d->beamRadius = args::num(o, "beamRadius", ctx);
+  d->rayleighFactor = args::numOr(o, "rayleighFactor", ctx, 2.0);
+  d->detectorDistance = args::num(o, "detectorDistance", ctx);
+  d->pixelSize = args::num(o, "pixelSize", ctx);
+  if (!o.Get("planes").IsArray()) typeError(env, ctx + ".planes must be an array");
+  auto planes = o.Get("planes").As<Napi::Array>();
+  for (uint32_t i = 0; i < planes.Length(); ++i) {
+    const std::string at = ctx + ".planes[" + std::to_string(i) + "]";
+    auto po = args::object(env, planes.Get(i), at);
+    fresnel::Plane p;
+    p.distance = args::num(po, "distance", at);
+    p.focalLength = args::numOr(po, "focalLength", at, 0.0);
+    p.layers = layersOf(env, po.Get("layers"), at + ".layers", arrays);
+    d->planes.push_back(std::move(p));
+  }
+  return d;
+}
+
 std::vector<prop::Wave> wavesOf(Napi::Env env, Napi::Value v) {
   if (!v.IsArray()) typeError(env, "`waves` must be an array");
   auto arr = v.As<Napi::Array>();
@@ -375,6 +399,7 @@ class SystemWrap : public Napi::ObjectWrap<SystemWrap> {
     Arrays arrays{*sys_, borrow, &borrowed_};
     for (uint32_t i = 0; i < steps.Length(); ++i)
       stepOf(env, steps.Get(i), "system.steps[" + std::to_string(i) + "]", *sys_, i, arrays);
+    if (!d.Get("fresnel").IsUndefined()) sys_->fresnel = fresnelOf(env, d.Get("fresnel"), arrays);
     args::runSync(env, [&] { sys_->prepare(); });
   }
 

@@ -40,6 +40,13 @@ mft::Mirror windowMirror(const Window& w, int p0, int npix) {
 }  // namespace
 
 void System::validate() const {
+  if (fresnel) {
+    if (npix <= 0 || padded < npix || steps.size() != 2 || steps.back().kind != StepKind::Detector ||
+        steps.back().npixY <= 0 || steps.back().npixX <= 0)
+      throw Error("ERR_AIRY_SYSTEM", "compiled Fresnel system has invalid sizes");
+    fresnel::validate(*fresnel, npix, padded);
+    return;
+  }
   if (npix <= 0 || padded < npix || !(pupilScale > 0) || !std::isfinite(pupilScale))
     throw Error("ERR_AIRY_SYSTEM", "compiled system has invalid sizes");
   if (steps.size() < 2 || steps.front().kind != StepKind::Pupil || steps.back().kind != StepKind::Detector)
@@ -83,6 +90,7 @@ void System::validate() const {
 
 void System::prepare() {
   validate();
+  if (fresnel) return;
   const Window& w = steps.front().mask;
   const size_t nn = static_cast<size_t>(npix) * npix;
   // The energy the caller measured (the aperture's, not its samples'), else the samples' sum of squares.
@@ -134,6 +142,12 @@ std::unique_ptr<Scratch<R>> System::acquire() {
     }
   }
   auto s = std::make_unique<Scratch<R>>();
+  if (fresnel) {
+    const size_t NN = static_cast<size_t>(padded) * padded;
+    s->a = AlignedBuffer<C>(NN);
+    s->b = AlignedBuffer<C>(NN);
+    return s;
+  }
   if (pupilGrid) {
     const size_t nn = static_cast<size_t>(npix) * npix, NN = static_cast<size_t>(padded) * padded;
     s->a = AlignedBuffer<C>(nn);
@@ -549,8 +563,9 @@ Timing propagate(System& sys, const Wave& wave, const RunOptions& opts, double* 
                  std::vector<Captured>* capture) {
   const auto t0 = Clock::now();
   AIRY_ASSERT(wave.wavelength > 0 && std::isfinite(wave.wavelength), "propagate: bad wavelength");
-  Timing t = opts.single ? propagateIn<float>(sys, wave, opts, out, capture)
-                         : propagateIn<double>(sys, wave, opts, out, capture);
+  Timing t = sys.fresnel   ? fresnel::propagate(sys, wave, opts, out, capture)
+             : opts.single ? propagateIn<float>(sys, wave, opts, out, capture)
+                           : propagateIn<double>(sys, wave, opts, out, capture);
   const Step& det = sys.steps.back();
   if (opts.normalize == Normalize::Last) normalizeLast(out, static_cast<size_t>(det.npixY) * det.npixX);
   t.totalSeconds = since(t0);

@@ -17,6 +17,7 @@
 
 #include "common.h"
 #include "fft.h"
+#include "fresnel.h"
 #include "mft.h"
 #include "raster.h"
 #include "vortex.h"
@@ -148,6 +149,11 @@ class System {
   bool vortexPlane = false;
   // How the entrance pupil's amplitude is symmetric; set by prepare().
   mft::Mirror entranceMirror = mft::Mirror::None;
+
+  // A Fresnel system (fresnel.h): its planes and distances. Its steps are
+  // then an empty pupil and the detector, whose pixelscale is the pitch in
+  // metres.
+  std::shared_ptr<const fresnel::Desc> fresnel;
 
   // Checks the step sequence; throws airy::Error on a malformed system.
   void validate() const;

@@ -1,0 +1,325 @@
+/**
+ * FresnelOpticalSystem: optics at planes separated by distances, propagated
+ * by the Gaussian-beam Fresnel formalism of POPPY's FresnelOpticalSystem
+ * (native/fresnel.h) on the same native batch as Fraunhofer systems, so every
+ * parallel mode and the single-precision path apply.
+ */
+import type { AbortSignalLike } from '../signal';
+import { type FftwPlanner, type ParallelMode, type Precision, resolve, type StartMethod } from '../config';
+import { AiryError } from '../errors';
+import { native, type NativeLayer, type NativeSystemDesc, type NativeSystemHandle } from '../binding';
+import { monochromatic, type ResolvedSource, resolveSource, type Source } from '../engine/source';
+import { Psf } from '../io/psf';
+import type { Conventions, Optic } from '../optics';
+import { runWaves } from '../run';
+import type { WorkloadShape } from '../run/memory';
+import { planParallel } from '../run/plan';
+import { type SharedSystem, shareSystem } from '../run/pool';
+import { version } from '../version';
+import { bool, finiteNumber, integer, knownKeys, oneOf, positiveNumber, show } from '../validate';
+import { type BeamState, GaussianBeam } from './beam';
+
+const ARCSEC_PER_RAD = (180 / Math.PI) * 3600;
+
+/** A thin lens of focal length `focalLength` metres (positive: converging), POPPY's QuadraticLens. */
+export class QuadraticLens {
+  readonly type = 'QuadraticLens';
+  readonly focalLength: number;
+  readonly name: string;
+  constructor(opts: { focalLength: number; name?: string }) {
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`QuadraticLens options must be an object, got ${show(opts)}`);
+    knownKeys('QuadraticLens: ', opts, ['focalLength', 'name']);
+    this.focalLength = finiteNumber('focalLength', opts.focalLength);
+    if (this.focalLength === 0) throw new RangeError('focalLength must not be 0');
+    this.name = opts.name ?? '';
+  }
+}
+
+/** Options of a {@link FresnelOpticalSystem}. */
+export interface FresnelSystemOptions {
+  /** Radius of the entrance beam (the pupil's radius), metres. */
+  beamRadius: number;
+  /** Samples across the entrance beam's diameter; default 1024. */
+  npix?: number;
+  /** Array size over beam diameter (POPPY's 1 / beam_ratio); default 2. npix × oversample must be even. */
+  oversample?: number;
+  name?: string;
+  /** How analytic shapes are sampled ('airy' anti-aliased, or POPPY's pixels); default 'airy'. */
+  conventions?: Conventions;
+}
+
+/** A Fresnel detector: a physical pixel pitch. */
+export interface FresnelDetectorOptions {
+  /** Pixel pitch, metres. */
+  pixelSize: number;
+  /** Pixels per side (a square detector). */
+  fovPixels: number;
+  /** Distance from the last plane, metres; default 0. */
+  distance?: number;
+}
+
+/** Options of {@link FresnelOpticalSystem.calcPsf}. */
+export interface FresnelCalcOptions {
+  /** One wavelength, metres (or give `source`). */
+  wavelength?: number;
+  /** Wavelengths and weights (no offset: Fresnel systems are on axis). */
+  source?: Source;
+  /** 'first' (default: the field after the first plane holds unit intensity), 'last' (the PSF sums to 1) or 'none'. */
+  normalize?: 'first' | 'last' | 'none';
+  /** Called after each wavelength. */
+  onProgress?: (p: { done: number; total: number; wavelength: number }) => void;
+  signal?: AbortSignalLike;
+  fftThreads?: number;
+  planner?: FftwPlanner;
+  precision?: Precision;
+  /** Also return the field after every plane (centred, with its metres per pixel). */
+  returnIntermediates?: boolean;
+  parallel?: ParallelMode;
+  nProcesses?: number;
+  startMethod?: StartMethod;
+  allowOversubscribe?: boolean;
+}
+
+const CALL_KEYS = [
+  'wavelength',
+  'source',
+  'normalize',
+  'onProgress',
+  'signal',
+  'fftThreads',
+  'planner',
+  'precision',
+  'returnIntermediates',
+  'parallel',
+  'nProcesses',
+  'startMethod',
+  'allowOversubscribe',
+];
+
+/** One plane: its distance from the plane before, its optics and an optional lens after them. */
+export interface FresnelPlane {
+  distance: number;
+  optics: Optic[];
+  lens?: QuadraticLens;
+}
+
+interface Compiled {
+  handle: NativeSystemHandle;
+  desc: NativeSystemDesc;
+  shape: WorkloadShape;
+  shared?: SharedSystem;
+}
+
+/** The field after one plane of one wavelength (`returnIntermediates`). */
+export interface FresnelIntermediate {
+  /** Position along the axis, metres from the first plane. */
+  z: number;
+  /** Metres per pixel of `field`. */
+  pixelSize: number;
+  shape: [number, number];
+  /** Interleaved complex, row-major, centred on the axis (pixel N/2). */
+  field: Float64Array;
+}
+
+/**
+ * Optics at planes separated by distances, propagated by Fresnel diffraction
+ * with POPPY's Gaussian-beam formalism. Distances and sizes in metres.
+ */
+export class FresnelOpticalSystem {
+  readonly beamRadius: number;
+  readonly npix: number;
+  readonly oversample: number;
+  readonly name: string;
+  readonly conventions: Conventions;
+  readonly planes: FresnelPlane[] = [];
+  detector: { pixelSize: number; fovPixels: number; distance: number } | undefined;
+  private compiled: Compiled | undefined;
+
+  constructor(opts: FresnelSystemOptions) {
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`FresnelOpticalSystem options must be an object, got ${show(opts)}`);
+    knownKeys('FresnelOpticalSystem: ', opts, ['beamRadius', 'npix', 'oversample', 'name', 'conventions']);
+    this.beamRadius = positiveNumber('beamRadius', opts.beamRadius);
+    this.npix = opts.npix === undefined ? 1024 : integer('npix', opts.npix, 2, 16384);
+    this.oversample = opts.oversample === undefined ? 2 : integer('oversample', opts.oversample, 1, 64);
+    if ((this.npix * this.oversample) % 2 !== 0) throw new RangeError(`npix × oversample must be even, got ${this.npix} × ${this.oversample}`);
+    this.name = opts.name ?? '';
+    this.conventions = opts.conventions === undefined ? 'airy' : oneOf('conventions', opts.conventions, ['airy', 'poppy'] as const);
+  }
+
+  /** Adds a plane `distance` metres after the one before (0 for the first): optics, and optionally a lens applied after them. */
+  addOptic(optics: Optic | QuadraticLens | (Optic | QuadraticLens)[], opts: { distance?: number } = {}): this {
+    knownKeys('addOptic options: ', opts, ['distance']);
+    const distance = opts.distance === undefined ? 0 : finiteNumber('distance', opts.distance);
+    if (this.detector) throw new AiryError('the detector is the last plane: add optics before it', 'ERR_AIRY_SYSTEM');
+    const list = Array.isArray(optics) ? optics : [optics];
+    const lenses = list.filter((o): o is QuadraticLens => o instanceof QuadraticLens);
+    if (lenses.length > 1) throw new RangeError('a plane holds at most one QuadraticLens');
+    this.planes.push({ distance, optics: list.filter((o): o is Optic => !(o instanceof QuadraticLens)), lens: lenses[0] });
+    this.compiled = undefined;
+    return this;
+  }
+
+  /** The detector, `distance` metres after the last plane, with a physical pixel pitch. */
+  addDetector(opts: FresnelDetectorOptions): this {
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`addDetector options must be an object, got ${show(opts)}`);
+    knownKeys('addDetector options: ', opts, ['pixelSize', 'fovPixels', 'distance']);
+    this.detector = {
+      pixelSize: positiveNumber('pixelSize', opts.pixelSize),
+      fovPixels: integer('fovPixels', opts.fovPixels, 1, 16384),
+      distance: opts.distance === undefined ? 0 : finiteNumber('distance', opts.distance),
+    };
+    this.compiled = undefined;
+    return this;
+  }
+
+  /**
+   * The Gaussian beam at every plane for one wavelength: position, waist,
+   * planar or spherical, metres per pixel and focal length (the last entry
+   * is the detector).
+   */
+  beamAt(wavelength: number): (BeamState & { name: string })[] {
+    const beam = new GaussianBeam({
+      radius: this.beamRadius,
+      wavelength: positiveNumber('wavelength', wavelength),
+      npix: this.npix,
+      oversample: this.oversample,
+    });
+    const out: (BeamState & { name: string })[] = [];
+    this.planes.forEach((p, i) => {
+      beam.propagate(p.distance);
+      if (p.lens) beam.lens(p.lens.focalLength);
+      out.push({ name: p.lens?.name || p.optics[0]?.name || `plane ${i}`, ...beam.state() });
+    });
+    if (this.detector) {
+      beam.propagate(this.detector.distance);
+      out.push({ name: 'detector', ...beam.state() });
+    }
+    return out;
+  }
+
+  private compile(): Compiled {
+    if (this.compiled) return this.compiled;
+    if (this.planes.length === 0) throw new AiryError('a Fresnel system needs at least one plane (addOptic)', 'ERR_AIRY_SYSTEM');
+    const det = this.detector;
+    if (!det) throw new AiryError('a Fresnel system needs a detector (addDetector)', 'ERR_AIRY_SYSTEM');
+    const N = this.npix * this.oversample;
+    const desc: NativeSystemDesc & { fresnel: unknown } = {
+      npix: this.npix,
+      padded: N,
+      pupilScale: (2 * this.beamRadius) / this.npix,
+      steps: [{ kind: 'pupil' }, { kind: 'detector', npixY: det.fovPixels, npixX: det.fovPixels, pixelscale: det.pixelSize }],
+      fresnel: {
+        beamRadius: this.beamRadius,
+        planes: this.planes.map((p) => ({
+          distance: p.distance,
+          focalLength: p.lens?.focalLength ?? 0,
+          layers: p.optics.flatMap((o): NativeLayer[] => o.layers(this.conventions)),
+        })),
+        detectorDistance: det.distance,
+        pixelSize: det.pixelSize,
+      },
+    };
+    const handle = new (native().NativeSystem)(desc);
+    const shape: WorkloadShape = { npix: this.npix, padded: N, detector: det.fovPixels, fft: true, pupilGrid: false, mftInput: N, systemBytes: 0, opd: true };
+    this.compiled = { handle, desc, shape };
+    return this.compiled;
+  }
+
+  /** Computes the detector intensity for one wavelength or a weighted source, PSF = Σ wᵢ·PSF(λᵢ). */
+  async calcPsf(opts: FresnelCalcOptions = {}): Promise<Psf & { fresnelIntermediates?: FresnelIntermediate[][] }> {
+    const t0 = performance.now();
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`calcPsf options must be an object, got ${show(opts)}`);
+    knownKeys('calcPsf: ', opts, CALL_KEYS);
+    const src = this.sourceOf(opts);
+    if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${show(opts.signal)}`);
+    const normalize = opts.normalize === undefined ? 'first' : oneOf('normalize', opts.normalize, ['first', 'last', 'none'] as const);
+    const precision = resolve('precision', opts.precision, 'precision');
+    const fftThreads = resolve('fftThreads', opts.fftThreads, 'fftThreads');
+    const capture = opts.returnIntermediates === undefined ? false : bool('returnIntermediates', opts.returnIntermediates);
+    const c = this.compile();
+    const det = this.detector!;
+    const pixels = det.fovPixels * det.fovPixels;
+    const plan = planParallel(opts, { ...c.shape, single: precision === 'single' }, src.wavelengths.length, fftThreads, capture);
+    let done = 0;
+    const r = await runWaves(
+      {
+        handle: c.handle,
+        shared: () => {
+          c.shared ??= shareSystem(c.desc);
+          return c.shared;
+        },
+        waves: src.wavelengths.map((wavelength) => ({ wavelength, tiltX: 0, tiltY: 0 })),
+        pixels,
+        run: { normalize, planner: resolve('fftwPlanner', opts.planner, 'planner'), fftThreads, precision },
+        capture,
+        signal: opts.signal,
+        onWave: (i) => opts.onProgress?.({ done: ++done, total: src.wavelengths.length, wavelength: src.wavelengths[i]! }),
+        consume: (block) => weighted(block, src.weights, pixels),
+      },
+      plan,
+    );
+    const seconds = (performance.now() - t0) / 1e3;
+    const psf = new Psf({
+      data: r.value,
+      shape: [det.fovPixels, det.fovPixels],
+      pixelscale: det.pixelSize,
+      oversample: 1,
+      header: this.header(src, normalize, precision, plan.mode, seconds),
+      timing: { rasterSeconds: 0, kernelSeconds: r.kernelSeconds, nativeOtherSeconds: Math.max(0, r.nativeSeconds - r.kernelSeconds), totalSeconds: seconds },
+      parallel: { mode: plan.mode, workers: plan.workers, startMethod: plan.startMethod, reason: plan.reason },
+    });
+    if (!r.planes) return psf;
+    const intermediates = r.planes.map((planes, w) => {
+      const beam = this.beamAt(src.wavelengths[w]!);
+      return planes.map((p, i) => ({ z: beam[i]!.z, pixelSize: p.pixelscale ?? 0, shape: [p.ny, p.nx] as [number, number], field: p.field }));
+    });
+    return Object.assign(psf, { fresnelIntermediates: intermediates });
+  }
+
+  private sourceOf(opts: FresnelCalcOptions): ResolvedSource {
+    if ((opts.wavelength === undefined) === (opts.source === undefined))
+      throw new TypeError('calcPsf needs exactly one of { wavelength } or { source: { wavelengths, weights } }');
+    const src = opts.wavelength !== undefined ? monochromatic(opts.wavelength) : resolveSource(opts.source);
+    if (src.offsetR !== 0) throw new RangeError(`a Fresnel system takes no source offset, got offsetR ${src.offsetR}`);
+    return src;
+  }
+
+  /** POPPY's keywords, the planes' distances and focal lengths, and what ran. */
+  private header(src: ResolvedSource, normalize: string, precision: Precision, mode: string, seconds: number): Record<string, number | string | boolean> {
+    const det = this.detector!;
+    const meanLam = src.wavelengths.reduce((a, l, i) => a + l * src.weights[i]!, 0);
+    const h: Record<string, number | string | boolean> = {
+      PIXELSCL: det.pixelSize,
+      PIXUNIT: 'm',
+      OVERSAMP: 1,
+      DET_SAMP: 1,
+      WAVELEN: meanLam,
+      NWAVES: src.wavelengths.length,
+    };
+    src.wavelengths.forEach((l, i) => {
+      h[`WAVE${i}`] = l;
+      h[`WGHT${i}`] = src.weights[i]!;
+    });
+    h.PROPAGAT = 'fresnel';
+    h.BEAMRAD = this.beamRadius;
+    h.NPIX = this.npix;
+    h.FFTPAD = this.npix * this.oversample;
+    this.planes.forEach((p, i) => {
+      h[`DIST${i}`] = p.distance;
+      if (p.lens) h[`FL${i}`] = p.lens.focalLength;
+    });
+    h.DETDIST = det.distance;
+    const fl = this.beamAt(meanLam).at(-1)!.focalLength;
+    if (Number.isFinite(fl)) h.ANGPIXSC = (det.pixelSize / Math.abs(fl)) * ARCSEC_PER_RAD;
+    return Object.assign(h, { NORMALIZ: normalize, PRECISION: precision, PARALLEL: mode, CALCTIME: seconds, ORIGIN: `airy ${version}` });
+  }
+}
+
+function weighted(block: Float64Array, weights: readonly number[], pixels: number): Float64Array {
+  const out = new Float64Array(pixels);
+  weights.forEach((w, i) => {
+    const p = block.subarray(i * pixels, (i + 1) * pixels);
+    for (let k = 0; k < pixels; k++) out[k] += w * p[k]!;
+  });
+  return out;
+}

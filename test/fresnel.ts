@@ -1,0 +1,254 @@
+// FresnelOpticalSystem against analytic results, the Fraunhofer engine and
+// POPPY's FresnelOpticalSystem (test/poppy/fresnel_psf.py →
+// reference/fresnel-hubble.json), in every parallel mode and precision.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  CircularAperture,
+  FresnelOpticalSystem,
+  GaussianAperture,
+  OpticalSystem,
+  type Psf,
+  QuadraticLens,
+  readFits,
+  SecondaryObscuration,
+  shutdownPool,
+} from '../lib/index';
+
+t.teardown(() => shutdownPool());
+
+const ARCSEC_PER_RAD = (180 / Math.PI) * 3600;
+
+function maxDiff(a: Float64Array, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+const peakOf = (a: ArrayLike<number>) => Math.max(...Array.from(a));
+
+/** A lens of focal length f behind an aperture of radius a, the detector f behind it. */
+function lensSystem(a: number, f: number, pixelSize: number, fovPixels: number): FresnelOpticalSystem {
+  const fr = new FresnelOpticalSystem({ beamRadius: 0.01, npix: 128, oversample: 4, conventions: 'poppy' });
+  fr.addOptic([new CircularAperture({ radius: a }), new QuadraticLens({ focalLength: f })]);
+  fr.addDetector({ pixelSize, fovPixels, distance: f });
+  return fr;
+}
+
+/** The Fraunhofer PSF of the same sampled aperture: odd npix puts the grid centre on a pixel, as the Fresnel grid's. */
+async function fraunhofer(a: number, dx: number, pixelscale: number, fovPixels: number, wavelength: number): Promise<Psf> {
+  const n = 2 * Math.ceil(a / dx) + 3;
+  const o = new OpticalSystem({ npix: n, oversample: 1, pupilDiameter: n * dx, conventions: 'poppy' });
+  o.addPupil(new CircularAperture({ radius: a }));
+  o.addDetector({ pixelscale, fovPixels, oversample: 1 });
+  return o.calcPsf({ wavelength });
+}
+
+t.test('a lens of focal length f and f of free space give the Fraunhofer PSF at the matching pixel scale (1e-6 of peak)', async (t) => {
+  const lam = 1e-6;
+  const f = 1;
+  const a = 0.009;
+  const natural = lensSystem(a, f, 1, 1).beamAt(lam).at(-1)!.pixel;
+  const dx = 0.02 / 128;
+  for (const [label, pitch] of [
+    ['the sampling the propagation lands on', natural],
+    ['a detector pitch 0.7 of it (resampled by MFT)', 0.7 * natural],
+    ['a detector pitch 1.6 of it', 1.6 * natural],
+  ] as const) {
+    const p = await lensSystem(a, f, pitch, 65).calcPsf({ wavelength: lam });
+    const q = await fraunhofer(a, dx, (pitch / f) * ARCSEC_PER_RAD, 65, lam);
+    const e = maxDiff(p.data, q.data) / q.peak();
+    t.ok(e < 1e-6, `${label}: ${e.toExponential(2)} of peak`);
+  }
+});
+
+t.test('a circular aperture in the far field (1000 Rayleigh distances) gives the Fraunhofer PSF (1e-6 of peak)', async (t) => {
+  const lam = 1e-6;
+  // Apertures stay inside the beam radius: the entrance field is POPPY's npix × npix square of ones.
+  const beam = 0.0005;
+  const a = 0.9 * beam;
+  const fr = new FresnelOpticalSystem({ beamRadius: beam, npix: 64, oversample: 4, conventions: 'poppy' });
+  fr.addOptic(new CircularAperture({ radius: a }));
+  const z = (1000 * Math.PI * a * a) / lam;
+  fr.addDetector({ pixelSize: 1, fovPixels: 1, distance: z });
+  const pixel = fr.beamAt(lam).at(-1)!.pixel;
+  fr.addDetector({ pixelSize: pixel, fovPixels: 41, distance: z });
+  const p = await fr.calcPsf({ wavelength: lam });
+  const q = await fraunhofer(a, (2 * beam) / 64, (pixel / z) * ARCSEC_PER_RAD, 41, lam);
+  const e = maxDiff(p.data, q.data) / q.peak();
+  t.ok(e < 1e-6, `z = ${z.toFixed(1)} m: ${e.toExponential(2)} of peak`);
+});
+
+t.test('on-axis intensity behind a circular aperture: 4 sin²(π a² / 2λz), the Fresnel zones (converging with sampling)', async (t) => {
+  // Fresnel numbers where the plane-to-plane transfer function is sampled
+  // (z < N dx² / λ); below them the angular spectrum aliases, as in POPPY.
+  const lam = 1e-6;
+  const a = 0.005;
+  const errors: number[] = [];
+  for (const npix of [128, 256]) {
+    let worst = 0;
+    for (const zones of [8.5, 10, 11.5, 13]) {
+      const z = (a * a) / (lam * zones);
+      const fr = new FresnelOpticalSystem({ beamRadius: a / 0.9, npix, oversample: 8 });
+      fr.addOptic(new CircularAperture({ radius: a }));
+      fr.addDetector({ pixelSize: (2 * a) / 0.9 / npix, fovPixels: 3, distance: z });
+      const p = await fr.calcPsf({ wavelength: lam, normalize: 'none' });
+      const want = 4 * Math.sin((Math.PI * zones) / 2) ** 2;
+      worst = Math.max(worst, Math.abs(p.data[4]! - want));
+    }
+    errors.push(worst);
+  }
+  t.ok(errors[1]! < 0.1, `npix 256: on-axis intensity within ${errors[1]!.toExponential(2)} of the analytic value (which is at most 4)`);
+  t.ok(errors[1]! < errors[0]! / 2, `the error falls with sampling (npix 128 → 256: ${errors.map((e) => e.toExponential(2)).join(' → ')})`);
+});
+
+t.test('a Gaussian beam spreads as w(z) = w0 √(1 + (z/z_R)²) (second moments, 1e-3)', async (t) => {
+  const lam = 1e-6;
+  const w0 = 0.002;
+  const zr = (Math.PI * w0 * w0) / lam;
+  for (const z of [0.5 * zr, 2 * zr, 5 * zr]) {
+    const fr = new FresnelOpticalSystem({ beamRadius: 2.5 * w0, npix: 128, oversample: 8 });
+    fr.addOptic(new GaussianAperture({ w: w0 }));
+    fr.addDetector({ pixelSize: 1, fovPixels: 1, distance: z });
+    const pixel = fr.beamAt(lam).at(-1)!.pixel;
+    const n = 1024;
+    fr.addDetector({ pixelSize: pixel, fovPixels: n, distance: z });
+    const p = await fr.calcPsf({ wavelength: lam });
+    let s = 0;
+    let r2 = 0;
+    for (let y = 0; y < n; y++)
+      for (let x = 0; x < n; x++) {
+        const v = p.data[y * n + x]!;
+        s += v;
+        r2 += v * ((y - n / 2) ** 2 + (x - n / 2) ** 2) * pixel * pixel;
+      }
+    const w = Math.sqrt((2 * r2) / s);
+    const want = w0 * Math.sqrt(1 + (z / zr) ** 2);
+    t.ok(Math.abs(w / want - 1) < 1e-3, `z = ${(z / zr).toFixed(1)} z_R: w = ${w.toExponential(5)} m, analytic ${want.toExponential(5)} m`);
+  }
+});
+
+t.test('intensity is conserved through every step: plane-to-plane, waist-to-spherical, spherical-to-waist, lenses (1e-10)', async (t) => {
+  const fr = new FresnelOpticalSystem({ beamRadius: 0.01, npix: 128, oversample: 4 });
+  fr.addOptic(new CircularAperture({ radius: 0.009 }));
+  fr.addOptic([], { distance: 5 }); // inside z_R: plane to plane
+  fr.addOptic(new QuadraticLens({ focalLength: 2 }), { distance: 1 });
+  fr.addOptic([], { distance: 1 }); // waist to spherical
+  fr.addOptic(new QuadraticLens({ focalLength: 0.5 }), { distance: 0.5 });
+  fr.addOptic([], { distance: 0.7 }); // spherical to waist and on
+  fr.addDetector({ pixelSize: 1e-5, fovPixels: 16, distance: 3 });
+  const p = await fr.calcPsf({ wavelength: 1e-6, returnIntermediates: true });
+  const planes = p.fresnelIntermediates![0]!;
+  t.equal(planes.length, 6, 'the field after each plane');
+  const beam = fr.beamAt(1e-6);
+  for (const [i, pl] of planes.entries()) {
+    let e = 0;
+    for (let k = 0; k < pl.field.length; k++) e += pl.field[k]! ** 2;
+    t.ok(Math.abs(e - 1) < 1e-10, `plane ${i} (z ${pl.z} m, ${beam[i]!.spherical ? 'spherical' : 'planar'}): total intensity 1 − ${(1 - e).toExponential(1)}`);
+    t.ok(Math.abs(pl.pixelSize / beam[i]!.pixel - 1) < 1e-12, `plane ${i}: ${pl.pixelSize.toExponential(4)} m per pixel, as the beam says`);
+  }
+});
+
+t.test("POPPY's FresnelOpticalSystem: the Hubble-like example at its focus (1e-4 of peak; measured 1e-15)", async (t) => {
+  const ref = JSON.parse(fs.readFileSync(path.join(__dirname, 'poppy', 'reference', 'fresnel-hubble.json'), 'utf8')) as {
+    runs: { wavelength: number; pixelSize: number; intensity: number[] }[];
+  };
+  for (const run of ref.runs) {
+    const fr = new FresnelOpticalSystem({ beamRadius: 1.2, npix: 256, oversample: 4, conventions: 'poppy' });
+    fr.addOptic(new CircularAperture({ radius: 1.2 }));
+    fr.addOptic(new SecondaryObscuration({ secondaryRadius: 0.396, supportWidth: 0.0264, supportAngleOffset: 45 }));
+    fr.addOptic(new QuadraticLens({ focalLength: 5.52085, name: 'primary' }));
+    fr.addOptic(new QuadraticLens({ focalLength: -0.6790325, name: 'secondary' }), { distance: 4.907028205 });
+    fr.addOptic([], { distance: 6.3919974 });
+    fr.addDetector({ pixelSize: run.pixelSize, fovPixels: 64 });
+    t.ok(Math.abs(fr.beamAt(run.wavelength).at(-1)!.pixel / run.pixelSize - 1) < 1e-12, `λ ${run.wavelength}: the focus is sampled as POPPY samples it`);
+    const p = await fr.calcPsf({ wavelength: run.wavelength });
+    const e = maxDiff(p.data, run.intensity) / peakOf(run.intensity);
+    t.ok(e < 1e-4, `λ ${run.wavelength * 1e6} µm: ${e.toExponential(2)} of peak`);
+    t.ok(Math.abs(p.header.ANGPIXSC as number) > 0, 'the angular pixel scale from the beam focal length is in the header');
+  }
+});
+
+function relay(): FresnelOpticalSystem {
+  const fr = new FresnelOpticalSystem({ beamRadius: 0.01, npix: 64, oversample: 4 });
+  fr.addOptic([new CircularAperture({ radius: 0.009 }), new QuadraticLens({ focalLength: 1.5 })]);
+  fr.addOptic(new CircularAperture({ radius: 0.003 }), { distance: 0.5 });
+  fr.addDetector({ pixelSize: 2e-5, fovPixels: 48, distance: 1 });
+  return fr;
+}
+const SOURCE = { wavelengths: [0.9e-6, 1e-6, 1.1e-6, 1.2e-6] };
+
+t.test('every parallel mode gives the serial PSF (1e-12); single precision within 1e-5 of peak', async (t) => {
+  const fr = relay();
+  const ref = await fr.calcPsf({ source: SOURCE });
+  for (const mode of [
+    { parallel: 'threads', nProcesses: 2 },
+    { parallel: 'processes', startMethod: 'spawn', nProcesses: 2 },
+  ] as const) {
+    const p = await fr.calcPsf({ source: SOURCE, ...mode });
+    t.ok(maxDiff(p.data, ref.data) <= 1e-12 * ref.peak(), `${mode.parallel}: equals serial`);
+  }
+  const s = await fr.calcPsf({ source: SOURCE, precision: 'single' });
+  const e = maxDiff(s.data, ref.data) / ref.peak();
+  t.ok(e > 0 && e < 1e-5, `single precision: ${e.toExponential(2)} of peak`);
+  t.equal(s.header.PRECISION, 'single');
+  const script = `
+    const { CircularAperture, FresnelOpticalSystem, QuadraticLens } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'index.ts'))});
+    (async () => {
+      const fr = new FresnelOpticalSystem({ beamRadius: 0.01, npix: 64, oversample: 4 });
+      fr.addOptic([new CircularAperture({ radius: 0.009 }), new QuadraticLens({ focalLength: 1.5 })]);
+      fr.addOptic(new CircularAperture({ radius: 0.003 }), { distance: 0.5 });
+      fr.addDetector({ pixelSize: 2e-5, fovPixels: 48, distance: 1 });
+      const f = await fr.calcPsf({ source: ${JSON.stringify(SOURCE)}, parallel: 'processes', startMethod: 'fork', nProcesses: 2 });
+      console.log(JSON.stringify({ data: Array.from(f.data), mode: f.parallel.mode + '/' + f.parallel.startMethod }));
+    })();`;
+  const r = spawnSync(process.execPath, [...process.execArgv, '-e', script], {
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  t.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  t.equal(out.mode, 'processes/fork');
+  t.ok(maxDiff(ref.data, out.data) <= 1e-12 * ref.peak(), 'fork: equals serial');
+});
+
+t.test('FITS output carries the distances, focal lengths and pixel size; progress, abort and normalisation', async (t) => {
+  const fr = relay();
+  const seen: number[] = [];
+  const p = await fr.calcPsf({ source: SOURCE, onProgress: (x) => seen.push(x.done) });
+  t.same(
+    seen.sort((a, b) => a - b),
+    [1, 2, 3, 4],
+  );
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airy-fresnel-')), 'relay.fits');
+  await p.writeFits(file);
+  const h = readFits(file).header;
+  t.match(h, { PROPAGAT: 'fresnel', DIST0: 0, FL0: 1.5, DIST1: 0.5, DETDIST: 1, PIXELSCL: 2e-5, PIXUNIT: 'm', BEAMRAD: 0.01 });
+  const last = await fr.calcPsf({ source: SOURCE, normalize: 'last' });
+  t.ok(Math.abs(last.total() - 1) < 1e-12, "normalize 'last': the PSF sums to 1");
+  const ac = new AbortController();
+  ac.abort();
+  await t.rejects(fr.calcPsf({ source: SOURCE, signal: ac.signal }), { code: 'ABORT_ERR' });
+});
+
+t.test('bad Fresnel systems and calls fail clearly', async (t) => {
+  t.throws(() => new FresnelOpticalSystem({ beamRadius: -1 }), /beamRadius must be greater than 0, got -1/);
+  t.throws(() => new FresnelOpticalSystem({ beamRadius: 1, npix: 63, oversample: 1 }), /npix × oversample must be even, got 63 × 1/);
+  t.throws(() => new FresnelOpticalSystem({ beamRadius: 1, pupil: 2 } as never), /pupil is not an option/);
+  t.throws(() => new QuadraticLens({ focalLength: 0 }), /focalLength must not be 0/);
+  const fr = new FresnelOpticalSystem({ beamRadius: 0.01, npix: 32 });
+  await t.rejects(fr.calcPsf({ wavelength: 1e-6 }), /needs at least one plane/);
+  fr.addOptic(new CircularAperture({ radius: 0.01 }));
+  await t.rejects(fr.calcPsf({ wavelength: 1e-6 }), /needs a detector/);
+  t.throws(() => fr.addOptic([new QuadraticLens({ focalLength: 1 }), new QuadraticLens({ focalLength: 2 })]), /at most one QuadraticLens/);
+  t.throws(() => fr.addOptic([], { distance: Number.NaN }), /distance must be finite/);
+  fr.addDetector({ pixelSize: 1e-5, fovPixels: 8, distance: 1 });
+  t.throws(() => fr.addOptic([]), /the detector is the last plane/);
+  await t.rejects(fr.calcPsf({ wavelength: 1e-6, normalize: 'exit_pupil' as never }), /normalize must be one of 'first', 'last', 'none', got "exit_pupil"/);
+  await t.rejects(fr.calcPsf({ source: { wavelengths: [1e-6], offsetR: 0.1 } }), /takes no source offset/);
+  await t.rejects(fr.calcPsf({ wavelength: 1e-6, oversample: 2 } as never), /oversample/);
+  await t.rejects(fr.calcPsf({}), /exactly one of/);
+});
