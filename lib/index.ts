@@ -39,6 +39,7 @@ export type { FitsHeader, FitsImage, FitsCube, FitsHdu } from './io/fits';
 export { loadSystem } from './io/load';
 export { GaussianBeam } from './fresnel/beam';
 export { FresnelOpticalSystem, QuadraticLens } from './fresnel/system';
+export { loadFresnelSystem } from './fresnel/load';
 export type { FresnelSystemOptions, FresnelDetectorOptions, FresnelCalcOptions, FresnelPlane, FresnelIntermediate } from './fresnel/system';
 export type { BeamOperation, BeamState, GaussianBeamOptions } from './fresnel/beam';
 export {

@@ -303,6 +303,8 @@ std::shared_ptr<const fresnel::Desc> fresnelOf(Napi::Env env, Napi::Value v, Arr
     p.distance = args::num(po, "distance", at);
     p.focalLength = args::numOr(po, "focalLength", at, 0.0);
     p.layers = layersOf(env, po.Get("layers"), at + ".layers", arrays);
+    p.extent = args::numOr(po, "extent", at, -1.0);
+    p.outside = args::numOr(po, "outside", at, 1.0);
     d->planes.push_back(std::move(p));
   }
   return d;

@@ -158,7 +158,7 @@ class Path {
     for (size_t i = 0; i < d_.planes.size(); ++i) {
       const Plane& p = d_.planes[i];
       move(p.distance);
-      optics(p.layers);
+      optics(p);
       if (p.focalLength != 0) quadPhase(-beam_.lens(p.focalLength));
       if (i == 0 && opts_.normalize == prop::Normalize::First) unitEnergy();
       keep();
@@ -232,18 +232,42 @@ class Path {
     std::swap(cur_, other_);
   }
 
-  // The plane's optics sampled on the current grid (metres, the axis at N/2).
-  void optics(const std::vector<raster::Layer>& layers) {
-    if (layers.empty()) return;
+  // The plane's optics sampled on the current grid (metres, the axis at
+  // N/2): on the window their extent implies, `outside` beyond it.
+  void optics(const Plane& p) {
+    if (p.layers.empty()) return;
     const raster::Grid grid{N_, N_, N_ / 2.0, N_ / 2.0, dx_};
-    const raster::Sampled sm = raster::sample(layers, grid, raster::Rect{0, 0, N_, N_});
+    const raster::Rect r = p.extent > 0 ? raster::windowFor(p.extent, grid) : raster::Rect{0, 0, N_, N_};
+    const raster::Sampled sm = raster::sample(p.layers, grid, r);
+    if (p.outside != 1) scaleOutside(r, static_cast<R>(p.outside));
     const double k = 2 * kPi / lambda_;
-    for (int y = 0; y < N_; ++y)
-      for (int x = 0; x < N_; ++x) {
-        const size_t i = static_cast<size_t>(y) * N_ + x;
-        const double ph = (sm.opd.empty() ? 0 : k * sm.opd[i]) + (sm.phase.empty() ? 0 : sm.phase[i]);
-        cur_[at(y, x)] *= C(std::polar(sm.amp[i], ph));
+    const bool phased = !sm.opd.empty() || !sm.phase.empty();
+    for (int y = 0; y < r.ny; ++y) {
+      // Centred row y0 + y is FFT-layout row (y0 + y + N/2) mod N; columns swap halves the same way.
+      const size_t src = static_cast<size_t>(y) * r.nx;
+      C* row = cur_ + static_cast<size_t>((r.y0 + y + N_ / 2) % N_) * N_;
+      for (int x = 0; x < r.nx; ++x) {
+        C& f = row[(r.x0 + x + N_ / 2) % N_];
+        const double a = sm.amp[src + x];
+        if (!phased) {
+          f *= static_cast<R>(a);
+          continue;
+        }
+        const double ph =
+            (sm.opd.empty() ? 0 : k * sm.opd[src + x]) + (sm.phase.empty() ? 0 : sm.phase[src + x]);
+        f *= C(std::polar(a, ph));
       }
+    }
+  }
+
+  // Multiplies the field outside centred window `r` by `s`.
+  void scaleOutside(const raster::Rect& r, R s) {
+    for (int y = 0; y < N_; ++y) {
+      const bool inRows = y >= r.y0 && y < r.y0 + r.ny;
+      C* row = cur_ + static_cast<size_t>((y + N_ / 2) % N_) * N_;
+      for (int x = 0; x < N_; ++x)
+        if (!inRows || x < r.x0 || x >= r.x0 + r.nx) row[(x + N_ / 2) % N_] *= s;
+    }
   }
 
   void unitEnergy() {

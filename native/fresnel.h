@@ -31,6 +31,8 @@ struct Plane {
   double distance = 0;
   std::vector<raster::Layer> layers;
   double focalLength = 0;
+  double extent = -1;  // metres from the axis beyond which the optics are `outside` (< 0: unbounded)
+  double outside = 1;
 };
 
 struct Desc {

@@ -10,6 +10,8 @@ import {
   CircularAperture,
   FresnelOpticalSystem,
   GaussianAperture,
+  loadFresnelSystem,
+  loadSystem,
   OpticalSystem,
   type Psf,
   QuadraticLens,
@@ -251,4 +253,32 @@ t.test('bad Fresnel systems and calls fail clearly', async (t) => {
   await t.rejects(fr.calcPsf({ source: { wavelengths: [1e-6], offsetR: 0.1 } }), /takes no source offset/);
   await t.rejects(fr.calcPsf({ wavelength: 1e-6, oversample: 2 } as never), /oversample/);
   await t.rejects(fr.calcPsf({}), /exactly one of/);
+});
+
+t.test('JSON: the example loads and runs; bad files fail naming the JSON path; airy psf runs it', async (t) => {
+  const examples = path.resolve(__dirname, '..', 'examples');
+  const file = path.join(examples, 'fresnel-hubble.json');
+  const fr = loadFresnelSystem({ file });
+  t.equal(fr.planes.length, 3);
+  t.equal(fr.planes[0]!.lens?.focalLength, 5.52085, 'the QuadraticLens of the first plane');
+  const p = await fr.calcPsf();
+  t.equal(p.header.NWAVES, 3, "the file's source is the default");
+  t.ok(p.peak() > 0 && p.total() > 0.9, `most light on the detector (${p.total().toFixed(4)})`);
+  t.throws(() => loadSystem({ file }), /a Fresnel system \("type": "fresnel"\): load it with loadFresnelSystem/);
+  const good = JSON.parse(fs.readFileSync(file, 'utf8'));
+  t.throws(() => loadFresnelSystem({ ...good, type: undefined }), /type must be "fresnel"/);
+  t.throws(() => loadFresnelSystem({ ...good, lens: 1 }), /lens is not a known key/);
+  t.throws(() => loadFresnelSystem({ ...good, planes: [{ distance: 1, optics: [{ type: 'QuadraticLens', focalLength: 0 }] }] }), /focalLength must not be 0/);
+  t.throws(() => loadFresnelSystem({ ...good, planes: [{ optics: [{ type: 'Nope' }] }] }), /planes\[0\]\.optics\[0\]\.type: unknown optic type "Nope"/);
+  t.throws(() => loadFresnelSystem({ ...good, detector: undefined }), /detector must be an object/);
+
+  const bin = path.resolve(__dirname, '..', 'bin', 'airy.js');
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airy-fresnel-cli-')), 'h.fits');
+  const r = spawnSync(process.execPath, [bin, 'psf', file, '-o', out, '--wavelength', '1e-6', '--json', '-q'], { encoding: 'utf8', timeout: 120_000 });
+  t.equal(r.status, 0, r.stderr);
+  t.match(JSON.parse(r.stdout), { shape: [128, 128], pixelSize: 5e-6, precision: 'double' });
+  t.match(readFits(out).header, { PROPAGAT: 'fresnel', DIST1: 4.907028205, PIXUNIT: 'm' });
+  const bad = spawnSync(process.execPath, [bin, 'psf', file, '-o', out, '--png', path.join(path.dirname(out), 'x.png')], { encoding: 'utf8' });
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, /--png: not available for Fresnel systems/);
 });

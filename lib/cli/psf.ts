@@ -10,6 +10,7 @@ import { loadSystem } from '../io/load';
 import type { PictureOptions } from '../io/picture';
 import { pupilOutputs } from '../io/pupil';
 import { shutdownPool } from '../run/pool';
+import { fresnelPsfCommand, isFresnelFile } from './fresnel';
 import { handleInterrupts, interrupted } from './interrupt';
 import { measure, type Measurements } from './measure';
 import { terminalBar } from './progress';
@@ -112,6 +113,7 @@ function effectsOf(opts: PsfCommandOptions): DetectorEffects | undefined {
 
 export async function psfCommand(file: string, opts: PsfCommandOptions): Promise<void> {
   if (!fs.existsSync(file)) throw new UsageError(`system file ${file} does not exist`);
+  if (isFresnelFile(file)) return fresnelPsfCommand(file, opts, opts.output || `${path.basename(file, path.extname(file))}.fits`);
   const osys = loadSystemFile(file);
   const calc: CalcPsfOptions = {};
   if (opts.wavelength !== undefined && opts.wavelengths !== undefined) throw new UsageError('give --wavelength or --wavelengths, not both');

@@ -10,7 +10,7 @@ import { AiryError } from '../errors';
 import { native, type NativeLayer, type NativeSystemDesc, type NativeSystemHandle } from '../binding';
 import { monochromatic, type ResolvedSource, resolveSource, type Source } from '../engine/source';
 import { Psf } from '../io/psf';
-import type { Conventions, Optic } from '../optics';
+import { combinedExtent, type Conventions, type Optic } from '../optics';
 import { runWaves } from '../run';
 import type { WorkloadShape } from '../run/memory';
 import { planParallel } from '../run/plan';
@@ -133,6 +133,10 @@ export class FresnelOpticalSystem {
   readonly conventions: Conventions;
   readonly planes: FresnelPlane[] = [];
   detector: { pixelSize: number; fovPixels: number; distance: number } | undefined;
+  /** Source used when `calcPsf` is given neither `wavelength` nor `source` (set by loadFresnelSystem). */
+  defaultSource: ResolvedSource | undefined;
+  /** Normalisation used when `calcPsf` is not given one (set by loadFresnelSystem). */
+  defaultNormalize: 'first' | 'last' | 'none' | undefined;
   private compiled: Compiled | undefined;
 
   constructor(opts: FresnelSystemOptions) {
@@ -210,11 +214,17 @@ export class FresnelOpticalSystem {
       steps: [{ kind: 'pupil' }, { kind: 'detector', npixY: det.fovPixels, npixX: det.fovPixels, pixelscale: det.pixelSize }],
       fresnel: {
         beamRadius: this.beamRadius,
-        planes: this.planes.map((p) => ({
-          distance: p.distance,
-          focalLength: p.lens?.focalLength ?? 0,
-          layers: p.optics.flatMap((o): NativeLayer[] => o.layers(this.conventions)),
-        })),
+        planes: this.planes.map((p) => {
+          const extent = combinedExtent(p.optics);
+          return {
+            distance: p.distance,
+            focalLength: p.lens?.focalLength ?? 0,
+            layers: p.optics.flatMap((o): NativeLayer[] => o.layers(this.conventions)),
+            // Optics of finite extent are sampled on the window around them; beyond it they are `outside`.
+            extent: p.optics.length && Number.isFinite(extent) ? extent : -1,
+            outside: p.optics.reduce((a, o) => a * o.outside(), 1),
+          };
+        }),
         detectorDistance: det.distance,
         pixelSize: det.pixelSize,
       },
@@ -232,7 +242,8 @@ export class FresnelOpticalSystem {
     knownKeys('calcPsf: ', opts, CALL_KEYS);
     const src = this.sourceOf(opts);
     if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${show(opts.signal)}`);
-    const normalize = opts.normalize === undefined ? 'first' : oneOf('normalize', opts.normalize, ['first', 'last', 'none'] as const);
+    const normalize =
+      opts.normalize === undefined ? (this.defaultNormalize ?? 'first') : oneOf('normalize', opts.normalize, ['first', 'last', 'none'] as const);
     const precision = resolve('precision', opts.precision, 'precision');
     const fftThreads = resolve('fftThreads', opts.fftThreads, 'fftThreads');
     const capture = opts.returnIntermediates === undefined ? false : bool('returnIntermediates', opts.returnIntermediates);
@@ -277,9 +288,10 @@ export class FresnelOpticalSystem {
   }
 
   private sourceOf(opts: FresnelCalcOptions): ResolvedSource {
-    if ((opts.wavelength === undefined) === (opts.source === undefined))
+    if (opts.wavelength !== undefined && opts.source !== undefined)
       throw new TypeError('calcPsf needs exactly one of { wavelength } or { source: { wavelengths, weights } }');
-    const src = opts.wavelength !== undefined ? monochromatic(opts.wavelength) : resolveSource(opts.source);
+    const src = opts.wavelength !== undefined ? monochromatic(opts.wavelength) : opts.source !== undefined ? resolveSource(opts.source) : this.defaultSource;
+    if (!src) throw new TypeError('calcPsf needs exactly one of { wavelength } or { source: { wavelengths, weights } }');
     if (src.offsetR !== 0) throw new RangeError(`a Fresnel system takes no source offset, got offsetR ${src.offsetR}`);
     return src;
   }

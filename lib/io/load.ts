@@ -45,22 +45,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
  *   AiryError `ERR_AIRY_SYSTEM` for an impossible plane sequence
  */
 export function loadSystem(json: string | object | { file: string }, opts: { baseDir?: string } = {}): OpticalSystem {
-  let v: unknown = json;
-  let baseDir = opts.baseDir;
-  if (isObject(json) && typeof json.file === 'string' && Object.keys(json).length === 1) {
-    const file = json.file;
-    let text: string;
-    try {
-      text = readRegularFile(file, 'system file', 'ERR_AIRY_JSON');
-    } catch (e) {
-      throw new AiryError(`cannot read system file ${file}: ${(e as Error).message}`, 'ERR_AIRY_JSON', { cause: e });
-    }
-    v = parseJson(text, file);
-    baseDir = nodePath.dirname(nodePath.resolve(file));
-  } else if (typeof json === 'string') {
-    v = parseJson(json, 'system');
-  }
-  if (!isObject(v)) throw new TypeError(`the system must be a JSON object, got ${show(v)}`);
+  const { v, baseDir } = systemJson(json, opts.baseDir);
+  if (v.type === 'fresnel') throw new TypeError('this is a Fresnel system ("type": "fresnel"): load it with loadFresnelSystem');
   knownKeys('', v, TOP_KEYS, 'a known key');
   const osys = new OpticalSystem(
     {
@@ -107,6 +93,29 @@ export function loadSystem(json: string | object | { file: string }, opts: { bas
   if (v.normalize !== undefined) osys.defaultNormalize = oneOf('normalize', v.normalize, ['first', 'last', 'exit_pupil', 'none'] as const) as Normalize;
   if (v.precision !== undefined) osys.defaultPrecision = oneOf('precision', v.precision, ['double', 'single'] as const);
   return osys;
+}
+
+/**
+ * A system's JSON object from text, an object or `{ file }`, and the folder
+ * its relative paths are taken from.
+ */
+export function systemJson(json: string | object | { file: string }, baseDir?: string): { v: Record<string, unknown>; baseDir: string | undefined } {
+  let v: unknown = json;
+  if (isObject(json) && typeof json.file === 'string' && Object.keys(json).length === 1) {
+    const file = json.file;
+    let text: string;
+    try {
+      text = readRegularFile(file, 'system file', 'ERR_AIRY_JSON');
+    } catch (e) {
+      throw new AiryError(`cannot read system file ${file}: ${(e as Error).message}`, 'ERR_AIRY_JSON', { cause: e });
+    }
+    v = parseJson(text, file);
+    baseDir = nodePath.dirname(nodePath.resolve(file));
+  } else if (typeof json === 'string') {
+    v = parseJson(json, 'system');
+  }
+  if (!isObject(v)) throw new TypeError(`the system must be a JSON object, got ${show(v)}`);
+  return { v, baseDir };
 }
 
 function parseJson(text: string, where: string): unknown {
