@@ -621,7 +621,8 @@ export class OpticalSystem {
 const sharedRegistry = new FinalizationRegistry<SharedSystem>((s) => unshareSystem(s));
 
 /** Σ wᵢ·PSFᵢ over PSFs stored one after another, always in wavelength order: every mode gives the same bits. */
-function weightedSum(block: Float64Array, weights: readonly number[], pixels: number): Float64Array {
+/** Σ wᵢ·PSFᵢ over a block of PSFs (wavelength i at i·pixels); a non-finite sum is an error. */
+export function weightedSum(block: Float64Array, weights: readonly number[], pixels: number): Float64Array {
   const out = new Float64Array(pixels);
   weights.forEach((w, i) => {
     const p = block.subarray(i * pixels, (i + 1) * pixels);

@@ -8,6 +8,7 @@ import type { AbortSignalLike } from '../signal';
 import { type FftwPlanner, type ParallelMode, type Precision, resolve, type StartMethod } from '../config';
 import { AiryError } from '../errors';
 import { native, type NativeLayer, type NativeSystemDesc, type NativeSystemHandle } from '../binding';
+import { weightedSum } from '../engine/system';
 import { monochromatic, type ResolvedSource, resolveSource, type Source } from '../engine/source';
 import { Psf } from '../io/psf';
 import { combinedExtent, type Conventions, type Optic } from '../optics';
@@ -265,7 +266,7 @@ export class FresnelOpticalSystem {
         capture,
         signal: opts.signal,
         onWave: (i) => opts.onProgress?.({ done: ++done, total: src.wavelengths.length, wavelength: src.wavelengths[i]! }),
-        consume: (block) => weighted(block, src.weights, pixels),
+        consume: (block) => weightedSum(block, src.weights, pixels),
       },
       plan,
     );
@@ -325,13 +326,4 @@ export class FresnelOpticalSystem {
     if (Number.isFinite(fl)) h.ANGPIXSC = (det.pixelSize / Math.abs(fl)) * ARCSEC_PER_RAD;
     return Object.assign(h, { NORMALIZ: normalize, PRECISION: precision, PARALLEL: mode, CALCTIME: seconds, ORIGIN: `airy ${version}` });
   }
-}
-
-function weighted(block: Float64Array, weights: readonly number[], pixels: number): Float64Array {
-  const out = new Float64Array(pixels);
-  weights.forEach((w, i) => {
-    const p = block.subarray(i * pixels, (i + 1) * pixels);
-    for (let k = 0; k < pixels; k++) out[k] += w * p[k]!;
-  });
-  return out;
 }
