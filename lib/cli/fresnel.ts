@@ -7,7 +7,8 @@ import { writeOutputs } from '../io/files';
 import { shutdownPool } from '../run/pool';
 import { handleInterrupts, interrupted } from './interrupt';
 import type { PsfCommandOptions } from './psf';
-import { UsageError } from './usage';
+import { wavelengthProgress } from './progress';
+import { isBadInput, UsageError } from './usage';
 
 /** Whether a system file holds a Fresnel system (bad JSON is left to the loaders to report). */
 export function isFresnelFile(file: string): boolean {
@@ -23,9 +24,7 @@ function load(file: string): FresnelOpticalSystem {
   try {
     return loadFresnelSystem({ file });
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (e instanceof TypeError || e instanceof RangeError || code === 'ERR_AIRY_JSON' || code === 'ERR_AIRY_FITS')
-      throw new UsageError(`${file}: ${(e as Error).message}`);
+    if (isBadInput(e)) throw new UsageError(`${file}: ${(e as Error).message}`);
     throw e;
   }
 }
@@ -50,15 +49,13 @@ export async function fresnelPsfCommand(file: string, opts: PsfCommandOptions, o
   if (opts.normalize) calc.normalize = opts.normalize;
   if (opts.precision) calc.precision = opts.precision;
   handleInterrupts();
+  const bar = wavelengthProgress('psf', opts.quiet);
   const t0 = performance.now();
   let psf: Awaited<ReturnType<FresnelOpticalSystem['calcPsf']>>;
   try {
-    psf = await osys.calcPsf({
-      ...calc,
-      signal: interrupted,
-      ...(opts.quiet ? {} : { onProgress: (p) => console.error(`psf: ${p.done}/${p.total} wavelengths (${(p.wavelength * 1e6).toFixed(4)} µm done)`) }),
-    });
+    psf = await osys.calcPsf({ ...calc, signal: interrupted, ...(bar.onProgress ? { onProgress: bar.onProgress } : {}) });
   } finally {
+    bar.stop();
     await shutdownPool();
   }
   const seconds = (performance.now() - t0) / 1e3;

@@ -4,7 +4,7 @@ import { config, type ParallelMode, type Precision, type StartMethod } from '../
 import type { GridProgress, GridResult } from '../grid/run';
 import { handleInterrupts, interrupted } from './interrupt';
 import { terminalBar } from './progress';
-import { UsageError } from './usage';
+import { isBadInput, UsageError } from './usage';
 
 /** Options of `airy grid`. */
 export interface GridCommandOptions {
@@ -40,9 +40,7 @@ function gridProgress(quiet: boolean | undefined): { onProgress?: (p: GridProgre
 
 /** A bad grid file is bad input (exit 2): the message names the key. */
 function asUsage(e: unknown): unknown {
-  const code = (e as { code?: string }).code;
-  const bad = e instanceof TypeError || e instanceof RangeError || code === 'ERR_AIRY_JSON' || code === 'ERR_AIRY_SYSTEM' || code === 'ERR_AIRY_FITS';
-  return bad ? new UsageError((e as Error).message) : e;
+  return isBadInput(e) ? new UsageError((e as Error).message) : e;
 }
 
 export async function gridCommand(file: string, opts: GridCommandOptions): Promise<void> {

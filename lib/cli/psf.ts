@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ParallelMode, Precision, StartMethod } from '../config';
-import type { CalcPsfOptions, Normalize, OpticalSystem, Progress } from '../engine/system';
+import type { CalcPsfOptions, Normalize, OpticalSystem } from '../engine/system';
 import type { Datacube } from '../io/datacube';
 import type { DetectorEffects, Psf } from '../io/psf';
 import { checkOutputPath, type Output, writeOutputs } from '../io/files';
@@ -13,21 +13,8 @@ import { shutdownPool } from '../run/pool';
 import { fresnelPsfCommand, isFresnelFile } from './fresnel';
 import { handleInterrupts, interrupted } from './interrupt';
 import { measure, type Measurements } from './measure';
-import { terminalBar } from './progress';
-import { UsageError } from './usage';
-
-/** Progress: a bar on a terminal, plain lines otherwise, nothing with --quiet. */
-function progress(label: string, quiet: boolean | undefined): { onProgress?: (p: Progress) => void; stop(): void } {
-  if (quiet) return { stop() {} };
-  if (process.stderr.isTTY) {
-    const bar = terminalBar(`${label} [{bar}] {value}/{total} wavelengths | {lam} | {duration_formatted} elapsed, ~{eta_formatted} left`);
-    return { onProgress: (p) => bar.update(p.done, p.total, { lam: `${(p.wavelength * 1e6).toFixed(4)} µm` }), stop: () => bar.stop() };
-  }
-  return {
-    onProgress: (p) => console.error(`${label}: ${p.done}/${p.total} wavelengths (${(p.wavelength * 1e6).toFixed(4)} µm done)`),
-    stop() {},
-  };
-}
+import { wavelengthProgress } from './progress';
+import { isBadInput, UsageError } from './usage';
 
 function summary(psf: Psf, seconds: number): string {
   const p = psf.parallel ?? { mode: 'none', workers: 1, startMethod: 'spawn' };
@@ -44,17 +31,13 @@ function loadSystemFile(file: string): OpticalSystem {
   try {
     return loadSystem({ file });
   } catch (e) {
-    // A bad system is bad input: the message names the JSON path.
-    const code = (e as { code?: string }).code;
-    if (e instanceof TypeError || e instanceof RangeError || code === 'ERR_AIRY_JSON' || code === 'ERR_AIRY_SYSTEM' || code === 'ERR_AIRY_FITS') {
-      throw new UsageError(`${file}: ${(e as Error).message}`);
-    }
+    if (isBadInput(e)) throw new UsageError(`${file}: ${(e as Error).message}`);
     throw e;
   }
 }
 
 async function computeWithProgress(osys: OpticalSystem, calc: CalcPsfOptions, label: string, quiet?: boolean): Promise<{ psf: Psf; seconds: number }> {
-  const bar = progress(label, quiet);
+  const bar = wavelengthProgress(label, quiet);
   const t0 = performance.now();
   try {
     const psf = await osys.calcPsf({ ...calc, signal: interrupted, ...(bar.onProgress ? { onProgress: bar.onProgress } : {}) });
@@ -170,7 +153,7 @@ async function datacubeCommand(osys: OpticalSystem, calc: CalcPsfOptions, out: s
   if (other) throw new UsageError(`--datacube writes one PSF per wavelength; it does not take --${other.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
   checkOutputs([out]);
   handleInterrupts();
-  const bar = progress('datacube', opts.quiet);
+  const bar = wavelengthProgress('datacube', opts.quiet);
   const t0 = performance.now();
   let cube: Datacube;
   try {

@@ -70,7 +70,8 @@ export interface ImageDefaults {
   conventions?: Conventions;
 }
 
-const outsideOf = (optics: readonly Optic[]) => optics.reduce((a, o) => a * o.outside(), 1);
+/** The value an optics product takes beyond its extent. */
+export const outsideOf = (optics: readonly Optic[]) => optics.reduce((a, o) => a * o.outside(), 1);
 
 /** One pupil plane's samples on a window of the grid. */
 interface PupilSamples {
@@ -187,7 +188,7 @@ function pixelNodes(order: number): { pixelOrder?: number; pixelNodes?: Float64A
 }
 
 /** An optics product's extent as native code takes it (< 0: unbounded). */
-const extentOf = (optics: readonly Optic[]) => {
+export const extentOf = (optics: readonly Optic[]) => {
   const e = combinedExtent(optics);
   return Number.isFinite(e) ? e : -1;
 };

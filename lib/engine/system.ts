@@ -217,7 +217,8 @@ export interface CalcPsfOptions {
   allowOversubscribe?: boolean;
 }
 
-const CALL_KEYS: readonly (keyof CalcPsfOptions)[] = [
+/** The options calcPsf knows. */
+export const CALL_KEYS: readonly (keyof CalcPsfOptions)[] = [
   'wavelength',
   'source',
   'normalize',

@@ -4,14 +4,14 @@
  * (native/fresnel.h) on the same native batch as Fraunhofer systems, so every
  * parallel mode and the single-precision path apply.
  */
-import type { AbortSignalLike } from '../signal';
-import { type FftwPlanner, type ParallelMode, type Precision, resolve, type StartMethod } from '../config';
+import { type Precision, resolve } from '../config';
 import { AiryError } from '../errors';
 import { native, type NativeLayer, type NativeSystemDesc, type NativeSystemHandle } from '../binding';
-import { weightedSum } from '../engine/system';
+import { extentOf, outsideOf } from '../engine/compile';
+import { CALL_KEYS as FRAUNHOFER_CALL_KEYS, type CalcPsfOptions, weightedSum } from '../engine/system';
 import { monochromatic, type ResolvedSource, resolveSource, type Source } from '../engine/source';
 import { Psf } from '../io/psf';
-import { combinedExtent, type Conventions, type Optic } from '../optics';
+import type { Conventions, Optic } from '../optics';
 import { runWaves } from '../run';
 import type { WorkloadShape } from '../run/memory';
 import { planParallel } from '../run/plan';
@@ -60,42 +60,23 @@ export interface FresnelDetectorOptions {
 }
 
 /** Options of {@link FresnelOpticalSystem.calcPsf}. */
-export interface FresnelCalcOptions {
-  /** One wavelength, metres (or give `source`). */
-  wavelength?: number;
+export interface FresnelCalcOptions
+  extends Pick<
+    CalcPsfOptions,
+    'wavelength' | 'signal' | 'fftThreads' | 'planner' | 'precision' | 'parallel' | 'nProcesses' | 'startMethod' | 'allowOversubscribe'
+  > {
   /** Wavelengths and weights (no offset: Fresnel systems are on axis). */
   source?: Source;
   /** 'first' (default: the field after the first plane holds unit intensity), 'last' (the PSF sums to 1) or 'none'. */
   normalize?: 'first' | 'last' | 'none';
   /** Called after each wavelength. */
   onProgress?: (p: { done: number; total: number; wavelength: number }) => void;
-  signal?: AbortSignalLike;
-  fftThreads?: number;
-  planner?: FftwPlanner;
-  precision?: Precision;
   /** Also return the field after every plane (centred, with its metres per pixel). */
   returnIntermediates?: boolean;
-  parallel?: ParallelMode;
-  nProcesses?: number;
-  startMethod?: StartMethod;
-  allowOversubscribe?: boolean;
 }
 
-const CALL_KEYS = [
-  'wavelength',
-  'source',
-  'normalize',
-  'onProgress',
-  'signal',
-  'fftThreads',
-  'planner',
-  'precision',
-  'returnIntermediates',
-  'parallel',
-  'nProcesses',
-  'startMethod',
-  'allowOversubscribe',
-];
+/** calcPsf's options less POPPY's useMultiprocessing alias. */
+const CALL_KEYS = FRAUNHOFER_CALL_KEYS.filter((k) => k !== 'useMultiprocessing');
 
 /** One plane: its distance from the plane before, its optics and an optional lens after them. */
 export interface FresnelPlane {
@@ -216,14 +197,13 @@ export class FresnelOpticalSystem {
       fresnel: {
         beamRadius: this.beamRadius,
         planes: this.planes.map((p) => {
-          const extent = combinedExtent(p.optics);
           return {
             distance: p.distance,
             focalLength: p.lens?.focalLength ?? 0,
             layers: p.optics.flatMap((o): NativeLayer[] => o.layers(this.conventions)),
             // Optics of finite extent are sampled on the window around them; beyond it they are `outside`.
-            extent: p.optics.length && Number.isFinite(extent) ? extent : -1,
-            outside: p.optics.reduce((a, o) => a * o.outside(), 1),
+            extent: extentOf(p.optics),
+            outside: outsideOf(p.optics),
           };
         }),
         detectorDistance: det.distance,
