@@ -40,7 +40,15 @@ export { loadSystem } from './io/load';
 export { GaussianBeam } from './fresnel/beam';
 export { FresnelOpticalSystem, QuadraticLens } from './fresnel/system';
 export { loadFresnelSystem } from './fresnel/load';
-export type { FresnelSystemOptions, FresnelDetectorOptions, FresnelCalcOptions, FresnelPlane, FresnelIntermediate } from './fresnel/system';
+export type {
+  FresnelSystemOptions,
+  FresnelDetectorOptions,
+  FresnelCalcOptions,
+  FresnelPlane,
+  FresnelPlaneOptions,
+  FresnelIntermediate,
+  MftSampling,
+} from './fresnel/system';
 export type { BeamOperation, BeamState, GaussianBeamOptions } from './fresnel/beam';
 export {
   Optic,

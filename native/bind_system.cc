@@ -284,7 +284,8 @@ void stepOf(Napi::Env env, Napi::Value v, const std::string& ctx, prop::System& 
   }
 }
 
-// { beamRadius, rayleighFactor?, planes: [{ distance, focalLength?, layers }],
+// { beamRadius, rayleighFactor?, planes: [{ distance, focalLength?, layers, extent?, outside?, mftN?,
+// mftPixel? }],
 //   detectorDistance, pixelSize } of a Fresnel system.
 std::shared_ptr<const fresnel::Desc> fresnelOf(Napi::Env env, Napi::Value v, Arrays& arrays) {
   const std::string ctx = "system.fresnel";
@@ -305,6 +306,8 @@ std::shared_ptr<const fresnel::Desc> fresnelOf(Napi::Env env, Napi::Value v, Arr
     p.layers = layersOf(env, po.Get("layers"), at + ".layers", arrays);
     p.extent = args::numOr(po, "extent", at, -1.0);
     p.outside = args::numOr(po, "outside", at, 1.0);
+    p.mftN = static_cast<int>(args::numOr(po, "mftN", at, 0.0));
+    p.mftPixel = args::numOr(po, "mftPixel", at, 0.0);
     d->planes.push_back(std::move(p));
   }
   return d;

@@ -116,9 +116,13 @@ void validate(const Desc& d, int npix, int padded) {
   if (!(d.pixelSize > 0) || !std::isfinite(d.pixelSize))
     throw Error("ERR_AIRY_SYSTEM", "a Fresnel detector needs a positive pixel size");
   if (d.planes.empty()) throw Error("ERR_AIRY_SYSTEM", "a Fresnel system needs at least one plane");
-  for (const Plane& p : d.planes)
+  for (const Plane& p : d.planes) {
     if (!std::isfinite(p.distance) || !std::isfinite(p.focalLength))
       throw Error("ERR_AIRY_SYSTEM", "Fresnel plane distances and focal lengths must be finite");
+    if (p.mftN < 0 || p.mftN > 16384 || (p.mftN > 0 && !(p.mftPixel > 0 && std::isfinite(p.mftPixel))))
+      throw Error("ERR_AIRY_SYSTEM",
+                  "a Fresnel plane's MFT sampling needs 1 to 16384 samples of a positive pitch");
+  }
   if (!std::isfinite(d.detectorDistance))
     throw Error("ERR_AIRY_SYSTEM", "the Fresnel detector distance must be finite");
 }
@@ -236,6 +240,16 @@ class Path {
   // N/2): on the window their extent implies, `outside` beyond it.
   void optics(const Plane& p) {
     if (p.layers.empty()) return;
+    if (p.mftN > 0) {
+      // An occulter's field is the small difference of c E and the way back:
+      // the forward transform of the bright core runs in double, as on the
+      // Fraunhofer path (README, "Single precision").
+      if (p.outside != 0)
+        byMft<double>(p);
+      else
+        byMft<R>(p);
+      return;
+    }
     const raster::Grid grid{N_, N_, N_ / 2.0, N_ / 2.0, dx_};
     const raster::Rect r = p.extent > 0 ? raster::windowFor(p.extent, grid) : raster::Rect{0, 0, N_, N_};
     const raster::Sampled sm = raster::sample(p.layers, grid, r);
@@ -248,16 +262,63 @@ class Path {
       C* row = cur_ + static_cast<size_t>((r.y0 + y + N_ / 2) % N_) * N_;
       for (int x = 0; x < r.nx; ++x) {
         C& f = row[(r.x0 + x + N_ / 2) % N_];
-        const double a = sm.amp[src + x];
-        if (!phased) {
-          f *= static_cast<R>(a);
-          continue;
-        }
-        const double ph =
-            (sm.opd.empty() ? 0 : k * sm.opd[src + x]) + (sm.phase.empty() ? 0 : sm.phase[src + x]);
-        f *= C(std::polar(a, ph));
+        if (phased)
+          f *= C(phasor(sm, src + x, k));
+        else
+          f *= static_cast<R>(sm.amp[src + x]);
       }
     }
+  }
+
+  static std::complex<double> phasor(const raster::Sampled& sm, size_t i, double k) {
+    const double ph = (sm.opd.empty() ? 0 : k * sm.opd[i]) + (sm.phase.empty() ? 0 : sm.phase[i]);
+    return std::polar(sm.amp[i], ph);
+  }
+
+  // The optics on their fixed grid (p.mftN^2 samples of p.mftPixel metres,
+  // the axis at mftN/2), applied through the angular spectrum S of the
+  // field: S' = c S + IMFT((t - c) MFT(S)), c the optics' value beyond the
+  // grid. The forward MFT evaluates the band-limited field at the grid's
+  // points (as the detector does); the pair is exact when the grid spans the
+  // array at its own pitch.
+  template <typename B>
+  void byMft(const Plane& p) {
+    using CB = std::complex<B>;
+    const int M = p.mftN;
+    const size_t nn = static_cast<size_t>(N_) * N_;
+    transform(/*inverse=*/false);
+    struct SpectrumTag;
+    CB* spec = threadBuffer<CB, SpectrumTag>(nn);
+    for (int y = 0; y < N_; ++y)
+      for (int x = 0; x < N_; ++x) spec[static_cast<size_t>(y) * N_ + x] = CB(cur_[at(y, x)]);
+    mft::Params fwd;
+    fwd.npupY = fwd.npupX = N_;
+    fwd.npixY = fwd.npixX = M;
+    fwd.nlamDY = fwd.nlamDX = M * p.mftPixel / dx_;
+    fwd.centering = mft::Centering::FftStyle;
+    mft::Params inv = fwd;
+    inv.npupY = inv.npupX = M;
+    inv.npixY = inv.npixX = N_;
+    inv.inverse = true;
+    struct BoxTag;
+    CB* box = threadBuffer<CB, BoxTag>(static_cast<size_t>(M) * M);
+    auto k0 = prop::Clock::now();
+    mft::transform<B>(fwd, spec, box);
+    t_.kernelSeconds += prop::since(k0);
+    const raster::Grid grid{M, M, M / 2.0, M / 2.0, p.mftPixel};
+    const raster::Sampled sm = raster::sample(p.layers, grid, raster::Rect{0, 0, M, M});
+    const double k = 2 * kPi / lambda_, c = p.outside;
+    for (size_t i = 0; i < static_cast<size_t>(M) * M; ++i) box[i] *= CB(phasor(sm, i, k) - c);
+    k0 = prop::Clock::now();
+    mft::transform<B>(inv, box, spec);
+    t_.kernelSeconds += prop::since(k0);
+    const R cr = static_cast<R>(c);
+    for (int y = 0; y < N_; ++y)
+      for (int x = 0; x < N_; ++x) {
+        C& f = cur_[at(y, x)];
+        f = cr * f + C(spec[static_cast<size_t>(y) * N_ + x]);
+      }
+    transform(/*inverse=*/true);
   }
 
   // Multiplies the field outside centred window `r` by `s`.

@@ -33,6 +33,12 @@ struct Plane {
   double focalLength = 0;
   double extent = -1;  // metres from the axis beyond which the optics are `outside` (< 0: unbounded)
   double outside = 1;
+  // Optics sampled on a fixed grid of mftN x mftN samples of mftPixel metres
+  // centred on the axis, and applied through the field's angular spectrum by
+  // MFTs (masks at a focus, finer than the field's own sampling); 0: on the
+  // field's grid.
+  int mftN = 0;
+  double mftPixel = 0;
 };
 
 struct Desc {

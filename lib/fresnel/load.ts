@@ -9,13 +9,14 @@
  *     "source": { "wavelengths": [...], "weights": [...] }, "normalize": "first" }
  *
  * Distances and sizes in metres; a plane's optics are any optic types plus at
- * most one QuadraticLens, applied after them.
+ * most one QuadraticLens, applied after them; a plane's "mftSampling":
+ * { "pixelSize", "fovPixels"? } applies its optics on that fixed grid by MFTs.
  */
 import { resolveSource } from '../engine/source';
 import { systemJson } from '../io/load';
 import { type Conventions, type Optic, opticFromJson } from '../optics';
 import { knownKeys, oneOf, show } from '../validate';
-import { FresnelOpticalSystem, QuadraticLens } from './system';
+import { FresnelOpticalSystem, type MftSampling, QuadraticLens } from './system';
 
 const TOP_KEYS = ['type', 'name', 'beamRadius', 'npix', 'oversample', 'conventions', 'planes', 'detector', 'source', 'normalize'];
 
@@ -52,15 +53,15 @@ export function loadFresnelSystem(json: string | object | { file: string }, opts
   v.planes.forEach((pl, i) => {
     const path = `planes[${i}]`;
     if (!isObject(pl)) throw new TypeError(`${path} must be an object { distance, optics }, got ${show(pl)}`);
-    knownKeys(`${path}.`, pl, ['distance', 'optics', 'name'], 'a known key');
+    knownKeys(`${path}.`, pl, ['distance', 'optics', 'mftSampling', 'name'], 'a known key');
     const optics = pl.optics === undefined ? [] : pl.optics;
     if (!Array.isArray(optics)) throw new TypeError(`${path}.optics must be an array of optics, got ${show(optics)}`);
     system.addOptic(
       optics.map((o, j) => opticOrLens(o, `${path}.optics[${j}]`, baseDir)),
-      { distance: pl.distance === undefined ? 0 : (pl.distance as number) },
+      { distance: pl.distance === undefined ? 0 : (pl.distance as number), mftSampling: pl.mftSampling as MftSampling | undefined },
     );
   });
-  if (!isObject(v.detector)) throw new TypeError(`detector must be an object { pixelSize, fovPixels, distance }, got ${show(v.detector)}`);
+  if (!isObject(v.detector)) throw new TypeError(`detector must be an object { pixelSize or pixelscale, fovPixels, distance }, got ${show(v.detector)}`);
   system.addDetector(v.detector as never);
   if (v.source !== undefined) system.defaultSource = resolveSource(v.source);
   if (v.normalize !== undefined) system.defaultNormalize = oneOf('normalize', v.normalize, ['first', 'last', 'none'] as const);

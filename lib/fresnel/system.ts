@@ -49,10 +49,12 @@ export interface FresnelSystemOptions {
   conventions?: Conventions;
 }
 
-/** A Fresnel detector: a physical pixel pitch. */
+/** A Fresnel detector: a physical pixel pitch, or an angular one through the system's focal length (exactly one). */
 export interface FresnelDetectorOptions {
   /** Pixel pitch, metres. */
-  pixelSize: number;
+  pixelSize?: number;
+  /** Pixel pitch, arcsec: pixelSize = pixelscale × |effectiveFocalLength()| (the system must have a focal length). */
+  pixelscale?: number;
   /** Pixels per side (a square detector). */
   fovPixels: number;
   /** Distance from the last plane, metres; default 0. */
@@ -75,14 +77,51 @@ export interface FresnelCalcOptions
   returnIntermediates?: boolean;
 }
 
+/** The fixed grid of `s` for `optics`: its size from their extent unless given. */
+function mftGrid(s: MftSampling, optics: readonly Optic[]): Required<MftSampling> {
+  if (s === null || typeof s !== 'object') throw new TypeError(`mftSampling must be an object { pixelSize, fovPixels? }, got ${show(s)}`);
+  knownKeys('mftSampling: ', s, ['pixelSize', 'fovPixels']);
+  const pixelSize = positiveNumber('mftSampling.pixelSize', s.pixelSize);
+  if (optics.length === 0) throw new RangeError('mftSampling needs optics on the plane to sample');
+  if (s.fovPixels !== undefined) return { pixelSize, fovPixels: integer('mftSampling.fovPixels', s.fovPixels, 1, 16384) };
+  const extent = extentOf(optics);
+  if (extent < 0) throw new RangeError('mftSampling needs fovPixels: the optics have no finite extent');
+  const fovPixels = 2 * Math.ceil(extent / pixelSize) + 2;
+  if (fovPixels > 16384)
+    throw new RangeError(`mftSampling: the optics' extent ${extent} m needs ${fovPixels} samples of ${pixelSize} m per side (at most 16384)`);
+  return { pixelSize, fovPixels };
+}
+
 /** calcPsf's options less POPPY's useMultiprocessing alias. */
 const CALL_KEYS = FRAUNHOFER_CALL_KEYS.filter((k) => k !== 'useMultiprocessing');
+
+/**
+ * A fixed grid on which a plane's optics are sampled and applied by MFTs
+ * through the field's angular spectrum: masks at a focus, finer than the
+ * field's own sampling there (POPPY's FixedSamplingImagePlaneElement).
+ */
+export interface MftSampling {
+  /** Pitch of the grid, metres. */
+  pixelSize: number;
+  /** Samples per side, centred on the axis; default: the optics' extent, plus a sample of margin. */
+  fovPixels?: number;
+}
+
+/** Options of {@link FresnelOpticalSystem.addOptic}. */
+export interface FresnelPlaneOptions {
+  /** Distance from the plane before, metres; default 0. */
+  distance?: number;
+  /** Sample the optics on this fixed grid and apply them by MFTs, instead of on the field's grid. */
+  mftSampling?: MftSampling;
+}
 
 /** One plane: its distance from the plane before, its optics and an optional lens after them. */
 export interface FresnelPlane {
   distance: number;
   optics: Optic[];
   lens?: QuadraticLens;
+  /** The fixed grid the optics are applied on (addOptic's mftSampling, its size resolved). */
+  mft?: Required<MftSampling>;
 }
 
 interface Compiled {
@@ -132,30 +171,71 @@ export class FresnelOpticalSystem {
     this.conventions = opts.conventions === undefined ? 'airy' : oneOf('conventions', opts.conventions, ['airy', 'poppy'] as const);
   }
 
-  /** Adds a plane `distance` metres after the one before (0 for the first): optics, and optionally a lens applied after them. */
-  addOptic(optics: Optic | QuadraticLens | (Optic | QuadraticLens)[], opts: { distance?: number } = {}): this {
-    knownKeys('addOptic options: ', opts, ['distance']);
+  /**
+   * Adds a plane `distance` metres after the one before (0 for the first):
+   * optics, and optionally a lens applied after them. With `mftSampling` the
+   * optics are sampled on that fixed grid (metres) and applied by MFTs, so
+   * that a mask at a focus is resolved.
+   */
+  addOptic(optics: Optic | QuadraticLens | (Optic | QuadraticLens)[], opts: FresnelPlaneOptions = {}): this {
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`addOptic options must be an object, got ${show(opts)}`);
+    knownKeys('addOptic options: ', opts, ['distance', 'mftSampling']);
     const distance = opts.distance === undefined ? 0 : finiteNumber('distance', opts.distance);
     if (this.detector) throw new AiryError('the detector is the last plane: add optics before it', 'ERR_AIRY_SYSTEM');
     const list = Array.isArray(optics) ? optics : [optics];
     const lenses = list.filter((o): o is QuadraticLens => o instanceof QuadraticLens);
     if (lenses.length > 1) throw new RangeError('a plane holds at most one QuadraticLens');
-    this.planes.push({ distance, optics: list.filter((o): o is Optic => !(o instanceof QuadraticLens)), lens: lenses[0] });
+    const plain = list.filter((o): o is Optic => !(o instanceof QuadraticLens));
+    const mft = opts.mftSampling === undefined ? undefined : mftGrid(opts.mftSampling, plain);
+    this.planes.push({ distance, optics: plain, lens: lenses[0], mft });
     this.compiled = undefined;
     return this;
   }
 
-  /** The detector, `distance` metres after the last plane, with a physical pixel pitch. */
+  /**
+   * The detector, `distance` metres after the last plane, with a pitch in
+   * metres (`pixelSize`) or in arcsec (`pixelscale`, through the system's
+   * effective focal length).
+   */
   addDetector(opts: FresnelDetectorOptions): this {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`addDetector options must be an object, got ${show(opts)}`);
-    knownKeys('addDetector options: ', opts, ['pixelSize', 'fovPixels', 'distance']);
+    knownKeys('addDetector options: ', opts, ['pixelSize', 'pixelscale', 'fovPixels', 'distance']);
+    if ((opts.pixelSize === undefined) === (opts.pixelscale === undefined))
+      throw new TypeError('addDetector needs exactly one of pixelSize (metres) or pixelscale (arcsec)');
     this.detector = {
-      pixelSize: positiveNumber('pixelSize', opts.pixelSize),
+      pixelSize: opts.pixelSize !== undefined ? positiveNumber('pixelSize', opts.pixelSize) : this.pitchFor(positiveNumber('pixelscale', opts.pixelscale)),
       fovPixels: integer('fovPixels', opts.fovPixels, 1, 16384),
       distance: opts.distance === undefined ? 0 : finiteNumber('distance', opts.distance),
     };
     this.compiled = undefined;
     return this;
+  }
+
+  /** Metres per pixel of an angular pitch of `arcsec`. */
+  private pitchFor(arcsec: number): number {
+    const efl = this.effectiveFocalLength();
+    if (!Number.isFinite(efl))
+      throw new RangeError(`pixelscale ${arcsec} arcsec needs a system with a focal length; this one is afocal (give pixelSize in metres)`);
+    return (arcsec / ARCSEC_PER_RAD) * Math.abs(efl);
+  }
+
+  /**
+   * The effective focal length, metres: −1/C of the paraxial ray-transfer
+   * matrix of the lenses and the distances between them (wavelength-free,
+   * unlike the Gaussian beam's focal length in `beamAt`); Infinity when the
+   * system is afocal or has no lens. A pitch p metres spans p/|EFL| radians.
+   */
+  effectiveFocalLength(): number {
+    let [a, b, c, d] = [1, 0, 0, 1];
+    let scale = 0;
+    for (const p of this.planes) {
+      [a, b] = [a + p.distance * c, b + p.distance * d];
+      if (!p.lens) continue;
+      const f = p.lens.focalLength;
+      scale = Math.max(scale, Math.abs(f));
+      [c, d] = [c - a / f, d - b / f];
+    }
+    return Math.abs(c) * scale < 1e-12 ? Number.POSITIVE_INFINITY : -1 / c;
   }
 
   /**
@@ -204,6 +284,8 @@ export class FresnelOpticalSystem {
             // Optics of finite extent are sampled on the window around them; beyond it they are `outside`.
             extent: extentOf(p.optics),
             outside: outsideOf(p.optics),
+            mftN: p.mft?.fovPixels ?? 0,
+            mftPixel: p.mft?.pixelSize ?? 0,
           };
         }),
         detectorDistance: det.distance,
@@ -212,6 +294,7 @@ export class FresnelOpticalSystem {
     };
     const handle = new (native().NativeSystem)(desc);
     const shape: WorkloadShape = { npix: this.npix, padded: N, detector: det.fovPixels, fft: true, pupilGrid: false, mftInput: N, systemBytes: 0, opd: true };
+    if (this.planes.some((p) => p.mft)) shape.spectrum = true;
     this.compiled = { handle, desc, shape };
     return this.compiled;
   }
@@ -300,10 +383,11 @@ export class FresnelOpticalSystem {
     this.planes.forEach((p, i) => {
       h[`DIST${i}`] = p.distance;
       if (p.lens) h[`FL${i}`] = p.lens.focalLength;
+      if (p.mft) Object.assign(h, { [`MFTPIX${i}`]: p.mft.pixelSize, [`MFTN${i}`]: p.mft.fovPixels });
     });
     h.DETDIST = det.distance;
-    const fl = this.beamAt(meanLam).at(-1)!.focalLength;
-    if (Number.isFinite(fl)) h.ANGPIXSC = (det.pixelSize / Math.abs(fl)) * ARCSEC_PER_RAD;
+    const efl = this.effectiveFocalLength();
+    if (Number.isFinite(efl)) Object.assign(h, { EFL: efl, ANGPIXSC: (det.pixelSize / Math.abs(efl)) * ARCSEC_PER_RAD });
     return Object.assign(h, { NORMALIZ: normalize, PRECISION: precision, PARALLEL: mode, CALCTIME: seconds, ORIGIN: `airy ${version}` });
   }
 }

@@ -124,6 +124,8 @@ export interface WorkloadShape {
   systemBytes: number;
   /** The entrance pupil has OPD (the direct MFT path then needs a complex field). */
   opd: boolean;
+  /** A Fresnel plane applies its optics by MFTs: the field's spectrum in one more complex N² buffer (always double). */
+  spectrum?: boolean;
   /** Fields and kernels in float32 (`precision: 'single'`): complex values take 8 bytes, not 16. */
   single?: boolean;
 }
@@ -161,7 +163,11 @@ export function memoryModel(w: WorkloadShape, baseline = measuredWorkerBaseline(
   const N2 = w.padded * w.padded;
   const n2 = w.npix * w.npix;
   const C = w.single ? 8 : 16; // bytes of one complex value
-  const wavefronts = (w.fft ? 2 * N2 * C : 0) + (w.pupilGrid ? 2.5 * n2 * C : !w.fft && w.opd ? n2 * C : 0) + (w.vortex ? (2 * C + 16) * 4 * n2 : 0);
+  const wavefronts =
+    (w.fft ? 2 * N2 * C : 0) +
+    (w.pupilGrid ? 2.5 * n2 * C : !w.fft && w.opd ? n2 * C : 0) +
+    (w.vortex ? (2 * C + 16) * 4 * n2 : 0) +
+    (w.spectrum ? N2 * 16 : 0);
   const c = w.mftInput;
   const mftKernels = (c * w.detector * 2 + c * w.detector) * C; // X (c×m), Y (m×c), t (c×m)
   const fftw = w.fft ? w.padded * 64 + 4 * 2 ** 20 : 0;
