@@ -169,8 +169,40 @@ t.test("POPPY's FresnelOpticalSystem: the Hubble-like example at its focus (1e-4
     const p = await fr.calcPsf({ wavelength: run.wavelength });
     const e = maxDiff(p.data, run.intensity) / peakOf(run.intensity);
     t.ok(e < 1e-4, `λ ${run.wavelength * 1e6} µm: ${e.toExponential(2)} of peak`);
-    t.ok(Math.abs(p.header.ANGPIXSC as number) > 0, 'the angular pixel scale from the beam focal length is in the header');
+    t.ok(Math.abs(p.header.ANGPIXSC as number) > 0, 'the angular pixel scale from the effective focal length is in the header');
   }
+});
+
+t.test('an angular detector pitch through the effective focal length: two-mirror EFL, the Fraunhofer PSF at that pixel scale', async (t) => {
+  const hst = loadFresnelSystem({ file: path.join(__dirname, '..', 'examples', 'fresnel-hubble.json') });
+  const [f1, f2, d] = [5.52085, -0.6790325, 4.907028205];
+  const efl = (f1 * f2) / (f1 + f2 - d);
+  t.ok(Math.abs(hst.effectiveFocalLength() / efl - 1) < 1e-12, `Hubble-like: ${hst.effectiveFocalLength().toFixed(4)} m = f1 f2 / (f1 + f2 - d)`);
+  const beamFl = hst.beamAt(1e-6).at(-1)!.focalLength;
+  t.ok(Math.abs(beamFl / efl - 1) < 1e-3, `the Gaussian beam's focal length there: ${beamFl.toFixed(4)} m`);
+  // A lens at the pupil: the Fraunhofer PSF at the same angular scale.
+  const lam = 1e-6;
+  const arcsec = 0.7 * (lam / 0.018) * ARCSEC_PER_RAD;
+  const fr = lensSystem(0.009, 1, 1, 1);
+  fr.addDetector({ pixelscale: arcsec, fovPixels: 65, distance: 1 });
+  t.ok(Math.abs(fr.detector!.pixelSize / ((arcsec / ARCSEC_PER_RAD) * 1) - 1) < 1e-12, 'pixelSize = pixelscale × EFL');
+  const p = await fr.calcPsf({ wavelength: lam });
+  const q = await fraunhofer(0.009, 0.02 / 128, arcsec, 65, lam);
+  const e = maxDiff(p.data, q.data) / q.peak();
+  t.ok(e < 1e-6, `${e.toExponential(2)} of peak`);
+  t.ok(Math.abs((p.header.ANGPIXSC as number) / arcsec - 1) < 1e-12, 'ANGPIXSC says the pitch asked for');
+  t.equal(p.header.EFL, 1);
+  // A 4f relay is afocal; a lens behind it gives the system its focal length back.
+  const afocal = new FresnelOpticalSystem({ beamRadius: 0.01, npix: 64 });
+  afocal.addOptic(new QuadraticLens({ focalLength: 2 }), { distance: 0.3 });
+  afocal.addOptic(new QuadraticLens({ focalLength: 2 }), { distance: 4 });
+  t.equal(afocal.effectiveFocalLength(), Number.POSITIVE_INFINITY, 'a 4f relay is afocal');
+  t.throws(() => afocal.addDetector({ pixelscale: 0.1, fovPixels: 8 }), /pixelscale 0\.1 arcsec needs a system with a focal length; this one is afocal/);
+  afocal.addOptic(new QuadraticLens({ focalLength: 3 }), { distance: 2 });
+  t.ok(Math.abs(Math.abs(afocal.effectiveFocalLength()) - 3) < 1e-12, 'relay + lens: |EFL| = 3 m');
+  t.throws(() => afocal.addDetector({ pixelscale: 0.1, pixelSize: 1e-5, fovPixels: 8 }), /exactly one of pixelSize \(metres\) or pixelscale \(arcsec\)/);
+  t.throws(() => afocal.addDetector({ fovPixels: 8 }), /exactly one of pixelSize/);
+  t.throws(() => afocal.addDetector({ pixelscale: -1, fovPixels: 8 }), /pixelscale must be greater than 0, got -1/);
 });
 
 function relay(): FresnelOpticalSystem {
