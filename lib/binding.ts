@@ -183,6 +183,7 @@ export type NativeLayer = { shiftX: number; shiftY: number; rotation: number } &
       influenceSampling?: number;
     }
   | { kind: 'thinLens'; radius: number; halfPeakToValley: number }
+  | { kind: 'conic'; radius: number; curvature: number; conic: number; factor: number }
   | { kind: 'fqpm'; step: number }
   | { kind: 'bandLimited'; circular: boolean; sigma: number }
   | { kind: 'vortex'; charge: number; designWavelength?: number }

@@ -38,7 +38,8 @@ export { readFitsImage, readFitsCube, writeFitsImages, writeFitsImagesAsync, ver
 export type { FitsHeader, FitsImage, FitsCube, FitsHdu } from './io/fits';
 export { loadSystem } from './io/load';
 export { GaussianBeam } from './fresnel/beam';
-export { FresnelOpticalSystem, QuadraticLens } from './fresnel/system';
+export { FresnelOpticalSystem } from './fresnel/system';
+export { ConicLens, QuadraticLens } from './fresnel/lenses';
 export { loadFresnelSystem } from './fresnel/load';
 export type {
   FresnelSystemOptions,
@@ -46,9 +47,11 @@ export type {
   FresnelCalcOptions,
   FresnelPlane,
   FresnelPlaneOptions,
+  FresnelLens,
   FresnelIntermediate,
   MftSampling,
 } from './fresnel/system';
+export type { ConicLensOptions } from './fresnel/lenses';
 export type { BeamOperation, BeamState, GaussianBeamOptions } from './fresnel/beam';
 export {
   Optic,

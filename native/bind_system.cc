@@ -105,7 +105,7 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
   l.rotation = args::numOr(o, "rotation", ctx, 0);
   switch (args::choice(o, "kind", ctx,
                        {"shape", "scalar", "zernike", "thinLens", "fqpm", "bandLimited", "vortex",
-                        "segmentOpd", "gaussian", "sine", "actuators", "array"})) {
+                        "segmentOpd", "gaussian", "sine", "actuators", "conic", "array"})) {
     case 0: {
       raster::ShapeLayer s;
       s.prims = primsOf(env, o, "prims", ctx);
@@ -160,6 +160,17 @@ raster::Layer layerOf(Napi::Env env, Napi::Value v, const std::string& ctx, Arra
         a.table = arrays.optional(o, "influence", ctx, static_cast<size_t>(a.tableNy) * a.tableNx);
       }
       l.what = std::move(a);
+      break;
+    }
+    case 11: {
+      raster::ConicLayer c{args::num(o, "radius", ctx), args::num(o, "curvature", ctx),
+                           args::num(o, "conic", ctx), args::num(o, "factor", ctx)};
+      if (!(c.radius > 0) || c.curvature == 0 || !std::isfinite(c.curvature) || !std::isfinite(c.conic) ||
+          !std::isfinite(c.factor))
+        args::rangeError(env, ctx + ": a conic needs a positive radius and a finite, non-zero curvature");
+      if ((1 + c.conic) * c.radius * c.radius > c.curvature * c.curvature)
+        args::rangeError(env, ctx + ": the conic surface is not defined out to its radius");
+      l.what = c;
       break;
     }
     case 9:

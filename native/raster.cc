@@ -414,6 +414,17 @@ struct Apply {
       if (rho2 <= 1) opd[k] += t.halfPeakToValley * (2 * rho2 - 1);
     });
   }
+  void operator()(const ConicLayer& c) const {
+    if (!opd) return;
+    const double R = c.curvature, k1 = 1 + c.conic;
+    eachPixel(l, g, r, [&](size_t k, double x, double y) {
+      // Not clipped at the radius: the clear aperture (a layer of its own) is.
+      const double r2 = x * x + y * y;
+      // sag - r^2/2R = (1 + K) r^4 / (2 R^3 (1 + q)^2), without the cancellation near the axis.
+      const double q = std::sqrt(std::max(0.0, 1 - k1 * r2 / (R * R)));
+      opd[k] -= c.factor * k1 * r2 * r2 / (2 * R * R * R * (1 + q) * (1 + q));
+    });
+  }
   void operator()(const FqpmLayer& f) const {
     if (!opd) return;
     eachPixel(l, g, r, [&](size_t k, double x, double y) {
@@ -521,6 +532,7 @@ struct WritesOpd {
   }
   bool operator()(const ThinLensLayer& t) const { return t.halfPeakToValley != 0; }
   bool operator()(const FqpmLayer&) const { return true; }
+  bool operator()(const ConicLayer& c) const { return c.conic != -1; }
   bool operator()(const ArrayLayer& a) const { return a.opd != nullptr; }
   bool operator()(const VortexLayer& v) const { return v.designWavelength > 0; }
   bool operator()(const SegmentOpdLayer& s) const { return !s.segments.empty(); }

@@ -72,6 +72,14 @@ struct ThinLensLayer {
   double radius = 1;
   double halfPeakToValley = 0;
 };
+// A conic surface's departure from the paraboloid of the same vertex radius
+// R: opd -= factor * (sag - r^2 / 2R), sag = r^2 / (R (1 + sqrt(1 - (1 + K)
+// r^2 / R^2))); factor 2 for a mirror, n - 1 for a thin lens (the
+// paraboloid's power is a separate thin lens). Defined out to `radius`; a
+// clear aperture of that radius (another layer) bounds it.
+struct ConicLayer {
+  double radius = 1, curvature = 1, conic = 0, factor = 2;
+};
 // Four-quadrant phase mask: opd += step where x*y > 0.
 struct FqpmLayer {
   double step = 0;
@@ -108,7 +116,7 @@ struct ArrayLayer {
 // A layer and where it sits: shift (plane units) and rotation (radians, ccw).
 struct Layer {
   std::variant<ShapeLayer, ScalarLayer, ZernikeLayer, ThinLensLayer, FqpmLayer, BandLimitedLayer, ArrayLayer,
-               VortexLayer, SegmentOpdLayer, GaussianLayer, SineLayer, ActuatorLayer>
+               VortexLayer, SegmentOpdLayer, GaussianLayer, SineLayer, ActuatorLayer, ConicLayer>
       what;
   double shiftX = 0, shiftY = 0, rotation = 0;
   // True if this layer adds to the OPD.

@@ -9,14 +9,15 @@
  *     "source": { "wavelengths": [...], "weights": [...] }, "normalize": "first" }
  *
  * Distances and sizes in metres; a plane's optics are any optic types plus at
- * most one QuadraticLens, applied after them; a plane's "mftSampling":
+ * most one QuadraticLens or ConicLens, applied after them; a plane's "mftSampling":
  * { "pixelSize", "fovPixels"? } applies its optics on that fixed grid by MFTs.
  */
 import { resolveSource } from '../engine/source';
 import { systemJson } from '../io/load';
 import { type Conventions, type Optic, opticFromJson } from '../optics';
 import { knownKeys, oneOf, show } from '../validate';
-import { FresnelOpticalSystem, type MftSampling, QuadraticLens } from './system';
+import { ConicLens, QuadraticLens } from './lenses';
+import { type FresnelLens, FresnelOpticalSystem, type MftSampling } from './system';
 
 const TOP_KEYS = ['type', 'name', 'beamRadius', 'npix', 'oversample', 'conventions', 'planes', 'detector', 'source', 'normalize'];
 
@@ -24,10 +25,19 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function opticOrLens(v: unknown, path: string, baseDir: string | undefined): Optic | QuadraticLens {
+function opticOrLens(v: unknown, path: string, baseDir: string | undefined): Optic | FresnelLens {
   if (isObject(v) && v.type === 'QuadraticLens') {
     knownKeys(`${path}.`, v, ['type', 'focalLength', 'name'], 'a QuadraticLens parameter');
     return new QuadraticLens({ focalLength: v.focalLength as number, name: v.name as string | undefined });
+  }
+  if (isObject(v) && v.type === 'ConicLens') {
+    knownKeys(`${path}.`, v, ['type', 'focalLength', 'conic', 'radius', 'refractiveIndex', 'name'], 'a ConicLens parameter');
+    const { type: _, ...opts } = v;
+    try {
+      return new ConicLens(opts as never);
+    } catch (e) {
+      throw Object.assign(e as Error, { message: `${path}: ${(e as Error).message}` });
+    }
   }
   return opticFromJson(v, path, baseDir);
 }

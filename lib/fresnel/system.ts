@@ -19,22 +19,13 @@ import { type SharedSystem, shareSystem } from '../run/pool';
 import { version } from '../version';
 import { bool, finiteNumber, integer, knownKeys, oneOf, positiveNumber, show } from '../validate';
 import { type BeamState, GaussianBeam } from './beam';
+import { ConicLens, QuadraticLens } from './lenses';
+
+/** A plane's powered optic: a thin lens, or a conic (a thin lens plus its departure from the paraboloid). */
+export type FresnelLens = QuadraticLens | ConicLens;
+const isLens = (o: unknown): o is FresnelLens => o instanceof QuadraticLens || o instanceof ConicLens;
 
 const ARCSEC_PER_RAD = (180 / Math.PI) * 3600;
-
-/** A thin lens of focal length `focalLength` metres (positive: converging), POPPY's QuadraticLens. */
-export class QuadraticLens {
-  readonly type = 'QuadraticLens';
-  readonly focalLength: number;
-  readonly name: string;
-  constructor(opts: { focalLength: number; name?: string }) {
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`QuadraticLens options must be an object, got ${show(opts)}`);
-    knownKeys('QuadraticLens: ', opts, ['focalLength', 'name']);
-    this.focalLength = finiteNumber('focalLength', opts.focalLength);
-    if (this.focalLength === 0) throw new RangeError('focalLength must not be 0');
-    this.name = opts.name ?? '';
-  }
-}
 
 /** Options of a {@link FresnelOpticalSystem}. */
 export interface FresnelSystemOptions {
@@ -119,7 +110,7 @@ export interface FresnelPlaneOptions {
 export interface FresnelPlane {
   distance: number;
   optics: Optic[];
-  lens?: QuadraticLens;
+  lens?: FresnelLens;
   /** The fixed grid the optics are applied on (addOptic's mftSampling, its size resolved). */
   mft?: Required<MftSampling>;
 }
@@ -177,15 +168,17 @@ export class FresnelOpticalSystem {
    * optics are sampled on that fixed grid (metres) and applied by MFTs, so
    * that a mask at a focus is resolved.
    */
-  addOptic(optics: Optic | QuadraticLens | (Optic | QuadraticLens)[], opts: FresnelPlaneOptions = {}): this {
+  addOptic(optics: Optic | FresnelLens | (Optic | FresnelLens)[], opts: FresnelPlaneOptions = {}): this {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`addOptic options must be an object, got ${show(opts)}`);
     knownKeys('addOptic options: ', opts, ['distance', 'mftSampling']);
     const distance = opts.distance === undefined ? 0 : finiteNumber('distance', opts.distance);
     if (this.detector) throw new AiryError('the detector is the last plane: add optics before it', 'ERR_AIRY_SYSTEM');
     const list = Array.isArray(optics) ? optics : [optics];
-    const lenses = list.filter((o): o is QuadraticLens => o instanceof QuadraticLens);
-    if (lenses.length > 1) throw new RangeError('a plane holds at most one QuadraticLens');
-    const plain = list.filter((o): o is Optic => !(o instanceof QuadraticLens));
+    const lenses = list.filter(isLens);
+    if (lenses.length > 1) throw new RangeError('a plane holds at most one lens (QuadraticLens or ConicLens)');
+    const plain = list.filter((o): o is Optic => !isLens(o));
+    if (opts.mftSampling !== undefined && lenses[0] instanceof ConicLens)
+      throw new RangeError('a plane with mftSampling holds no ConicLens (its surface belongs on the field grid)');
     const mft = opts.mftSampling === undefined ? undefined : mftGrid(opts.mftSampling, plain);
     this.planes.push({ distance, optics: plain, lens: lenses[0], mft });
     this.compiled = undefined;
@@ -277,13 +270,16 @@ export class FresnelOpticalSystem {
       fresnel: {
         beamRadius: this.beamRadius,
         planes: this.planes.map((p) => {
+          // A conic's clear aperture bounds the plane like any aperture.
+          const bounds = p.lens instanceof ConicLens ? [...p.optics, p.lens.aperture] : p.optics;
+          const conic = p.lens instanceof ConicLens ? p.lens.layers(this.conventions) : [];
           return {
             distance: p.distance,
             focalLength: p.lens?.focalLength ?? 0,
-            layers: p.optics.flatMap((o): NativeLayer[] => o.layers(this.conventions)),
+            layers: [...p.optics.flatMap((o): NativeLayer[] => o.layers(this.conventions)), ...conic],
             // Optics of finite extent are sampled on the window around them; beyond it they are `outside`.
-            extent: extentOf(p.optics),
-            outside: outsideOf(p.optics),
+            extent: extentOf(bounds),
+            outside: outsideOf(bounds),
             mftN: p.mft?.fovPixels ?? 0,
             mftPixel: p.mft?.pixelSize ?? 0,
           };
@@ -383,6 +379,7 @@ export class FresnelOpticalSystem {
     this.planes.forEach((p, i) => {
       h[`DIST${i}`] = p.distance;
       if (p.lens) h[`FL${i}`] = p.lens.focalLength;
+      if (p.lens instanceof ConicLens) h[`CONIC${i}`] = p.lens.conic;
       if (p.mft) Object.assign(h, { [`MFTPIX${i}`]: p.mft.pixelSize, [`MFTN${i}`]: p.mft.fovPixels });
     });
     h.DETDIST = det.distance;
