@@ -276,7 +276,7 @@ class Path {
   }
 
   // The optics on their fixed grid (p.mftN^2 samples of p.mftPixel metres,
-  // the axis at mftN/2), applied through the angular spectrum S of the
+  // the axis on sample floor(mftN/2)), applied through the angular spectrum S of the
   // field: S' = c S + IMFT((t - c) MFT(S)), c the optics' value beyond the
   // grid. The forward MFT evaluates the band-limited field at the grid's
   // points (as the detector does); the pair is exact when the grid spans the
@@ -295,7 +295,10 @@ class Path {
     fwd.npupY = fwd.npupX = N_;
     fwd.npixY = fwd.npixX = M;
     fwd.nlamDY = fwd.nlamDX = M * p.mftPixel / dx_;
-    fwd.centering = mft::Centering::FftStyle;
+    // The axis on sample floor(M/2) both ways, as on the field's grid and at
+    // the centre of an odd array (for odd M the spectrum's half-sample shift
+    // cancels between the two transforms).
+    fwd.centering = M % 2 == 0 ? mft::Centering::FftStyle : mft::Centering::Adjustable;
     mft::Params inv = fwd;
     inv.npupY = inv.npupX = M;
     inv.npixY = inv.npixX = N_;
@@ -305,7 +308,7 @@ class Path {
     auto k0 = prop::Clock::now();
     mft::transform<B>(fwd, spec, box);
     t_.kernelSeconds += prop::since(k0);
-    const raster::Grid grid{M, M, M / 2.0, M / 2.0, p.mftPixel};
+    const raster::Grid grid{M, M, static_cast<double>(M / 2), static_cast<double>(M / 2), p.mftPixel};
     const raster::Sampled sm = raster::sample(p.layers, grid, raster::Rect{0, 0, M, M});
     const double k = 2 * kPi / lambda_, c = p.outside;
     for (size_t i = 0; i < static_cast<size_t>(M) * M; ++i) box[i] *= CB(phasor(sm, i, k) - c);

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   AnnularFieldStop,
+  ArrayOptic,
   CircularAperture,
   CircularOcculter,
   FresnelOpticalSystem,
@@ -125,6 +126,40 @@ t.test(
   },
 );
 
+t.test("POPPY's FixedSamplingImagePlaneElement on the same coronagraph, its mask array turned 180° (1e-5 of peak)", async (t) => {
+  // test/poppy/fresnel_fpm.py: POPPY goes to its virtual pupil by an inverse
+  // FFT and back to the focal plane by a forward MFT, so its array lands
+  // point-reflected on the field; airy applies every mask in the plane's own
+  // coordinates.
+  const ref = JSON.parse(fs.readFileSync(path.join(__dirname, 'poppy', 'reference', 'fresnel-fpm.json'), 'utf8')) as {
+    mask: { n: number; pixelLambdaD: number; lambdaC: number; transmission: number[] };
+    oversample: number;
+    runs: { wavelength: number; pixelSize: number; intensity: number[] }[];
+  };
+  const { n, pixelLambdaD, lambdaC } = ref.mask;
+  const turned = Float64Array.from(ref.mask.transmission).reverse();
+  for (const run of ref.runs) {
+    const build = (mask: Optic[], mftSampling?: MftSampling) => {
+      const fr = new FresnelOpticalSystem({ beamRadius: A, npix: 128, oversample: ref.oversample, conventions: 'poppy' });
+      fr.addOptic(new CircularAperture({ radius: A }));
+      fr.addOptic(new QuadraticLens({ focalLength: F }), { distance: F });
+      fr.addOptic(mask, { distance: F, mftSampling });
+      fr.addOptic(new QuadraticLens({ focalLength: F }), { distance: F });
+      fr.addOptic([new CircularAperture({ radius: 0.8 * A }), new QuadraticLens({ focalLength: F })], { distance: F });
+      fr.addDetector({ pixelSize: run.pixelSize, fovPixels: 65, distance: F });
+      return fr;
+    };
+    // POPPY's mask pitch, λ_c/D units at λ_c, in metres at this wavelength's focus.
+    const focusPitch = build([]).beamAt(run.wavelength)[2]!.pixel;
+    const pitch = pixelLambdaD * (lambdaC / run.wavelength) * ref.oversample * focusPitch;
+    const mask = new ArrayOptic({ transmission: turned, shape: [n, n], pixelscale: pitch });
+    const p = await build([mask], { pixelSize: pitch, fovPixels: n }).calcPsf({ wavelength: run.wavelength });
+    const want = Float64Array.from(run.intensity);
+    const e = maxDiff(p.data, want) / peakOf(want);
+    t.ok(e < 1e-5, `λ ${(run.wavelength * 1e6).toFixed(2)} µm: ${e.toExponential(2)} of peak`);
+  }
+});
+
 t.test('threads and spawned processes give the serial PSF (1e-12); single precision within 1e-4 of the coronagraphic peak', async (t) => {
   const fr = coronagraph(2, [occulter()], { pixelSize: LAMD / 8 });
   const source = { wavelengths: [0.9e-6, 1e-6, 1.1e-6] };
@@ -168,8 +203,8 @@ t.test('FITS records the MFT grids; JSON takes mftSampling; bad grids fail clear
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'p.fits');
   await p.writeFits(file);
-  // The occulter's extent 3.5 λ/D at λ/D/8: 2·⌈28⌉ + 2 samples.
-  t.match(readFits(file).header, { MFTPIX2: LAMD / 8, MFTN2: 58 });
+  // The occulter's extent 3.5 λ/D at λ/D/8: 2·⌈28⌉ + 3 samples.
+  t.match(readFits(file).header, { MFTPIX2: LAMD / 8, MFTN2: 59 });
   const json = {
     type: 'fresnel',
     beamRadius: A,

@@ -77,7 +77,7 @@ function mftGrid(s: MftSampling, optics: readonly Optic[]): Required<MftSampling
   if (s.fovPixels !== undefined) return { pixelSize, fovPixels: integer('mftSampling.fovPixels', s.fovPixels, 1, 16384) };
   const extent = extentOf(optics);
   if (extent < 0) throw new RangeError('mftSampling needs fovPixels: the optics have no finite extent');
-  const fovPixels = 2 * Math.ceil(extent / pixelSize) + 2;
+  const fovPixels = 2 * Math.ceil(extent / pixelSize) + 3;
   if (fovPixels > 16384)
     throw new RangeError(`mftSampling: the optics' extent ${extent} m needs ${fovPixels} samples of ${pixelSize} m per side (at most 16384)`);
   return { pixelSize, fovPixels };
@@ -94,7 +94,11 @@ const CALL_KEYS = FRAUNHOFER_CALL_KEYS.filter((k) => k !== 'useMultiprocessing')
 export interface MftSampling {
   /** Pitch of the grid, metres. */
   pixelSize: number;
-  /** Samples per side, centred on the axis; default: the optics' extent, plus a sample of margin. */
+  /**
+   * Samples per side; the axis on sample ⌊fovPixels/2⌋ (the centre of an odd
+   * grid, as of an odd array optic). Default: odd, spanning the optics'
+   * extent plus a sample of margin.
+   */
   fovPixels?: number;
 }
 
