@@ -309,11 +309,18 @@ t.test('JSON: the example loads and runs; bad files fail naming the JSON path; a
 
   const bin = path.resolve(__dirname, '..', 'bin', 'airy.js');
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airy-fresnel-cli-')), 'h.fits');
-  const r = spawnSync(process.execPath, [bin, 'psf', file, '-o', out, '--wavelength', '1e-6', '--json', '-q'], { encoding: 'utf8', timeout: 120_000 });
+  const png = path.join(path.dirname(out), 'h.png');
+  const r = spawnSync(process.execPath, [bin, 'psf', file, '-o', out, '--png', png, '--wavelength', '1e-6', '--json', '-q'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   t.equal(r.status, 0, r.stderr);
-  t.match(JSON.parse(r.stdout), { shape: [128, 128], pixelSize: 5e-6, precision: 'double' });
+  t.match(JSON.parse(r.stdout), { shape: [128, 128], pixelSize: 5e-6, precision: 'double', png });
   t.match(readFits(out).header, { PROPAGAT: 'fresnel', DIST1: 4.907028205, PIXUNIT: 'm' });
-  const bad = spawnSync(process.execPath, [bin, 'psf', file, '-o', out, '--png', path.join(path.dirname(out), 'x.png')], { encoding: 'utf8' });
+  t.same([...fs.readFileSync(png).subarray(1, 4)], [...Buffer.from('PNG')], 'the picture is a PNG');
+  const bad = spawnSync(process.execPath, [bin, 'psf', file, '-o', out, '--datacube'], { encoding: 'utf8' });
   t.equal(bad.status, 2);
-  t.match(bad.stderr, /--png: not available for Fresnel systems/);
+  t.match(bad.stderr, /--datacube: not available for Fresnel systems/);
+  const unwritable = spawnSync(process.execPath, [bin, 'psf', file, '-o', out, '--png', path.join(path.dirname(out), 'no', 'x.png')], { encoding: 'utf8' });
+  t.equal(unwritable.status, 2, 'an unwritable picture path is refused before the work');
 });

@@ -6,6 +6,7 @@ import { loadFresnelSystem } from '../fresnel/load';
 import { writeOutputs } from '../io/files';
 import { shutdownPool } from '../run/pool';
 import { handleInterrupts, interrupted } from './interrupt';
+import { checkOutputs, psfOutputs } from './outputs';
 import type { PsfCommandOptions } from './psf';
 import { wavelengthProgress } from './progress';
 import { isBadInput, UsageError } from './usage';
@@ -30,13 +31,14 @@ function load(file: string): FresnelOpticalSystem {
 }
 
 /** Options `airy psf` has only for Fraunhofer systems. */
-const FRAUNHOFER_ONLY: (keyof PsfCommandOptions)[] = ['png', 'datacube', 'measure', 'jitter', 'chargeDiffusion', 'ipc'];
+const FRAUNHOFER_ONLY: (keyof PsfCommandOptions)[] = ['datacube', 'measure', 'jitter', 'chargeDiffusion', 'ipc'];
 
 export async function fresnelPsfCommand(file: string, opts: PsfCommandOptions, out: string): Promise<void> {
   const bad = FRAUNHOFER_ONLY.filter((k) => opts[k] !== undefined && opts[k] !== false);
   if (bad.length)
     throw new UsageError(`${bad.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}: not available for Fresnel systems`);
   if (opts.normalize === 'exit_pupil') throw new UsageError("--normalize exit_pupil: not available for Fresnel systems (use 'first', 'last' or 'none')");
+  checkOutputs([out, opts.png]);
   const osys = load(file);
   const calc: FresnelCalcOptions = {};
   if (opts.wavelength !== undefined) calc.wavelength = opts.wavelength;
@@ -59,9 +61,10 @@ export async function fresnelPsfCommand(file: string, opts: PsfCommandOptions, o
     await shutdownPool();
   }
   const seconds = (performance.now() - t0) / 1e3;
-  await writeOutputs([{ file: out, what: 'FITS file', code: 'ERR_AIRY_FITS', write: (s) => psf.writeFits(s) }], interrupted);
+  await writeOutputs(psfOutputs(psf, out, opts.png, { decades: opts.decades }), interrupted);
   const summary = {
     fits: path.resolve(out),
+    png: opts.png ? path.resolve(opts.png) : null,
     shape: psf.shape,
     pixelSize: psf.pixelscale,
     flux: psf.total(),
@@ -73,6 +76,6 @@ export async function fresnelPsfCommand(file: string, opts: PsfCommandOptions, o
   if (opts.json) console.log(JSON.stringify(summary));
   else
     console.log(
-      `${out}: Fresnel, shape ${psf.shape[0]}x${psf.shape[1]}, pixel ${(psf.pixelscale * 1e6).toPrecision(4)} µm, flux ${psf.total().toPrecision(6)}, peak ${psf.peak().toPrecision(4)}, time ${seconds.toFixed(3)} s, mode ${psf.parallel?.mode}, ${psf.header.PRECISION} precision`,
+      `${out}${opts.png ? ` + ${opts.png}` : ''}: Fresnel, shape ${psf.shape[0]}x${psf.shape[1]}, pixel ${(psf.pixelscale * 1e6).toPrecision(4)} µm, flux ${psf.total().toPrecision(6)}, peak ${psf.peak().toPrecision(4)}, time ${seconds.toFixed(3)} s, mode ${psf.parallel?.mode}, ${psf.header.PRECISION} precision`,
     );
 }

@@ -5,14 +5,14 @@ import type { ParallelMode, Precision, StartMethod } from '../config';
 import type { CalcPsfOptions, Normalize, OpticalSystem } from '../engine/system';
 import type { Datacube } from '../io/datacube';
 import type { DetectorEffects, Psf } from '../io/psf';
-import { checkOutputPath, type Output, writeOutputs } from '../io/files';
+import { writeOutputs } from '../io/files';
 import { loadSystem } from '../io/load';
-import type { PictureOptions } from '../io/picture';
 import { pupilOutputs } from '../io/pupil';
 import { shutdownPool } from '../run/pool';
 import { fresnelPsfCommand, isFresnelFile } from './fresnel';
 import { handleInterrupts, interrupted } from './interrupt';
 import { measure, type Measurements } from './measure';
+import { checkOutputs, psfOutputs } from './outputs';
 import { wavelengthProgress } from './progress';
 import { isBadInput, UsageError } from './usage';
 
@@ -44,22 +44,6 @@ async function computeWithProgress(osys: OpticalSystem, calc: CalcPsfOptions, la
     return { psf, seconds: (performance.now() - t0) / 1e3 };
   } finally {
     bar.stop();
-  }
-}
-
-/** The FITS file and the optional PNG of a PSF, written all or nothing. */
-function psfOutputs(psf: Psf, fits: string, png?: string, picture: PictureOptions = {}): Output[] {
-  const outputs: Output[] = [{ file: fits, what: 'FITS file', code: 'ERR_AIRY_FITS', write: (s) => psf.writeFits(s) }];
-  if (png) outputs.push({ file: png, what: 'PNG picture', code: 'ERR_AIRY_WRITE', write: (s) => psf.toPng(s, picture) });
-  return outputs;
-}
-
-/** Output paths that cannot be written are bad usage, found before the PSF is computed. */
-function checkOutputs(files: (string | undefined)[]): void {
-  try {
-    for (const f of files) if (f) checkOutputPath(f, f.endsWith('.png') ? 'PNG picture' : 'FITS file', 'ERR_AIRY_WRITE');
-  } catch (e) {
-    throw new UsageError((e as Error).message);
   }
 }
 

@@ -251,7 +251,10 @@ export class Psf {
   async toPng(path: string, options: PictureOptions & { which?: 'oversampled' | 'detector' } = {}): Promise<void> {
     knownKeys('options.', options, ['decades', 'max', 'title', 'subtitle', 'size', 'scale', 'stretch', 'axisUnit', 'colourTitle', 'which']);
     const img = options.which === 'detector' ? this.detSampled : { data: this.data, shape: this.shape, pixelscale: this.pixelscale };
-    await psfToPng(path, img, options.title ?? this.describe(), options);
+    // A pitch in metres (a Fresnel detector: PIXUNIT 'm') is drawn in µm.
+    const metres = this.header.PIXUNIT === 'm';
+    const drawn = metres ? { ...img, pixelscale: img.pixelscale * 1e6 } : img;
+    await psfToPng(path, drawn, options.title ?? this.describe(), { ...(metres ? { axisUnit: 'µm' } : {}), ...options });
   }
 
   /** A one-line description: wavelength(s) and normalisation. */
