@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { EXAMPLES_DIR, exampleFresnelFiles } from './helpers/examples';
 import {
   CircularAperture,
   FresnelOpticalSystem,
@@ -288,6 +289,14 @@ t.test('bad Fresnel systems and calls fail clearly', async (t) => {
   await t.rejects(fr.calcPsf({ source: { wavelengths: [1e-6], offsetR: 0.1 } }), /takes no source offset/);
   await t.rejects(fr.calcPsf({ wavelength: 1e-6, oversample: 2 } as never), /oversample/);
   await t.rejects(fr.calcPsf({}), /exactly one of/);
+});
+
+t.test('every Fresnel example loads and runs: a finite PSF holding at most the light that entered', async (t) => {
+  for (const f of exampleFresnelFiles()) {
+    const p = await loadFresnelSystem({ file: path.join(EXAMPLES_DIR, f) }).calcPsf();
+    const finite = p.data.every((v) => Number.isFinite(v) && v >= 0);
+    t.ok(finite && p.total() > 0 && p.total() <= 1 + 1e-9, `${f}: flux ${p.total().toPrecision(4)}, peak ${p.peak().toPrecision(4)}`);
+  }
 });
 
 t.test('JSON: the example loads and runs; bad files fail naming the JSON path; airy psf runs it', async (t) => {
