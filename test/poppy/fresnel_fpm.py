@@ -42,25 +42,25 @@ def mask():
     return np.where(np.hypot(x - 0.5, y) < 3.0, 0.0, 1.0)
 
 
-def system(fpm):
-    d = 2 * RADIUS
-    pixelscale = PIXEL_LAMD * LAMBDA_C / d * 180 / np.pi * 3600
+def coronagraph(radius, f, npix, beam_ratio, fpm, pixel_lamd, lambda_c):
+    """The 5f relay with POPPY's element holding `fpm` (samples of pixel_lamd lambda_c/D) at its focus."""
+    d = 2 * radius
     hdu = fits.HDUList([fits.PrimaryHDU(fpm)])
-    hdu[0].header["PIXELSCL"] = pixelscale
-    osys = poppy.FresnelOpticalSystem(pupil_diameter=d * u.m, npix=NPIX, beam_ratio=BEAM_RATIO)
-    osys.add_optic(poppy.CircularAperture(radius=RADIUS * u.m))
-    osys.add_optic(poppy.QuadraticLens(F * u.m), distance=F * u.m)
-    element = poppy.FixedSamplingImagePlaneElement(
-        transmission=hdu,
-        wavelength_c=LAMBDA_C * u.m,
-        entrance_pupil_diam=d * u.m,
-    )
-    osys.add_optic(element, distance=F * u.m)
-    osys.add_optic(poppy.QuadraticLens(F * u.m), distance=F * u.m)
-    osys.add_optic(poppy.CircularAperture(radius=0.8 * RADIUS * u.m), distance=F * u.m)
-    osys.add_optic(poppy.QuadraticLens(F * u.m))
-    osys.add_optic(poppy.ScalarTransmission(name="focus"), distance=F * u.m)
+    hdu[0].header["PIXELSCL"] = pixel_lamd * lambda_c / d * 180 / np.pi * 3600
+    osys = poppy.FresnelOpticalSystem(pupil_diameter=d * u.m, npix=npix, beam_ratio=beam_ratio)
+    osys.add_optic(poppy.CircularAperture(radius=radius * u.m))
+    osys.add_optic(poppy.QuadraticLens(f * u.m), distance=f * u.m)
+    element = poppy.FixedSamplingImagePlaneElement(transmission=hdu, wavelength_c=lambda_c * u.m, entrance_pupil_diam=d * u.m)
+    osys.add_optic(element, distance=f * u.m)
+    osys.add_optic(poppy.QuadraticLens(f * u.m), distance=f * u.m)
+    osys.add_optic(poppy.CircularAperture(radius=0.8 * radius * u.m), distance=f * u.m)
+    osys.add_optic(poppy.QuadraticLens(f * u.m))
+    osys.add_optic(poppy.ScalarTransmission(name="focus"), distance=f * u.m)
     return osys
+
+
+def system(fpm):
+    return coronagraph(RADIUS, F, NPIX, BEAM_RATIO, fpm, PIXEL_LAMD, LAMBDA_C)
 
 
 def main():
