@@ -9,6 +9,7 @@
         "native/bandlimit.cc",
         "native/batch.cc",
         "native/bind_fits.cc",
+        "native/bind_fresnel.cc",
         "native/bind_info.cc",
         "native/bind_kernels.cc",
         "native/bind_system.cc",

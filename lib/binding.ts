@@ -133,6 +133,23 @@ export interface Binding {
     desc: NativeSystemDesc,
     opts?: { borrow?: boolean },
   ) => NativeSystemHandle;
+  /** The Gaussian-beam bookkeeping the Fresnel propagation runs (native/fresnel.h). */
+  NativeBeam: new (o: {
+    radius: number;
+    wavelength: number;
+    n: number;
+    pixel: number;
+    rayleighFactor: number;
+  }) => NativeBeamHandle;
+}
+
+/** A native Gaussian beam: metres throughout. */
+export interface NativeBeamHandle {
+  /** The array operations that move the beam by dz; pixel: metres per sample after each. */
+  propagate(dz: number): { op: 'planeToPlane' | 'waistToSpherical' | 'sphericalToWaist'; dz: number; pixel: number }[];
+  /** A thin lens of focal length f here: the radius of the quadratic phase left on the array. */
+  lens(f: number): number;
+  state(): { z: number; waist: number; waistZ: number; spherical: boolean; pixel: number; focalLength: number };
 }
 
 /** A FITS header card as it crosses the boundary. */

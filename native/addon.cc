@@ -22,6 +22,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   bindFits(env, exports);
   bindShm(env, exports);
   bindAnalysis(env, exports);
+  bindFresnel(env, exports);
   return exports;
 }
 

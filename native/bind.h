@@ -11,6 +11,7 @@ void bindSystem(Napi::Env env, Napi::Object exports);    // compiled systems, wa
 void bindFits(Napi::Env env, Napi::Object exports);      // FITS read, write, verify
 void bindShm(Napi::Env env, Napi::Object exports);       // shared memory for worker processes
 void bindAnalysis(Napi::Env env, Napi::Object exports);  // encircled energy
+void bindFresnel(Napi::Env env, Napi::Object exports);   // Gaussian-beam bookkeeping
 
 // Adds exports[name] = cb.
 void exportFn(Napi::Env env, Napi::Object exports, const char* name, Napi::Function::Callback cb);

@@ -4,8 +4,8 @@
 // the beam's waist and spherical (its curvature taken out) beyond it, and
 // each distance goes plane-to-plane (angular spectrum), waist-to-spherical or
 // spherical-to-waist, the sampling changing with each transform. Thin lenses
-// move the waist (lib/fresnel/beam.ts keeps the same bookkeeping in
-// TypeScript, for reporting and tests).
+// move the waist (lib/fresnel/beam.ts reports this bookkeeping, through
+// bind_fresnel.cc).
 #pragma once
 
 #include <memory>
@@ -66,6 +66,10 @@ class Beam {
   double pixel() const { return dx_; }
   double focalLength() const { return fl_; }
   double z() const { return z_; }
+  double waist() const { return w0_; }
+  double waistZ() const { return zw0_; }
+  // Whether the array holds the field with its curvature taken out.
+  bool spherical() const { return spherical_; }
 
  private:
   double rayleigh() const;
