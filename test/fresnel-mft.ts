@@ -15,6 +15,7 @@ import {
   FresnelOpticalSystem,
   KnifeEdge,
   loadFresnelSystem,
+  memoryModel,
   type MftSampling,
   type Optic,
   OpticalSystem,
@@ -194,6 +195,17 @@ t.test('a pupil tilt moves the PSF the way it moves in the Fraunhofer engine (2e
   flat.addDetector({ pixelscale: (LAMD / 2 / F) * ARCSEC_PER_RAD, fovPixels: 65, oversample: 1 });
   const mirrored = await flat.calcPsf({ wavelength: LAM });
   t.ok(maxDiff(p.data, mirrored.data) / peakOf(q.data) > 0.1, 'the opposite tilt differs');
+});
+
+t.test("the memory model counts the MFT grid: the spectrum, the grid and both transforms' kernels, in double", async (t) => {
+  const shape = { npix: 128, padded: 512, detector: 65, fft: true, pupilGrid: false, mftInput: 512, systemBytes: 0, opd: true };
+  const plain = memoryModel(shape);
+  for (const single of [false, true]) {
+    const withGrid = memoryModel({ ...shape, single, mftGrid: 115 });
+    const grid = withGrid.wavefronts - memoryModel({ ...shape, single }).wavefronts;
+    t.equal(grid, (512 * 512 + 115 * 115 + 4 * 512 * 115) * 16, `${single ? 'single' : 'double'}: ${(grid / 2 ** 20).toFixed(1)} MiB more`);
+  }
+  t.ok(memoryModel({ ...shape, mftGrid: 115 }).perWavelength > plain.perWavelength);
 });
 
 t.test('FITS records the MFT grids; JSON takes mftSampling; bad grids fail clearly', async (t) => {

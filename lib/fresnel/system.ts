@@ -294,7 +294,8 @@ export class FresnelOpticalSystem {
     };
     const handle = new (native().NativeSystem)(desc);
     const shape: WorkloadShape = { npix: this.npix, padded: N, detector: det.fovPixels, fft: true, pupilGrid: false, mftInput: N, systemBytes: 0, opd: true };
-    if (this.planes.some((p) => p.mft)) shape.spectrum = true;
+    const grids = this.planes.map((p) => p.mft?.fovPixels ?? 0);
+    if (Math.max(...grids) > 0) shape.mftGrid = Math.max(...grids);
     this.compiled = { handle, desc, shape };
     return this.compiled;
   }

@@ -124,8 +124,12 @@ export interface WorkloadShape {
   systemBytes: number;
   /** The entrance pupil has OPD (the direct MFT path then needs a complex field). */
   opd: boolean;
-  /** A Fresnel plane applies its optics by MFTs: the field's spectrum in one more complex N² buffer (always double). */
-  spectrum?: boolean;
+  /**
+   * The largest fixed grid a Fresnel plane applies its optics on by MFTs
+   * (samples per side): the field's spectrum in one more complex N² buffer,
+   * the grid, and the two transforms' kernels, all double.
+   */
+  mftGrid?: number;
   /** Fields and kernels in float32 (`precision: 'single'`): complex values take 8 bytes, not 16. */
   single?: boolean;
 }
@@ -154,6 +158,12 @@ export interface MemoryModel {
  */
 export const PROCESS_BASELINE_BYTES = 60 * 2 ** 20;
 
+/** A Fresnel plane's MFT grid: the spectrum (N²), the grid (M²) and the X and Y kernels of both transforms (4·N·M), complex double. */
+function mftGridBytes(w: WorkloadShape): number {
+  const m = w.mftGrid ?? 0;
+  return m > 0 ? (w.padded * w.padded + m * m + 4 * w.padded * m) * 16 : 0;
+}
+
 /**
  * The explicit memory model of one wavelength of `w`. `baseline` is the
  * resident size of an idle worker (default: measured from the pool's
@@ -164,10 +174,7 @@ export function memoryModel(w: WorkloadShape, baseline = measuredWorkerBaseline(
   const n2 = w.npix * w.npix;
   const C = w.single ? 8 : 16; // bytes of one complex value
   const wavefronts =
-    (w.fft ? 2 * N2 * C : 0) +
-    (w.pupilGrid ? 2.5 * n2 * C : !w.fft && w.opd ? n2 * C : 0) +
-    (w.vortex ? (2 * C + 16) * 4 * n2 : 0) +
-    (w.spectrum ? N2 * 16 : 0);
+    (w.fft ? 2 * N2 * C : 0) + (w.pupilGrid ? 2.5 * n2 * C : !w.fft && w.opd ? n2 * C : 0) + (w.vortex ? (2 * C + 16) * 4 * n2 : 0) + mftGridBytes(w);
   const c = w.mftInput;
   const mftKernels = (c * w.detector * 2 + c * w.detector) * C; // X (c×m), Y (m×c), t (c×m)
   const fftw = w.fft ? w.padded * 64 + 4 * 2 ** 20 : 0;
