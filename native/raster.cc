@@ -12,6 +12,10 @@ namespace airy {
 namespace raster {
 namespace {
 
+// Distance for the bounding-circle culls, which keep a pixel of margin:
+// std::hypot's care for overflow costs several times the arithmetic.
+inline double dist(double x, double y) { return std::sqrt(x * x + y * y); }
+
 constexpr int kSub = 12;
 
 // Primitive with its constants precomputed.
@@ -180,7 +184,7 @@ struct ExactEdges {
   double at(double px, double py) const {
     double area = 0;
     for (size_t k = 0; k < prims.size(); ++k) {
-      if (std::hypot(px - centreX[k], py - centreY[k]) > reach[k] + h) continue;
+      if (dist(px - centreX[k], py - centreY[k]) > reach[k] + h) continue;
       const double x0 = px - h / 2, x1 = px + h / 2, y0 = py - h / 2, y1 = py + h / 2;
       if (convex) {
         area += convexInRect(corners[k], x0, x1, y0, y1);
@@ -222,14 +226,14 @@ void coverage(const ShapeLayer& s, const Layer& at, const Grid& g, const Rect& r
   auto unionSdf = [&](double x, double y) {
     double d = std::numeric_limits<double>::infinity();
     for (const auto& c : prims) {
-      if (std::hypot(x - c.x0, y - c.y0) - c.reach >= d) continue;
+      if (dist(x - c.x0, y - c.y0) - c.reach >= d) continue;
       d = std::min(d, sdf(c, x, y));
     }
     return d;
   };
   auto unionInside = [&](double x, double y) {
     for (const auto& c : prims)
-      if (std::hypot(x - c.x0, y - c.y0) < c.reach + h && inside(c, x, y)) return true;
+      if (dist(x - c.x0, y - c.y0) < c.reach + h && inside(c, x, y)) return true;
     return false;
   };
   for (int i = 0; i < r.ny; ++i) {
