@@ -17,6 +17,7 @@ import {
   type Psf,
   QuadraticLens,
   readFits,
+  readFitsCube,
   SecondaryObscuration,
   shutdownPool,
 } from '../lib/index';
@@ -250,6 +251,25 @@ t.test('every parallel mode gives the serial PSF (1e-12); single precision withi
   t.ok(maxDiff(ref.data, out.data) <= 1e-12 * ref.peak(), 'fork: equals serial');
 });
 
+t.test('calcDatacube: one PSF per wavelength, each calcPsf of that wavelength; a FITS cube in metres', async (t) => {
+  const fr = relay();
+  const cube = await fr.calcDatacube({ source: SOURCE, parallel: 'threads', nProcesses: 2 });
+  t.same(cube.shape, [4, 48, 48]);
+  t.equal(cube.pixelscale, 2e-5);
+  for (const [i, lam] of SOURCE.wavelengths.entries()) {
+    const p = await fr.calcPsf({ wavelength: lam });
+    t.ok(maxDiff(cube.slice(i).data, p.data) <= 1e-12 * p.peak(), `plane ${i}: calcPsf at ${lam * 1e6} µm`);
+  }
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airy-fresnel-cube-')), 'cube.fits');
+  await cube.writeFits(file);
+  const back = readFitsCube(file);
+  t.same(back.shape, [4, 48, 48]);
+  t.match(back.header, { PIXELSCL: 2e-5, PIXUNIT: 'm', PROPAGAT: 'fresnel', WAVELN03: 1.2e-6 });
+  t.match(fs.readFileSync(file, 'latin1'), /Pixel scale in meters\/pixel/, 'PIXELSCL says metres');
+  await t.rejects(fr.calcDatacube({ returnIntermediates: true } as never), /calcDatacube does not return intermediates/);
+  await t.rejects(fr.calcDatacube({ wavelengths: 3 } as never), /calcDatacube: wavelengths is not an option/);
+});
+
 t.test('FITS output carries the distances, focal lengths and pixel size; progress, abort and normalisation', async (t) => {
   const fr = relay();
   const seen: number[] = [];
@@ -327,9 +347,13 @@ t.test('JSON: the example loads and runs; bad files fail naming the JSON path; a
   t.match(JSON.parse(r.stdout), { shape: [128, 128], pixelSize: 5e-6, precision: 'double', png });
   t.match(readFits(out).header, { PROPAGAT: 'fresnel', DIST1: 4.907028205, PIXUNIT: 'm' });
   t.same([...fs.readFileSync(png).subarray(1, 4)], [...Buffer.from('PNG')], 'the picture is a PNG');
-  const bad = spawnSync(process.execPath, [bin, 'psf', file, '-o', out, '--datacube'], { encoding: 'utf8' });
+  const cubeFile = path.join(path.dirname(out), 'cube.fits');
+  const cube = spawnSync(process.execPath, [bin, 'psf', file, '-o', cubeFile, '--datacube', '--json', '-q'], { encoding: 'utf8', timeout: 120_000 });
+  t.equal(cube.status, 0, cube.stderr);
+  t.match(JSON.parse(cube.stdout), { shape: [3, 128, 128], pixelSize: 5e-6, wavelengths: [0.9e-6, 1e-6, 1.1e-6] });
+  const bad = spawnSync(process.execPath, [bin, 'psf', file, '-o', out, '--jitter', '0.01'], { encoding: 'utf8' });
   t.equal(bad.status, 2);
-  t.match(bad.stderr, /--datacube: not available for Fresnel systems/);
+  t.match(bad.stderr, /--jitter: not available for Fresnel systems/);
   const unwritable = spawnSync(process.execPath, [bin, 'psf', file, '-o', out, '--png', path.join(path.dirname(out), 'no', 'x.png')], { encoding: 'utf8' });
   t.equal(unwritable.status, 2, 'an unwritable picture path is refused before the work');
 });

@@ -7,6 +7,7 @@ import { writeOutputs } from '../io/files';
 import { shutdownPool } from '../run/pool';
 import { handleInterrupts, interrupted } from './interrupt';
 import { checkOutputs, psfOutputs } from './outputs';
+import { datacubeCommand } from './datacube';
 import type { PsfCommandOptions } from './psf';
 import { wavelengthProgress } from './progress';
 import { isBadInput, UsageError } from './usage';
@@ -31,7 +32,7 @@ function load(file: string): FresnelOpticalSystem {
 }
 
 /** Options `airy psf` has only for Fraunhofer systems. */
-const FRAUNHOFER_ONLY: (keyof PsfCommandOptions)[] = ['datacube', 'measure', 'jitter', 'chargeDiffusion', 'ipc'];
+const FRAUNHOFER_ONLY: (keyof PsfCommandOptions)[] = ['measure', 'jitter', 'chargeDiffusion', 'ipc'];
 
 export async function fresnelPsfCommand(file: string, opts: PsfCommandOptions, out: string): Promise<void> {
   const bad = FRAUNHOFER_ONLY.filter((k) => opts[k] !== undefined && opts[k] !== false);
@@ -50,6 +51,7 @@ export async function fresnelPsfCommand(file: string, opts: PsfCommandOptions, o
   if (opts.startMethod) calc.startMethod = opts.startMethod;
   if (opts.normalize) calc.normalize = opts.normalize;
   if (opts.precision) calc.precision = opts.precision;
+  if (opts.datacube) return datacubeCommand(osys, calc, out, opts);
   handleInterrupts();
   const bar = wavelengthProgress('psf', opts.quiet);
   const t0 = performance.now();

@@ -3,7 +3,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ParallelMode, Precision, StartMethod } from '../config';
 import type { CalcPsfOptions, Normalize, OpticalSystem } from '../engine/system';
-import type { Datacube } from '../io/datacube';
 import type { DetectorEffects, Psf } from '../io/psf';
 import { writeOutputs } from '../io/files';
 import { loadSystem } from '../io/load';
@@ -12,6 +11,7 @@ import { shutdownPool } from '../run/pool';
 import { fresnelPsfCommand, isFresnelFile } from './fresnel';
 import { handleInterrupts, interrupted } from './interrupt';
 import { measure, type Measurements } from './measure';
+import { datacubeCommand } from './datacube';
 import { checkOutputs, psfOutputs } from './outputs';
 import { wavelengthProgress } from './progress';
 import { isBadInput, UsageError } from './usage';
@@ -129,28 +129,6 @@ export async function psfCommand(file: string, opts: PsfCommandOptions): Promise
     const extra = opts.measure ? `, ${shortMeasurements(measure(psf.image()))}` : '';
     console.log(`${out}${opts.png ? ` + ${opts.png}` : ''}: ${summary(psf, seconds)}${extra}`);
   }
-}
-
-/** `airy psf --datacube`: one PSF per wavelength, written as a FITS cube. */
-async function datacubeCommand(osys: OpticalSystem, calc: CalcPsfOptions, out: string, opts: PsfCommandOptions): Promise<void> {
-  const other = (['png', 'measure', 'jitter', 'chargeDiffusion', 'ipc', 'weights'] as const).find((k) => opts[k] !== undefined);
-  if (other) throw new UsageError(`--datacube writes one PSF per wavelength; it does not take --${other.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-  checkOutputs([out]);
-  handleInterrupts();
-  const bar = wavelengthProgress('datacube', opts.quiet);
-  const t0 = performance.now();
-  let cube: Datacube;
-  try {
-    cube = await osys.calcDatacube({ ...calc, signal: interrupted, ...(bar.onProgress ? { onProgress: bar.onProgress } : {}) });
-  } finally {
-    bar.stop();
-  }
-  const seconds = (performance.now() - t0) / 1e3;
-  await writeOutputs([{ file: out, what: 'FITS file', code: 'ERR_AIRY_FITS', write: (s) => cube.writeFits(s) }], interrupted);
-  const [nz, ny, nx] = cube.shape;
-  const summary = { fits: path.resolve(out), shape: cube.shape, wavelengths: cube.wavelengths, pixelscale: cube.pixelscale, seconds };
-  if (opts.json) console.log(JSON.stringify(summary));
-  else console.log(`${out}: datacube of ${nz} wavelengths × ${ny}x${nx}, pixel scale ${cube.pixelscale.toPrecision(4)}″/px, time ${seconds.toFixed(3)} s`);
 }
 
 /** `airy pupil`: pictures of a system's entrance pupil. */

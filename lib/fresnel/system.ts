@@ -10,6 +10,7 @@ import { native, type NativeLayer, type NativeSystemDesc, type NativeSystemHandl
 import { extentOf, outsideOf } from '../engine/compile';
 import { CALL_KEYS as FRAUNHOFER_CALL_KEYS, type CalcPsfOptions, weightedSum } from '../engine/system';
 import { monochromatic, type ResolvedSource, resolveSource, type Source } from '../engine/source';
+import { Datacube } from '../io/datacube';
 import { Psf } from '../io/psf';
 import type { Conventions, Optic } from '../optics';
 import { runWaves } from '../run';
@@ -302,9 +303,53 @@ export class FresnelOpticalSystem {
 
   /** Computes the detector intensity for one wavelength or a weighted source, PSF = Σ wᵢ·PSF(λᵢ). */
   async calcPsf(opts: FresnelCalcOptions = {}): Promise<Psf & { fresnelIntermediates?: FresnelIntermediate[][] }> {
+    const run = await this.propagate(opts, 'calcPsf', (block, weights, pixels) => weightedSum(block, weights, pixels));
+    const { r, src, plan } = run;
+    const det = this.detector!;
+    const psf = new Psf({
+      data: r.value,
+      shape: [det.fovPixels, det.fovPixels],
+      pixelscale: det.pixelSize,
+      oversample: 1,
+      header: this.header(src, run.normalize, run.precision, plan.mode, run.seconds),
+      timing: {
+        rasterSeconds: 0,
+        kernelSeconds: r.kernelSeconds,
+        nativeOtherSeconds: Math.max(0, r.nativeSeconds - r.kernelSeconds),
+        totalSeconds: run.seconds,
+      },
+      parallel: { mode: plan.mode, workers: plan.workers, startMethod: plan.startMethod, reason: plan.reason },
+    });
+    if (!r.planes) return psf;
+    const intermediates = r.planes.map((planes, w) => {
+      const beam = this.beamAt(src.wavelengths[w]!);
+      return planes.map((p, i) => ({ z: beam[i]!.z, pixelSize: p.pixelscale ?? 0, shape: [p.ny, p.nx] as [number, number], field: p.field }));
+    });
+    return Object.assign(psf, { fresnelIntermediates: intermediates });
+  }
+
+  /** One detector intensity per wavelength (unweighted), as a cube whose pixel pitch is in metres. */
+  async calcDatacube(opts: Omit<FresnelCalcOptions, 'returnIntermediates'> = {}): Promise<Datacube> {
+    if (opts !== null && typeof opts === 'object' && 'returnIntermediates' in opts)
+      throw new TypeError('calcDatacube does not return intermediates; use calcPsf');
+    const run = await this.propagate(opts, 'calcDatacube', (block) => Float64Array.from(block));
+    const { r, src, plan } = run;
+    const det = this.detector!;
+    return new Datacube({
+      data: r.value,
+      shape: [src.wavelengths.length, det.fovPixels, det.fovPixels],
+      wavelengths: src.wavelengths,
+      pixelscale: det.pixelSize,
+      oversample: 1,
+      header: this.header(src, run.normalize, run.precision, plan.mode, run.seconds),
+    });
+  }
+
+  /** Checks a call's options and propagates every wavelength of its source; `consume` reads the intensities (wavelength i at i·pixels). */
+  private async propagate<T>(opts: FresnelCalcOptions, what: string, consume: (block: Float64Array, weights: readonly number[], pixels: number) => T) {
     const t0 = performance.now();
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`calcPsf options must be an object, got ${show(opts)}`);
-    knownKeys('calcPsf: ', opts, CALL_KEYS);
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`${what} options must be an object, got ${show(opts)}`);
+    knownKeys(`${what}: `, opts, CALL_KEYS);
     const src = this.sourceOf(opts);
     if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${show(opts.signal)}`);
     const normalize =
@@ -330,26 +375,11 @@ export class FresnelOpticalSystem {
         capture,
         signal: opts.signal,
         onWave: (i) => opts.onProgress?.({ done: ++done, total: src.wavelengths.length, wavelength: src.wavelengths[i]! }),
-        consume: (block) => weightedSum(block, src.weights, pixels),
+        consume: (block) => consume(block, src.weights, pixels),
       },
       plan,
     );
-    const seconds = (performance.now() - t0) / 1e3;
-    const psf = new Psf({
-      data: r.value,
-      shape: [det.fovPixels, det.fovPixels],
-      pixelscale: det.pixelSize,
-      oversample: 1,
-      header: this.header(src, normalize, precision, plan.mode, seconds),
-      timing: { rasterSeconds: 0, kernelSeconds: r.kernelSeconds, nativeOtherSeconds: Math.max(0, r.nativeSeconds - r.kernelSeconds), totalSeconds: seconds },
-      parallel: { mode: plan.mode, workers: plan.workers, startMethod: plan.startMethod, reason: plan.reason },
-    });
-    if (!r.planes) return psf;
-    const intermediates = r.planes.map((planes, w) => {
-      const beam = this.beamAt(src.wavelengths[w]!);
-      return planes.map((p, i) => ({ z: beam[i]!.z, pixelSize: p.pixelscale ?? 0, shape: [p.ny, p.nx] as [number, number], field: p.field }));
-    });
-    return Object.assign(psf, { fresnelIntermediates: intermediates });
+    return { r, src, plan, normalize, precision, seconds: (performance.now() - t0) / 1e3 };
   }
 
   private sourceOf(opts: FresnelCalcOptions): ResolvedSource {

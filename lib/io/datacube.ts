@@ -6,7 +6,7 @@
  */
 import { AiryError } from '../errors';
 import { type FitsHeader, type FitsHdu, writeFitsImagesAsync } from './fits';
-import { Psf } from './psf';
+import { Psf, pixelscaleComment } from './psf';
 
 /** POPPY's keyword for the wavelength of plane i of n. */
 export function wavelengthKey(i: number, n: number): string {
@@ -22,7 +22,7 @@ export class Datacube {
   readonly shape: [number, number, number];
   /** Metres, one per plane. */
   readonly wavelengths: readonly number[];
-  /** Arcsec per pixel of the oversampled planes. */
+  /** Arcsec per pixel of the oversampled planes (metres for a Fresnel detector: header PIXUNIT 'm'). */
   readonly pixelscale: number;
   readonly oversample: number;
   readonly header: FitsHeader;
@@ -67,7 +67,7 @@ export class Datacube {
     for (const [i, d] of det.entries()) detData.set(d.data, i * d.data.length);
     const keys = Object.entries(this.header).filter(([k]) => !/^(WAVE\d+|WGHT\d+|PIXELSCL|EXTNAME)$/.test(k));
     const cards = (pixelscale: number): FitsHdu['cards'] => [
-      ['PIXELSCL', pixelscale, 'Pixel scale in arcsec/pixel'],
+      ['PIXELSCL', pixelscale, pixelscaleComment(this.header)],
       ...keys.map(([k, v]) => [k, v] as [string, number | string | boolean]),
       ...this.wavelengths.map((w, i) => [wavelengthKey(i, nz), w, `Wavelength of plane ${i} in meters`] as [string, number, string]),
     ];

@@ -282,7 +282,7 @@ export class Psf {
         if (k === 'PIXELSCL' || k === 'EXTNAME') continue;
         c.push([k, v, HEADER_COMMENTS[k]]);
       }
-      c.unshift(['PIXELSCL', pixelscale, HEADER_COMMENTS.PIXELSCL]);
+      c.unshift(['PIXELSCL', pixelscale, pixelscaleComment(this.header)]);
       return c;
     };
     const hdus: FitsHdu[] = [
@@ -298,8 +298,12 @@ export class Psf {
   }
 }
 
+/** PIXELSCL's comment: arcsec per pixel, or metres for a Fresnel detector (PIXUNIT 'm'). */
+export function pixelscaleComment(header: FitsHeader): string {
+  return header.PIXUNIT === 'm' ? 'Pixel scale in meters/pixel' : 'Pixel scale in arcsec/pixel';
+}
+
 const HEADER_COMMENTS: Record<string, string> = {
-  PIXELSCL: 'Pixel scale in arcsec/pixel',
   OVERSAMP: 'Oversampling factor of HDU 0 vs detector pixels',
   DET_SAMP: 'Oversampling factor for MFT to detector plane',
   WAVELEN: 'Weighted mean wavelength in meters',
