@@ -304,6 +304,7 @@ std::shared_ptr<const fresnel::Desc> fresnelOf(Napi::Env env, Napi::Value v, Arr
   auto d = std::make_shared<fresnel::Desc>();
   d->beamRadius = args::num(o, "beamRadius", ctx);
   d->rayleighFactor = args::numOr(o, "rayleighFactor", ctx, 2.0);
+  d->bandLimit = args::flag(o, "bandLimit", ctx);
   d->detectorDistance = args::num(o, "detectorDistance", ctx);
   d->pixelSize = args::num(o, "pixelSize", ctx);
   if (!o.Get("planes").IsArray()) typeError(env, ctx + ".planes must be an array");

@@ -208,10 +208,19 @@ class Path {
   }
 
   // Angular spectrum: exp(-i pi lambda dz rho^2), rho the spatial frequency.
+  // With d_.bandLimit, frequencies whose transfer-function phase is sampled
+  // more coarsely than Nyquist are dropped (Matsushima & Shimobaba 2009):
+  // |u| < 1 / (lambda sqrt((2 du dz)^2 + 1)), du = 1 / (N dx), per axis.
   void planeToPlane(double dz) {
     transform(/*inverse=*/false);
     const double f = 1 / (N_ * dx_);
-    multiplySeparable(chirp(N_, -lambda_ * dz * f * f));
+    std::vector<std::complex<double>> h = chirp(N_, -lambda_ * dz * f * f);
+    if (d_.bandLimit) {
+      const double limit = 1 / (lambda_ * std::sqrt(4 * f * f * dz * dz + 1));
+      for (int i = 0; i < N_; ++i)
+        if (std::abs((i < N_ / 2 ? i : i - N_) * f) >= limit) h[i] = 0;
+    }
+    multiplySeparable(h);
     transform(/*inverse=*/true);
   }
 

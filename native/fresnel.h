@@ -44,6 +44,9 @@ struct Plane {
 struct Desc {
   double beamRadius = 0;  // metres: the entrance beam's radius (its first waist)
   double rayleighFactor = 2;
+  // Band-limit plane-to-plane steps to the frequencies whose transfer
+  // function the array samples (off: POPPY's unlimited angular spectrum).
+  bool bandLimit = false;
   std::vector<Plane> planes;
   double detectorDistance = 0;  // metres after the last plane
   double pixelSize = 0;         // detector pitch, metres

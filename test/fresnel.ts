@@ -108,6 +108,34 @@ t.test('on-axis intensity behind a circular aperture: 4 sin²(π a² / 2λz), th
   t.ok(errors[1]! < errors[0]! / 2, `the error falls with sampling (npix 128 → 256: ${errors.map((e) => e.toExponential(2)).join(' → ')})`);
 });
 
+t.test('bandLimit: beyond N dx²/λ the on-axis intensity converges with sampling; the unlimited angular spectrum aliases', async (t) => {
+  // Fresnel numbers 2.5 and 3.5 at oversample 4: z is 1.9 to 10 times N dx²/λ.
+  const lam = 1e-6;
+  const a = 0.005;
+  const worst = async (npix: number, bandLimit: boolean) => {
+    let w = 0;
+    for (const zones of [2.5, 3.5]) {
+      const z = (a * a) / (lam * zones);
+      const fr = new FresnelOpticalSystem({ beamRadius: a / 0.9, npix, oversample: 4, bandLimit });
+      fr.addOptic(new CircularAperture({ radius: a }));
+      fr.addDetector({ pixelSize: (2 * a) / 0.9 / npix, fovPixels: 3, distance: z });
+      const p = await fr.calcPsf({ wavelength: lam, normalize: 'none' });
+      w = Math.max(w, Math.abs(p.data[4]! - 4 * Math.sin((Math.PI * zones) / 2) ** 2));
+    }
+    return w;
+  };
+  const limited = [await worst(128, true), await worst(256, true), await worst(512, true)];
+  t.ok(limited[1]! < limited[0]! && limited[2]! < limited[1]!, `band-limited: ${limited.map((e) => e.toExponential(2)).join(' → ')} (npix 128 → 256 → 512)`);
+  t.ok(limited[2]! < 5e-3, `band-limited at npix 512: ${limited[2]!.toExponential(2)} of the incident intensity`);
+  const unlimited = await worst(512, false);
+  t.ok(unlimited > 3 * limited[2]!, `unlimited at npix 512: ${unlimited.toExponential(2)}`);
+  const fr = new FresnelOpticalSystem({ beamRadius: 1, npix: 16, bandLimit: true });
+  fr.addOptic(new CircularAperture({ radius: 1 }));
+  fr.addDetector({ pixelSize: 0.1, fovPixels: 4, distance: 1 });
+  t.equal((await fr.calcPsf({ wavelength: 1e-6 })).header.BANDLIM, true, 'the header says so');
+  t.throws(() => new FresnelOpticalSystem({ beamRadius: 1, bandLimit: 'yes' as never }), /bandLimit must be a boolean/);
+});
+
 t.test('a Gaussian beam spreads as w(z) = w0 √(1 + (z/z_R)²) (second moments, 1e-3)', async (t) => {
   const lam = 1e-6;
   const w0 = 0.002;

@@ -19,7 +19,7 @@ import { knownKeys, oneOf, show } from '../validate';
 import { ConicLens, QuadraticLens } from './lenses';
 import { type FresnelLens, FresnelOpticalSystem, type MftSampling } from './system';
 
-const TOP_KEYS = ['type', 'name', 'beamRadius', 'npix', 'oversample', 'conventions', 'planes', 'detector', 'source', 'normalize'];
+const TOP_KEYS = ['type', 'name', 'beamRadius', 'npix', 'oversample', 'conventions', 'bandLimit', 'planes', 'detector', 'source', 'normalize'];
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -58,6 +58,7 @@ export function loadFresnelSystem(json: string | object | { file: string }, opts
     oversample: v.oversample as number | undefined,
     name: v.name as string | undefined,
     conventions: v.conventions as Conventions | undefined,
+    bandLimit: v.bandLimit as boolean | undefined,
   });
   if (!Array.isArray(v.planes) || v.planes.length === 0) throw new TypeError(`planes must be a non-empty array of planes, got ${show(v.planes)}`);
   v.planes.forEach((pl, i) => {

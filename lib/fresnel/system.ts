@@ -39,6 +39,13 @@ export interface FresnelSystemOptions {
   name?: string;
   /** How analytic shapes are sampled ('airy' anti-aliased, or POPPY's pixels); default 'airy'. */
   conventions?: Conventions;
+  /**
+   * Band-limit plane-to-plane steps to the spatial frequencies whose
+   * transfer-function phase the array samples (Matsushima & Shimobaba 2009),
+   * so that distances beyond N·dx²/λ converge with sampling instead of
+   * aliasing; default false (POPPY's unlimited angular spectrum).
+   */
+  bandLimit?: boolean;
 }
 
 /** A Fresnel detector: a physical pixel pitch, or an angular one through the system's focal length (exactly one). */
@@ -148,6 +155,7 @@ export class FresnelOpticalSystem {
   readonly oversample: number;
   readonly name: string;
   readonly conventions: Conventions;
+  readonly bandLimit: boolean;
   readonly planes: FresnelPlane[] = [];
   detector: { pixelSize: number; fovPixels: number; distance: number } | undefined;
   /** Source used when `calcPsf` is given neither `wavelength` nor `source` (set by loadFresnelSystem). */
@@ -158,13 +166,14 @@ export class FresnelOpticalSystem {
 
   constructor(opts: FresnelSystemOptions) {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`FresnelOpticalSystem options must be an object, got ${show(opts)}`);
-    knownKeys('FresnelOpticalSystem: ', opts, ['beamRadius', 'npix', 'oversample', 'name', 'conventions']);
+    knownKeys('FresnelOpticalSystem: ', opts, ['beamRadius', 'npix', 'oversample', 'name', 'conventions', 'bandLimit']);
     this.beamRadius = positiveNumber('beamRadius', opts.beamRadius);
     this.npix = opts.npix === undefined ? 1024 : integer('npix', opts.npix, 2, 16384);
     this.oversample = opts.oversample === undefined ? 2 : integer('oversample', opts.oversample, 1, 64);
     if ((this.npix * this.oversample) % 2 !== 0) throw new RangeError(`npix × oversample must be even, got ${this.npix} × ${this.oversample}`);
     this.name = opts.name ?? '';
     this.conventions = opts.conventions === undefined ? 'airy' : oneOf('conventions', opts.conventions, ['airy', 'poppy'] as const);
+    this.bandLimit = opts.bandLimit === undefined ? false : bool('bandLimit', opts.bandLimit);
   }
 
   /**
@@ -274,6 +283,7 @@ export class FresnelOpticalSystem {
       steps: [{ kind: 'pupil' }, { kind: 'detector', npixY: det.fovPixels, npixX: det.fovPixels, pixelscale: det.pixelSize }],
       fresnel: {
         beamRadius: this.beamRadius,
+        bandLimit: this.bandLimit,
         planes: this.planes.map((p) => {
           // A conic's clear aperture bounds the plane like any aperture.
           const bounds = p.lens instanceof ConicLens ? [...p.optics, p.lens.aperture] : p.optics;
@@ -408,6 +418,7 @@ export class FresnelOpticalSystem {
       h[`WGHT${i}`] = src.weights[i]!;
     });
     h.PROPAGAT = 'fresnel';
+    h.BANDLIM = this.bandLimit;
     h.BEAMRAD = this.beamRadius;
     h.NPIX = this.npix;
     h.FFTPAD = this.npix * this.oversample;
