@@ -3,6 +3,7 @@
 // mirror, n − 1 for a lens) written as Zernike terms; the sphere's best focus
 // lies inside the paraxial focus.
 import t from 'tap';
+import { maxDiff, peakOf } from './helpers/arrays';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,13 +24,6 @@ t.teardown(() => shutdownPool());
 
 const LAM = 1e-6;
 const F = 1;
-
-function maxDiff(a: Float64Array, b: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-const peakOf = (a: Float64Array) => a.reduce((m, v) => Math.max(m, v), 0);
 
 /** Beam radius a, the optics and lens at the pupil, the detector `distance` behind at λf/4a pixels. */
 async function psfOf(a: number, optics: (Optic | FresnelLens)[], distance: number): Promise<Float64Array> {

@@ -4,6 +4,7 @@
 // force padded to the same fine sampling, and the Fraunhofer coronagraph of
 // the same system.
 import t from 'tap';
+import { maxDiff, peakOf } from './helpers/arrays';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -33,13 +34,6 @@ const F = 1;
 const A = 0.005; // aperture radius, metres (the beam radius)
 const LAMD = (LAM * F) / (2 * A); // λf/D at the focus, metres
 const SHIFT = 0.5 * LAMD;
-
-function maxDiff(a: Float64Array, b: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-const peakOf = (a: Float64Array) => a.reduce((m, v) => Math.max(m, v), 0);
 
 const occulter = (sign = 1) => new CircularOcculter({ radius: 3 * LAMD, shiftX: sign * SHIFT });
 

@@ -2,6 +2,8 @@
 // POPPY's FresnelOpticalSystem (test/poppy/fresnel_psf.py →
 // reference/fresnel-hubble.json), in every parallel mode and precision.
 import t from 'tap';
+import { maxDiff, peakOf } from './helpers/arrays';
+import { runNodeScript } from './helpers/node-script';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -25,13 +27,6 @@ import {
 t.teardown(() => shutdownPool());
 
 const ARCSEC_PER_RAD = (180 / Math.PI) * 3600;
-
-function maxDiff(a: Float64Array, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-const peakOf = (a: ArrayLike<number>) => Math.max(...Array.from(a));
 
 /** A lens of focal length f behind an aperture of radius a, the detector f behind it. */
 function lensSystem(a: number, f: number, pixelSize: number, fovPixels: number): FresnelOpticalSystem {
@@ -268,13 +263,7 @@ t.test('every parallel mode gives the serial PSF (1e-12); single precision withi
       const f = await fr.calcPsf({ source: ${JSON.stringify(SOURCE)}, parallel: 'processes', startMethod: 'fork', nProcesses: 2 });
       console.log(JSON.stringify({ data: Array.from(f.data), mode: f.parallel.mode + '/' + f.parallel.startMethod }));
     })();`;
-  const r = spawnSync(process.execPath, [...process.execArgv, '-e', script], {
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  t.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  const out = runNodeScript<{ data: number[]; mode: string }>(t, script);
   t.equal(out.mode, 'processes/fork');
   t.ok(maxDiff(ref.data, out.data) <= 1e-12 * ref.peak(), 'fork: equals serial');
 });

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { runNodeScript } from './helpers/node-script';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import {
@@ -175,18 +176,13 @@ t.test('fork: compute-only children agree with serial; refused after FFTW thread
       } catch (e) { out.after = e.code; }
       console.log(JSON.stringify(out));
     })();`;
-  const r = spawnSync(process.execPath, [...process.execArgv, '-e', script], {
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  t.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  for (const k of ['imaging', 'coronagraph']) {
+  type Forked = { rel: number; mode: string; seen: number[] };
+  const out = runNodeScript<{ imaging: Forked; coronagraph: Forked; after: string }>(t, script);
+  for (const k of ['imaging', 'coronagraph'] as const) {
     t.ok(out[k].rel < 1e-12, `${k}: fork equals serial (${out[k].rel})`);
     t.equal(out[k].mode, 'processes/fork');
     t.same(
-      [...out[k].seen].sort((a: number, b: number) => a - b),
+      [...out[k].seen].sort((a, b) => a - b),
       [1, 2, 3, 4, 5, 6],
       `${k}: progress from the forked children`,
     );
@@ -208,9 +204,7 @@ t.test('fork refused when the BLAS pool started at load, even after the thread c
   const env = { ...process.env };
   delete env.OPENBLAS_NUM_THREADS;
   delete env.OMP_NUM_THREADS;
-  const r = spawnSync(process.execPath, [...process.execArgv, '-e', script], { env, encoding: 'utf8', timeout: 60_000 });
-  t.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  const out = runNodeScript<{ vendor: string; threading: string; threads: number; verdict: string; started: boolean }>(t, script, { env });
   if (out.vendor === 'openblas' && out.threading === 'pthreads' && out.threads > 1) {
     t.equal(out.started, true, 'the pool OpenBLAS started at load is remembered after setBlasThreads(1)');
     t.equal(out.verdict, 'ERR_AIRY_FORK_AFTER_BLAS_THREADS');

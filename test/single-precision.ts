@@ -7,6 +7,7 @@
 // of the unocculted peak, 1e-12 of the unocculted peak (README, "Single
 // precision": float32 cannot resolve such a peak to 1e-5 of itself).
 import t from 'tap';
+import { runNodeScript } from './helpers/node-script';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -111,13 +112,7 @@ t.test('every parallel mode computes in single precision and agrees with serial 
       for (let i = 0; i < d.data.length; i++) { e = Math.max(e, Math.abs(f.data[i] - d.data[i])); es = Math.max(es, Math.abs(f.data[i] - s.data[i])); }
       console.log(JSON.stringify({ e: e / d.peak(), es: es / d.peak(), mode: f.parallel.mode + '/' + f.parallel.startMethod, precision: f.header.PRECISION }));
     })();`;
-  const r = spawnSync(process.execPath, [...process.execArgv, '-e', script], {
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  t.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  const out = runNodeScript<{ e: number; es: number; mode: string; precision: string }>(t, script, { timeout: 120_000 });
   t.equal(out.mode, 'processes/fork');
   t.equal(out.precision, 'single');
   t.ok(out.e <= TOL, `fork: within 1e-5 of double (${out.e.toExponential(2)})`);

@@ -3,6 +3,7 @@
 // analytic one, the padded FFT converges towards it, the box sampling does
 // not change it, every parallel mode agrees, and bad set-ups fail clearly.
 import t from 'tap';
+import { maxDiff } from './helpers/arrays';
 import { CircularAperture, config, loadSystem, type Optic, OpticalSystem, type Propagation, shutdownPool, VortexCoronagraph } from '../lib/index';
 
 const LAM = 1e-6;
@@ -29,11 +30,6 @@ function system(o: VortexOptions): OpticalSystem {
 }
 
 const max = (a: Float64Array) => a.reduce((x, y) => Math.max(x, y), 0);
-function maxDiff(a: Float64Array, b: Float64Array): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
-  return d;
-}
 
 t.test('an ideal vortex rejects the on-axis source and passes one at 5 λ/D', async (t) => {
   const open = await system({ npix: 256, charge: 0, lyot: 1, propagation: 'fft' }).calcPsf({ wavelength: LAM });

@@ -89,3 +89,17 @@ export function fftshift(c: Float64Array, ny: number, nx: number, inverse = fals
   }
   return out;
 }
+
+/** Largest |a[i] − b[i]|. */
+export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+/** Largest value (0 for an all-negative or empty array). */
+export function peakOf(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, a[i]!);
+  return m;
+}
